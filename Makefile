@@ -1,0 +1,60 @@
+# The course's task menu. Every target sets up what it needs on first use:
+# a virtual environment in .venv with the project installed (editable), and,
+# for tests and grading, the system packages (bubblewrap, chromium).
+#
+#   make lab      open the course in JupyterLab
+#   make test     lint, then run the whole test suite
+#   make lint     ruff only
+#   make release  regenerate the student notebooks from solutions/
+#   make grade    grade the submissions in autograde/submitted (or the samples)
+#   make bench    print the speed benchmarks
+#   make bundle   build a student bundle (no solutions, no hidden tests)
+#   make clean    remove the environment and generated state
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LAB_ARGS ?=
+# Jupyter refuses to start as root unless told; containers and CI often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+PYTEST_ARGS ?=
+
+.PHONY: setup system-deps lab test lint release grade bench bundle clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/jupyter labextension list >/dev/null 2>&1
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+system-deps:
+	@sh scripts/install-system-deps.sh
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup system-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: setup
+	$(BIN)/course release
+
+grade: setup system-deps
+	$(BIN)/course grade $(GRADE_ARGS)
+
+bench: setup
+	$(BIN)/python benchmarks/reference_speed.py
+
+bundle: setup
+	$(BIN)/course bundle
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis grading-output test-artifacts
+	rm -rf autograde/gradebook.db autograde/submitted autograde/autograded autograde/feedback

@@ -1,0 +1,1 @@
+"""Subcommands of the ``course`` command line (see :mod:`course_lib.cli`)."""

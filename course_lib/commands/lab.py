@@ -1,0 +1,22 @@
+"""``course lab``: open the course notebooks in JupyterLab."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HELP = "open the course in JupyterLab"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("extra", nargs="*", help="options passed on to jupyter lab (after --)")
+
+
+def run(args) -> int:
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebooks}", *args.extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    return subprocess.call(command)

@@ -50,7 +50,7 @@ grade: setup system-deps
 	$(BIN)/course grade $(GRADE_ARGS)
 
 bench: setup
-	$(BIN)/python benchmarks/reference_speed.py
+	for script in benchmarks/*.py; do $(BIN)/python "$$script" || exit 1; done
 
 bundle: setup
 	$(BIN)/course bundle

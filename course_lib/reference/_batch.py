@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, check_pair_of_positive_ints
+from .._validation import as_float_array, check_choice, check_pair_of_positive_ints
 from ._padding import pad_widths, resolve_padding
 
 
@@ -47,6 +47,9 @@ def conv2d_nhwc(x, w, *, stride=1, padding="VALID") -> np.ndarray:
             f"(x shape {x.shape} is NHWC, w shape {w.shape} is HWIO)"
         )
     stride = check_pair_of_positive_ints(stride, name="stride")
+    if isinstance(padding, str):
+        # TensorFlow has no 'full' padding, so neither does its stand-in.
+        check_choice(padding.lower(), name="padding", choices=("valid", "same"))
     kh, kw = w.shape[:2]
     widths = resolve_padding(padding, x.shape[1:3], (kh, kw), stride=stride, dilation=(1, 1))
     planar = np.moveaxis(x, 3, 1)  # N, C, H, W so the spatial axes come last

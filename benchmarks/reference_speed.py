@@ -1,0 +1,79 @@
+"""How fast is course_lib.reference.correlate2d next to scipy and TensorFlow?
+
+Run with ``.venv/bin/python benchmarks/reference_speed.py``. Every library is
+timed in the same run on the same 512 x 512 float64 "ascent" image and the
+same random (hence non-separable) kernel per size; each timing is the median
+of several repeats after a warm-up call. The last column is course_lib's time
+divided by the fastest scipy routine: at most 1.0 means the reference is not
+the bottleneck of anything built on it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import scipy.ndimage  # noqa: E402
+import scipy.signal  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from course_lib import data, reference  # noqa: E402
+from course_lib.reference._correlate import choose_method  # noqa: E402
+
+SIZES = (3, 5, 7, 15, 31)
+REPEATS = 9
+
+
+def median_seconds(function, *, repeats: int = REPEATS) -> float:
+    """Median wall time of ``function()`` over ``repeats`` calls, after one warm-up."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def contenders(image: np.ndarray, kernel: np.ndarray) -> dict:
+    """Every implementation of a 'valid' cross-correlation, as zero-argument callables."""
+    flipped = kernel[::-1, ::-1].copy()
+    x = tf.constant(image[None, :, :, None])
+    w = tf.constant(kernel[:, :, None, None])
+    return {
+        "course_lib": lambda: reference.correlate2d(image, kernel),
+        "ndimage.correlate": lambda: scipy.ndimage.correlate(image, kernel),
+        "signal.correlate2d": lambda: scipy.signal.correlate2d(image, kernel, mode="valid"),
+        "signal.fftconvolve": lambda: scipy.signal.fftconvolve(image, flipped, mode="valid"),
+        "tf.nn.conv2d": lambda: tf.nn.conv2d(x, w, strides=1, padding="VALID").numpy(),
+    }
+
+
+def main() -> None:
+    image = data.ascent().astype(np.float64)
+    rng = np.random.default_rng(2024)
+    names = list(contenders(image, np.ones((3, 3))))
+    header = f"{'k':>3} {'method':>7} " + " ".join(f"{n:>19}" for n in names) + "   ratio"
+    print(f"ascent {image.shape} float64, median of {REPEATS} runs, milliseconds")
+    print(header)
+    for k in SIZES:
+        kernel = rng.standard_normal((k, k))
+        out_shape = tuple(n - k + 1 for n in image.shape)
+        method = choose_method(image.shape, kernel, out_shape)
+        timings = {
+            name: median_seconds(function) for name, function in contenders(image, kernel).items()
+        }
+        fastest_scipy = min(
+            v for n, v in timings.items() if n not in ("course_lib", "tf.nn.conv2d")
+        )
+        ratio = timings["course_lib"] / fastest_scipy
+        cells = " ".join(f"{1e3 * timings[n]:19.2f}" for n in names)
+        print(f"{k:>3} {method:>7} {cells}   {ratio:5.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,15 @@ Examples
 b'\\x89PNG'
 """
 
-from .filter_picker import FilterPicker, filter_picker
+from .editor import KernelEditor, kernel_editor
+from .picker import FilterPicker, filter_picker
+from .pooling import PoolingExplorer, pooling_explorer
 
-__all__ = ["FilterPicker", "filter_picker"]
+__all__ = [
+    "FilterPicker",
+    "KernelEditor",
+    "PoolingExplorer",
+    "filter_picker",
+    "kernel_editor",
+    "pooling_explorer",
+]

@@ -86,7 +86,11 @@ class FilterView(widgets.VBox):
         self.kernel_html = widgets.HTML()
         self.status = widgets.HTML()
         self._pictures = widgets.HBox(
-            [original_box, result_box, widgets.VBox([widgets.HTML("<b>Kernel</b>"), self.kernel_html])]
+            [
+                original_box,
+                result_box,
+                widgets.VBox([widgets.HTML("<b>Kernel</b>"), self.kernel_html]),
+            ]
         )
         self.image = None
         self.kernel = None

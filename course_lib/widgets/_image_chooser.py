@@ -73,7 +73,9 @@ class ImageChooser:
         if isinstance(image, str):
             if image not in SOURCES:
                 listed = ", ".join(repr(s) for s in SOURCES)
-                raise ValueError(f"unknown image {image!r}; choose one of {listed} or pass an array")
+                raise ValueError(
+                    f"unknown image {image!r}; choose one of {listed} or pass an array"
+                )
             start = image
         else:
             self._array = self._checked_array(image)

@@ -32,8 +32,7 @@ SOURCE_LABELS = {
 }
 
 LUMA_NOTE = (
-    "colour photo converted to grey with the ITU-R 601 luma weights "
-    "0.299 R + 0.587 G + 0.114 B"
+    "colour photo converted to grey with the ITU-R 601 luma weights 0.299 R + 0.587 G + 0.114 B"
 )
 
 MAX_UPLOAD_PIXELS = 4_000_000

@@ -31,8 +31,7 @@ def status_html(kind: str, message: str) -> str:
     """
     colour, background, prefix = _STYLES[kind]
     style = (
-        f"color:{colour};background:{background};padding:2px 6px;border-radius:3px;"
-        "font-size:12px;"
+        f"color:{colour};background:{background};padding:2px 6px;border-radius:3px;font-size:12px;"
     )
     return f'<div class="course-status-{kind}" style="{style}">{prefix}{html.escape(message)}</div>'
 

@@ -181,8 +181,13 @@ class FilterPicker(FilterView):
         truth = reference.correlate2d(source, kernel)
         difference = float(np.max(np.abs(result - truth)))
         if difference <= 1e-6 * max(1.0, float(np.max(np.abs(truth)))):
-            messages.append(("ok", f"your convolve (VALID, {expected[0]} x {expected[1]}) "
-                             "matches the course reference"))
+            messages.append(
+                (
+                    "ok",
+                    f"your convolve (VALID, {expected[0]} x {expected[1]}) "
+                    "matches the course reference",
+                )
+            )
         else:
             messages.append(
                 (

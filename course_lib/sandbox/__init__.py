@@ -1,0 +1,37 @@
+"""Run untrusted student code with no network, a minimal file system and resource limits.
+
+The grader runs every submission through a :class:`Sandbox`:
+
+>>> import sys
+>>> from course_lib.sandbox import Limits, Sandbox
+>>> sandbox = Sandbox(limits=Limits(cpu_seconds=10, wall_seconds=20))
+>>> sandbox.run([sys.executable, "-c", "print(6 * 7)"]).stdout
+b'42\\n'
+
+Modules:
+
+- :mod:`~course_lib.sandbox.limits`: :class:`Limits` and :func:`limits_from_config`.
+- :mod:`~course_lib.sandbox.sandbox`: :class:`Sandbox` (bubblewrap, or ``unsafe=True``).
+- :mod:`~course_lib.sandbox.layout`: the file system and namespaces the code sees.
+- :mod:`~course_lib.sandbox.identity`: the unprivileged uid the code runs as.
+- :mod:`~course_lib.sandbox.supervise`: wall clock, output cap and :class:`Result`.
+- :mod:`~course_lib.sandbox.kernel`: a sandboxed Jupyter kernel for notebook execution.
+
+See ``docs/sandbox.md`` for what is protected and what is not.
+"""
+
+from .errors import UNSAFE_REFUSAL, SandboxUnavailable
+from .limits import Limits, limits_from_config
+from .sandbox import Sandbox, scrubbed_environment
+from .supervise import RESULT_STATUSES, Result
+
+__all__ = [
+    "RESULT_STATUSES",
+    "UNSAFE_REFUSAL",
+    "Limits",
+    "Result",
+    "Sandbox",
+    "SandboxUnavailable",
+    "limits_from_config",
+    "scrubbed_environment",
+]

@@ -1,0 +1,251 @@
+"""What a sandboxed program sees: the bubblewrap command line.
+
+The sandbox's root is an empty tmpfs. Into it go, at their usual paths:
+
+- ``/usr`` and the ``/bin``, ``/lib*`` links (read-only), plus the few files
+  of ``/etc`` the dynamic loader and Python need and a two-line
+  ``/etc/passwd`` naming the sandbox user;
+- the Python installation: the venv (``sys.prefix``) and the interpreter it
+  was made from (``sys.base_prefix``), read-only;
+- ``course_lib/`` and the data folder, read-only, each on its own: the
+  repository around them (``solutions/``, ``autograde/``) stays invisible;
+- the caller's ``readable`` paths (read-only) and ``writable`` paths;
+- a private scratch folder (read-write; also ``HOME`` and ``TMPDIR``);
+- a new ``/proc`` (own pid namespace), a minimal ``/dev`` and an empty ``/tmp``.
+
+Namespaces: own network (only a loopback interface, no routes), pid, ipc,
+uts and cgroup namespaces, and a new session (no access to the caller's
+terminal).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .limits import Limits
+
+__all__ = ["course_paths", "python_paths", "system_binds", "bwrap_argv", "limit_argv"]
+
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/localtime",
+    "/etc/fonts",
+    "/etc/nsswitch.conf",
+    "/etc/matplotlibrc",
+)
+
+
+def _outermost(paths: Iterable[Path]) -> list[Path]:
+    """Drop every path that lies inside another one of ``paths``."""
+    unique = sorted({Path(p) for p in paths}, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in unique:
+        if not any(path == k or k in path.parents for k in kept):
+            kept.append(path)
+    return kept
+
+
+def python_paths() -> list[Path]:
+    """Folders holding the running Python: the venv and its base interpreter.
+
+    Examples
+    --------
+    >>> import sys
+    >>> any(Path(sys.executable).resolve().is_relative_to(p) for p in python_paths())
+    True
+    """
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    found = set()
+    for prefix in prefixes:
+        found.add(Path(prefix))
+        found.add(Path(prefix).resolve())
+    return _outermost(found)
+
+
+def course_paths() -> list[Path]:
+    """The course_lib package folder and the data folder (never the repository root).
+
+    Examples
+    --------
+    >>> [path.name for path in course_paths()]
+    ['course_lib', 'data']
+    """
+    import course_lib
+    from course_lib import data
+
+    package = Path(course_lib.__file__).resolve().parent
+    paths = [package]
+    folder = data.data_dir().resolve()
+    if folder.is_dir():
+        paths.append(folder)
+    return paths
+
+
+def system_binds() -> list[str]:
+    """bubblewrap arguments for the read-only system files every program needs."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in _SYSTEM_LINKS:
+        path = Path(name)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), name]
+        elif path.is_dir():
+            args += ["--ro-bind", name, name]
+    for name in _ETC_FILES:
+        args += ["--ro-bind-try", name, name]
+    return args
+
+
+class _MountPlan:
+    """Bind arguments, with the folders leading to each mount point created world-readable.
+
+    bubblewrap creates missing parents of a mount point with mode 0700; the
+    sandbox user could then not reach e.g. an interpreter under ``/root``.
+    """
+
+    def __init__(self, *, mounted: set[Path]) -> None:
+        self.mounted = set(mounted)
+        self.created: set[Path] = set()
+
+    def _covered(self, path: Path) -> bool:
+        return any(path == m or m in path.parents for m in self.mounted)
+
+    def _parents(self, destination: Path) -> list[str]:
+        args = []
+        for parent in reversed(destination.parents):
+            if parent == Path("/") or parent in self.created or self._covered(parent):
+                continue
+            args += ["--perms", "0755", "--dir", str(parent)]
+            self.created.add(parent)
+        return args
+
+    def bind(self, kind: str, path: Path) -> list[str]:
+        """Bind ``path`` at the same place, also under its unresolved name if that differs."""
+        real = Path(path).resolve()
+        destinations = [real]
+        if Path(os.path.abspath(path)) != real:
+            destinations.append(Path(os.path.abspath(path)))
+        args = []
+        for destination in destinations:
+            args += self._parents(destination)
+            args += [kind, str(real), str(destination)]
+            self.mounted.add(destination)
+        return args
+
+
+def limit_argv(prlimit: str, limits: Limits) -> list[str]:
+    """``prlimit`` arguments that set ``limits`` and then run the command.
+
+    The CPU hard limit is one second above the soft one: SIGXCPU first (a
+    clean, recognisable end), SIGKILL if the program ignores it.
+
+    Examples
+    --------
+    >>> limit_argv("/usr/bin/prlimit", Limits(cpu_seconds=3))[:2]
+    ['/usr/bin/prlimit', '--cpu=3:4']
+    """
+    return [
+        prlimit,
+        f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
+        f"--as={limits.memory_bytes}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
+
+
+def bwrap_argv(
+    command: Sequence[str],
+    *,
+    bwrap: str,
+    setpriv: str,
+    prlimit: str,
+    uid: int,
+    as_root: bool,
+    limits: Limits,
+    scratch: Path,
+    identity_files: Path,
+    readable: Sequence[Path] = (),
+    writable: Sequence[Path] = (),
+    cwd: Path | None = None,
+) -> list[str]:
+    """The full command line that runs ``command`` in the sandbox.
+
+    Parameters
+    ----------
+    command : sequence of str
+        The program and its arguments, as seen inside the sandbox.
+    bwrap, setpriv, prlimit : str
+        Paths of the helper programs (``setpriv`` is only used when ``as_root``).
+    uid : int
+        The uid (and gid) the program runs as.
+    as_root : bool
+        Whether the caller is root. Then bubblewrap sets up the mounts with
+        root's rights but without a user namespace, and ``setpriv`` switches to
+        ``uid`` (dropping every capability) before the program starts, so the
+        process limits count a real unprivileged uid. Otherwise bubblewrap runs
+        unprivileged in a new user namespace where the caller appears as ``uid``.
+    limits : Limits
+        Applied by ``prlimit`` just before the program starts.
+    scratch : Path
+        The writable private folder (also HOME and TMPDIR).
+    identity_files : Path
+        A folder holding ``passwd`` and ``group`` files for the sandbox user.
+    readable, writable : sequence of Path
+        Extra paths to bind read-only / read-write at the same place.
+    cwd : Path, optional
+        Working directory inside the sandbox (default: ``scratch``).
+    """
+    args = [
+        bwrap,
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "sandbox",
+        "--die-with-parent",
+        "--new-session",
+    ]
+    if as_root:
+        # setpriv needs the first three to switch user, and bubblewrap the last to enter the
+        # scratch folder (owned by the sandbox user, mode 0700); setpriv drops them all.
+        args += ["--cap-drop", "ALL"]
+        for capability in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH"):
+            args += ["--cap-add", capability]
+    else:
+        args += ["--unshare-user", "--disable-userns", "--uid", str(uid), "--gid", str(uid)]
+    args += system_binds()
+    args += ["--ro-bind", str(identity_files / "passwd"), "/etc/passwd"]
+    args += ["--ro-bind", str(identity_files / "group"), "/etc/group"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    mounts = _MountPlan(mounted={Path("/usr"), Path("/proc"), Path("/dev"), Path("/tmp")})
+    for path in _outermost(python_paths() + course_paths()):
+        args += mounts.bind("--ro-bind", path)
+    for path in readable:
+        args += mounts.bind("--ro-bind", path)
+    for path in writable:
+        args += mounts.bind("--bind", path)
+    args += mounts.bind("--bind", scratch)
+    args += ["--chdir", str(cwd if cwd is not None else scratch), "--"]
+    if as_root:
+        args += [
+            setpriv,
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+        ]
+    return args + limit_argv(prlimit, limits) + list(command)

@@ -1,0 +1,412 @@
+"""The :class:`Sandbox`: run untrusted student code with bubblewrap and resource limits."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .errors import SandboxUnavailable
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
+from .layout import bwrap_argv, course_paths, limit_argv
+from .limits import Limits, limits_from_config
+from .supervise import Result, supervise
+
+__all__ = ["Sandbox", "scrubbed_environment"]
+
+_INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+    "bubblewrap) and util-linux (setpriv, prlimit)"
+)
+_USERNS_HINT = (
+    "allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian), "
+    "sysctl kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), "
+    "sysctl user.max_user_namespaces=15000 (if it is 0); or grade as root in a container "
+    "that may create namespaces"
+)
+
+
+def _find_tool(name: str) -> str | None:
+    for candidate in (shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin"), f"/usr/bin/{name}"):
+        if candidate and os.access(candidate, os.X_OK):
+            return str(Path(candidate).resolve())
+    return None
+
+
+def scrubbed_environment(*, home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The complete environment of a sandboxed program.
+
+    Only ``PATH`` (the venv's ``bin`` first), ``HOME`` and ``TMPDIR`` (both the
+    scratch folder), ``LANG``, ``PYTHONNOUSERSITE=1``, ``MPLBACKEND=Agg`` and
+    ``COURSE_DATA_DIR`` when the caller has it, plus ``extra``.
+
+    Examples
+    --------
+    >>> env = scrubbed_environment(home="/tmp/s", extra={"SEED": "3"})
+    >>> sorted(env)  # doctest: +ELLIPSIS
+    ['HOME', 'LANG', 'MPLBACKEND', 'PATH', 'PYTHONNOUSERSITE', 'SEED', 'TMPDIR'...]
+    >>> scrubbed_environment(home="/tmp/s", extra={"A=B": "1"})
+    Traceback (most recent call last):
+    ...
+    ValueError: env names must be non-empty strings without '=' or NUL, got 'A=B'
+    """
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "Agg",
+    }
+    if os.environ.get("COURSE_DATA_DIR"):
+        env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]
+    for name, value in (extra or {}).items():
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise ValueError(
+                f"env names must be non-empty strings without '=' or NUL, got {name!r}"
+            )
+        if not isinstance(value, str) or "\0" in value:
+            raise ValueError(f"env[{name!r}] must be a string without NUL, got {value!r}")
+        env[name] = value
+    return env
+
+
+def _identity_files(folder: Path, *, uid: int, home: str) -> Path:
+    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work)."""
+    (folder / "passwd").write_text(
+        f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+        f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin\n"
+    )
+    (folder / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    for path in (folder, folder / "passwd", folder / "group"):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return folder
+
+
+def _check_paths(paths, *, name: str) -> list[Path]:
+    """Absolute existing paths that do not expose the course repository as a whole."""
+    if isinstance(paths, str | os.PathLike):
+        raise TypeError(f"{name} must be a list of paths, got the single path {paths!r}")
+    checked = []
+    protected = [p.parent for p in course_paths()[:1]]
+    for item in paths:
+        if not isinstance(item, str | os.PathLike):
+            raise TypeError(f"{name} must hold paths, got {item!r}")
+        path = Path(item).absolute()
+        if not path.exists():
+            raise FileNotFoundError(f"{name} path {path} does not exist")
+        real = path.resolve()
+        for folder in protected:
+            if real == folder or real in folder.parents:
+                raise ValueError(
+                    f"{name} path {path} contains the course repository {folder}, which holds "
+                    "solutions/ and autograde/; pass the submission's own folder instead"
+                )
+        if real == Path("/"):
+            raise ValueError(f"{name} must not contain the root folder /")
+        checked.append(path)
+    return checked
+
+
+@functools.cache
+def _probe(as_root: bool) -> None:
+    """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
+    tools = {name: _find_tool(name) for name in ("bwrap", "setpriv", "prlimit")}
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        raise SandboxUnavailable(f"{', '.join(missing)} not found", _INSTALL_HINT)
+    with tempfile.TemporaryDirectory(prefix="course-sandbox-probe-") as folder:
+        scratch = Path(folder) / "scratch"
+        scratch.mkdir()
+        ids = Path(folder) / "ids"
+        ids.mkdir()
+        with lease_uid() as lease:
+            hand_over(scratch, lease.uid)
+            argv = bwrap_argv(
+                ["/bin/sh", "-c", "exit 0"],
+                bwrap=tools["bwrap"],
+                setpriv=tools["setpriv"],
+                prlimit=tools["prlimit"],
+                uid=lease.uid,
+                as_root=as_root,
+                limits=Limits(),
+                scratch=scratch,
+                identity_files=_identity_files(ids, uid=lease.uid, home=str(scratch)),
+            )
+            try:
+                done = subprocess.run(argv, capture_output=True, timeout=30, env={}, check=False)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise SandboxUnavailable(
+                    f"bubblewrap could not start: {error}", _INSTALL_HINT
+                ) from None
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
+        hint = _USERNS_HINT if not as_root or "namespace" in said.lower() else _INSTALL_HINT
+        raise SandboxUnavailable(f"bubblewrap failed a test run: {said}", hint)
+
+
+class Sandbox:
+    """Runs untrusted programs with no network, a minimal file system and resource limits.
+
+    Parameters
+    ----------
+    limits : Limits, optional
+        Resource limits for every run (default: ``Limits()``).
+    readable : sequence of path, optional
+        Extra files or folders the program may read (e.g. the submission),
+        bound read-only at the same path.
+    writable : sequence of path, optional
+        Extra folders the program may write (e.g. a kernel's socket folder).
+    scratch : path, optional
+        The program's private writable folder, also its ``HOME``, ``TMPDIR``
+        and default working directory. When given, the caller manages it
+        (reads results from it, empties it between runs); it is handed to the
+        sandbox user at each run. When omitted, every run gets a fresh empty
+        folder that is deleted afterwards, so nothing persists between runs.
+    unsafe : bool, optional
+        Run without bubblewrap: resource limits and the scrubbed environment
+        only. For machines where bubblewrap cannot work; say so to the user.
+    uid, uid_pool : int, optional
+        The unprivileged uids runs use when the caller is root (see
+        :mod:`course_lib.sandbox.identity`).
+
+    Notes
+    -----
+    See ``docs/sandbox.md`` for what is and is not protected.
+
+    Examples
+    --------
+    >>> import sys
+    >>> sandbox = Sandbox(limits=Limits(wall_seconds=30))
+    >>> result = sandbox.run([sys.executable, "-c", "import os; print(os.getuid() != 0)"])
+    >>> result.status, result.stdout
+    ('ok', b'True\\n')
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: Limits | None = None,
+        readable: Sequence = (),
+        writable: Sequence = (),
+        scratch=None,
+        unsafe: bool = False,
+        uid: int = DEFAULT_UID,
+        uid_pool: int = DEFAULT_UID_POOL,
+    ) -> None:
+        if limits is None:
+            limits = Limits()
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
+        if not isinstance(unsafe, bool):
+            raise TypeError(f"unsafe must be True or False, got {unsafe!r}")
+        for name, value in (("uid", uid), ("uid_pool", uid_pool)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if uid < 1000:
+            raise ValueError(f"uid must be >= 1000 (not a system account), got {uid}")
+        self.limits = limits
+        self.readable = _check_paths(readable, name="readable")
+        self.writable = _check_paths(writable, name="writable")
+        if scratch is not None and not isinstance(scratch, str | os.PathLike):
+            raise TypeError(f"scratch must be a path or None, got {scratch!r}")
+        self.scratch = None if scratch is None else Path(scratch).absolute()
+        self.unsafe = unsafe
+        self.uid = uid
+        self.uid_pool = uid_pool
+
+    def __repr__(self) -> str:
+        mode = "unsafe (limits only)" if self.unsafe else "bubblewrap"
+        return f"Sandbox({mode}, {self.limits}, readable={[str(p) for p in self.readable]})"
+
+    @classmethod
+    def from_config(cls, path, **options) -> Sandbox:
+        """A sandbox whose limits (and ``uid``, ``uid_pool``) come from ``nbgrader_config.py``.
+
+        ``options`` are the other constructor arguments (``readable``, ``scratch``, ...).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> config = pathlib.Path(tempfile.mkdtemp()) / "nbgrader_config.py"
+        >>> _ = config.write_text("c = get_config()\\nc.Sandbox.memory_bytes = 2**29\\n")
+        >>> Sandbox.from_config(config, unsafe=True).limits.memory_bytes
+        536870912
+        """
+        from traitlets.config.loader import PyFileConfigLoader
+
+        limits = limits_from_config(path)
+        path = Path(path)
+        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        section = config.get("Sandbox", {})
+        for name in ("uid", "uid_pool"):
+            if name in section and name not in options:
+                options[name] = section[name]
+        return cls(limits=limits, **options)
+
+    @classmethod
+    def check_available(cls) -> None:
+        """Raise :class:`SandboxUnavailable` unless a test program runs in the sandbox.
+
+        The test really starts bubblewrap with the same namespaces and mounts
+        as :meth:`run` (once per process; the answer is remembered).
+
+        Raises
+        ------
+        SandboxUnavailable
+            With the reason (e.g. bubblewrap's own error) and how to fix it.
+
+        Examples
+        --------
+        >>> Sandbox.check_available()
+        """
+        _probe(os.geteuid() == 0)
+
+    def command(self, argv: Sequence[str], *, uid: int, scratch: Path, identity_files: Path,
+                cwd: Path | None = None) -> list[str]:
+        """The complete command line that runs ``argv`` in this sandbox (used by the kernel)."""
+        argv = _check_argv(argv)
+        if self.unsafe:
+            return limit_argv(_require_tool("prlimit"), self._unsafe_limits()) + argv
+        self.check_available()
+        return bwrap_argv(
+            argv,
+            bwrap=_require_tool("bwrap"),
+            setpriv=_require_tool("setpriv"),
+            prlimit=_require_tool("prlimit"),
+            uid=uid,
+            as_root=os.geteuid() == 0,
+            limits=self.limits,
+            scratch=scratch,
+            identity_files=_identity_files(identity_files, uid=uid, home=str(scratch)),
+            readable=self.readable,
+            writable=self.writable,
+            cwd=cwd,
+        )
+
+    def _unsafe_limits(self) -> Limits:
+        """Limits for a run without namespaces.
+
+        Without a user namespace RLIMIT_NPROC counts all the caller's processes,
+        so the allowance is added to what the caller already runs. (Root is not
+        bound by RLIMIT_NPROC at all; docs/sandbox.md says so.)
+        """
+        uid = os.getuid()
+        running = 0
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    running += entry.stat().st_uid == uid
+                except OSError:
+                    continue
+        return self.limits.replace(processes=self.limits.processes + running)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: bytes = b"",
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd=None,
+    ) -> Result:
+        """Run ``argv`` in the sandbox and return how it ended.
+
+        Parameters
+        ----------
+        argv : sequence of str
+            The program and its arguments (paths as seen inside the sandbox,
+            which are the same as outside for everything bound).
+        stdin : bytes, optional
+            Data for the program's standard input.
+        timeout : float, optional
+            Wall-clock limit for this run (default: ``limits.wall_seconds``).
+        env : mapping of str to str, optional
+            Variables added to the scrubbed environment.
+        cwd : path, optional
+            Working directory (default: the scratch folder); it must be
+            visible in the sandbox.
+
+        Returns
+        -------
+        Result
+
+        Raises
+        ------
+        SandboxUnavailable
+            If bubblewrap cannot run here (and ``unsafe`` is False).
+        """
+        argv = _check_argv(argv)
+        if not isinstance(stdin, bytes | bytearray | memoryview):
+            raise TypeError(f"stdin must be bytes, got {type(stdin).__name__}")
+        wall = self.limits.wall_seconds if timeout is None else timeout
+        wall = self.limits.replace(wall_seconds=wall).wall_seconds
+        if cwd is not None:
+            cwd = Path(cwd)
+            if not cwd.is_absolute() or not cwd.is_dir():
+                raise ValueError(f"cwd must be an absolute path to a folder, got {cwd}")
+        if not self.unsafe:
+            self.check_available()
+        with tempfile.TemporaryDirectory(prefix="course-sandbox-") as private:
+            private = Path(private)
+            os.chmod(private, 0o755)
+            scratch = self.scratch if self.scratch is not None else private / "scratch"
+            scratch.mkdir(parents=True, exist_ok=True)
+            identity_files = private / "ids"
+            identity_files.mkdir()
+            with lease_uid(first=self.uid, count=self.uid_pool) as lease:
+                if not self.unsafe:
+                    hand_over(scratch, lease.uid)
+                try:
+                    full = self.command(
+                        argv, uid=lease.uid, scratch=scratch, identity_files=identity_files,
+                        cwd=cwd,
+                    )
+                    return supervise(
+                        full,
+                        stdin=bytes(stdin),
+                        env=scrubbed_environment(home=str(scratch), extra=env),
+                        cwd=str(cwd if (self.unsafe and cwd is not None) else scratch),
+                        wall_seconds=wall,
+                        output_bytes=self.limits.output_bytes,
+                        cpu_limit=self.limits.cpu_seconds,
+                        sandboxed=not self.unsafe,
+                    )
+                finally:
+                    if self.scratch is None:
+                        _remove_tree(scratch)
+
+
+def _check_argv(argv) -> list[str]:
+    if isinstance(argv, str | bytes) or not isinstance(argv, Sequence) or not argv:
+        raise TypeError(f"argv must be a non-empty list of strings, got {argv!r}")
+    if not all(isinstance(part, str) for part in argv):
+        raise TypeError(f"argv must hold only strings, got {argv!r}")
+    return list(argv)
+
+
+def _require_tool(name: str) -> str:
+    path = _find_tool(name)
+    if path is None:
+        raise SandboxUnavailable(f"{name} not found", _INSTALL_HINT)
+    return path
+
+
+def _remove_tree(folder: Path) -> None:
+    """Delete a scratch folder even if the program made parts of it read-only."""
+
+    def make_writable_and_retry(function, path, _):
+        os.chmod(os.path.dirname(path), 0o700)
+        function(path)
+
+    if not folder.exists():
+        return
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(folder, onexc=make_writable_and_retry)
+    else:
+        shutil.rmtree(folder, onerror=make_writable_and_retry)

@@ -1,0 +1,273 @@
+"""Run one command under a wall clock and an output cap, and say how it ended.
+
+The parent feeds stdin, reads stdout and stderr in chunks (never more than
+the cap plus one chunk is held in memory) and stops the whole process group
+at the first limit reached. The child is reaped with ``wait4`` so the CPU
+time of everything it ran is known.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["RESULT_STATUSES", "Result", "supervise"]
+
+RESULT_STATUSES = ("ok", "timeout", "memory", "crashed", "output-limit")
+"""How a sandboxed run can end (see :class:`Result`)."""
+
+_CHUNK = 64 * 1024
+_MEMORY_ERROR = re.compile(
+    rb"(MemoryError|Unable to allocate|std::bad_alloc|Cannot allocate memory)"
+)
+_EXIT_GRACE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a sandboxed run ended.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"``: the program ended by itself within every limit (look at
+        ``returncode`` to see whether it succeeded); ``"timeout"``: the wall
+        clock or the CPU-time limit ran out; ``"memory"``: the program ran out
+        of its memory limit (a ``MemoryError``, or killed by the kernel's OOM
+        killer); ``"crashed"``: it died from a signal (e.g. a segmentation
+        fault); ``"output-limit"``: it wrote more than the output cap.
+    returncode : int or None
+        The exit code, or ``-N`` when signal ``N`` ended the program.
+    stdout, stderr : bytes
+        What the program wrote, at most ``Limits.output_bytes`` each.
+    seconds : float
+        Wall-clock time of the run.
+    cpu_seconds : float
+        CPU time used by the program and everything it started.
+    sandboxed : bool
+        False when the run used ``unsafe=True`` (resource limits only).
+    message : str
+        One sentence explaining the status, for logs and feedback.
+    """
+
+    status: str
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+    cpu_seconds: float
+    sandboxed: bool
+    message: str
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the program ended by itself within the limits with exit code 0."""
+        return self.status == "ok" and self.returncode == 0
+
+
+@dataclass
+class _Ending:
+    """What the supervisor saw; turned into a :class:`Result` by :func:`_classify`."""
+
+    wait_status: int | None
+    stopped_for: str | None
+    cpu_seconds: float
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _pump(
+    process: subprocess.Popen,
+    stdin: bytes,
+    *,
+    wall_seconds: float,
+    output_bytes: int,
+) -> tuple[bytearray, bytearray, _Ending]:
+    """Move data through the pipes until the process ends or a limit is hit."""
+    start = time.monotonic()
+    deadline = start + wall_seconds
+    buffers = {process.stdout: bytearray(), process.stderr: bytearray()}
+    selector = selectors.DefaultSelector()
+    pidfd = os.pidfd_open(process.pid)
+    selector.register(pidfd, selectors.EVENT_READ, "exit")
+    for stream in buffers:
+        os.set_blocking(stream.fileno(), False)
+        selector.register(stream, selectors.EVENT_READ, "output")
+    pending = memoryview(stdin)
+    if pending:
+        os.set_blocking(process.stdin.fileno(), False)
+        selector.register(process.stdin, selectors.EVENT_WRITE, "input")
+    else:
+        process.stdin.close()
+    stopped_for = None
+    exited_at = None
+    try:
+        while True:
+            now = time.monotonic()
+            if exited_at is not None and (
+                len(selector.get_map()) == 0 or now - exited_at > _EXIT_GRACE_SECONDS
+            ):
+                break
+            if now >= deadline:
+                stopped_for = "timeout"
+                break
+            limit = deadline - now
+            if exited_at is not None:
+                limit = min(limit, exited_at + _EXIT_GRACE_SECONDS - now)
+            for key, _ in selector.select(timeout=max(limit, 0.0)):
+                if key.data == "exit":
+                    exited_at = time.monotonic()
+                    selector.unregister(pidfd)
+                elif key.data == "input":
+                    try:
+                        written = os.write(process.stdin.fileno(), pending[:_CHUNK])
+                    except BrokenPipeError:
+                        written = len(pending)
+                    pending = pending[written:]
+                    if not pending:
+                        selector.unregister(process.stdin)
+                        process.stdin.close()
+                else:
+                    chunk = os.read(key.fileobj.fileno(), _CHUNK)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer = buffers[key.fileobj]
+                    buffer += chunk
+                    if len(buffer) > output_bytes:
+                        del buffer[output_bytes:]
+                        stopped_for = "output-limit"
+            if stopped_for is not None:
+                break
+    finally:
+        selector.close()
+        # Also ends what the program left running in its process group (unsafe mode).
+        _kill_group(process)
+        _, wait_status, usage = os.wait4(process.pid, 0)
+        os.close(pidfd)
+        process.returncode = os.waitstatus_to_exitcode(wait_status)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if not stream.closed:
+                stream.close()
+    ending = _Ending(
+        wait_status=wait_status,
+        stopped_for=stopped_for,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+    )
+    return buffers[process.stdout], buffers[process.stderr], ending
+
+
+def _classify(
+    ending: _Ending, stderr: bytes, *, signal_from_exit_code: bool, cpu_limit: float
+) -> tuple[str, int, str]:
+    """Status, return code and message from how the process ended."""
+    returncode = os.waitstatus_to_exitcode(ending.wait_status)
+    if signal_from_exit_code and returncode > 128 and (returncode - 128) in signal.valid_signals():
+        # bubblewrap reports a program killed by signal N as exit code 128 + N.
+        returncode = -(returncode - 128)
+    if ending.stopped_for == "timeout":
+        return "timeout", returncode, "stopped: the wall-clock time limit ran out"
+    if ending.stopped_for == "output-limit":
+        return "output-limit", returncode, "stopped: the program wrote more than the output limit"
+    if returncode < 0:
+        number = -returncode
+        name = signal.Signals(number).name
+        if number == signal.SIGXCPU or (
+            number == signal.SIGKILL and ending.cpu_seconds >= cpu_limit
+        ):
+            return "timeout", returncode, "stopped: the CPU-time limit ran out"
+        if number == signal.SIGKILL:
+            return "memory", returncode, "killed (SIGKILL), most likely out of memory"
+        if number == signal.SIGXFSZ:
+            return "output-limit", returncode, "stopped: a file grew over the file-size limit"
+        return "crashed", returncode, f"the program died from signal {name}"
+    if returncode != 0 and _MEMORY_ERROR.search(stderr[-4096:]):
+        return "memory", returncode, "the program ran out of its memory limit"
+    return "ok", returncode, f"the program exited with code {returncode}"
+
+
+def supervise(
+    argv: Sequence[str],
+    *,
+    stdin: bytes,
+    env: Mapping[str, str],
+    cwd: str,
+    wall_seconds: float,
+    output_bytes: int,
+    cpu_limit: float,
+    sandboxed: bool,
+) -> Result:
+    """Run ``argv`` to completion or to its first limit and describe the ending.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The complete command (already wrapped in the sandbox and ``prlimit``).
+    stdin : bytes
+        Fed to the program's standard input, which is then closed.
+    env : mapping
+        The program's complete environment.
+    cwd : str
+        Working directory of the launched command (on the host).
+    wall_seconds : float
+        Wall-clock limit; the process group is killed when it runs out.
+    output_bytes : int
+        Cap for each of stdout and stderr.
+    cpu_limit : float
+        The CPU-time limit in force (to recognise a kill by ``RLIMIT_CPU``).
+    sandboxed : bool
+        Whether ``argv`` starts with bubblewrap (it reports signals as 128 + N).
+
+    Examples
+    --------
+    >>> result = supervise(["echo", "hi"], stdin=b"", env={"PATH": "/usr/bin:/bin"},
+    ...                    cwd="/", wall_seconds=5, output_bytes=100, cpu_limit=5,
+    ...                    sandboxed=False)
+    >>> result.status, result.returncode, result.stdout
+    ('ok', 0, b'hi\\n')
+    """
+    start = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.EACCES):
+            raise FileNotFoundError(f"cannot start {argv[0]!r}: {error.strerror}") from None
+        raise
+    out, err, ending = _pump(
+        process, bytes(stdin), wall_seconds=wall_seconds, output_bytes=output_bytes
+    )
+    seconds = time.monotonic() - start
+    status, returncode, message = _classify(
+        ending, bytes(err), signal_from_exit_code=sandboxed, cpu_limit=cpu_limit
+    )
+    return Result(
+        status=status,
+        returncode=returncode,
+        stdout=bytes(out),
+        stderr=bytes(err),
+        seconds=seconds,
+        cpu_seconds=ending.cpu_seconds,
+        sandboxed=sandboxed,
+        message=message,
+    )

@@ -253,7 +253,7 @@ def to_grey(image) -> np.ndarray:
 
 
 def _decode(payload: bytes, *, label: str):
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(payload)) as opened:
@@ -264,7 +264,13 @@ def _decode(payload: bytes, *, label: str):
                     f"{MAX_IMAGE_PIXELS:,}-pixel limit; resize it first"
                 )
             opened.load()
-            picture = opened
+            # Phone cameras store pictures sideways plus an EXIF note to rotate them.
+            picture = ImageOps.exif_transpose(opened)
+            if picture.mode.startswith("I"):
+                # 16-bit greys (mode I;16 or I): Pillow's own conversion to 8 bits
+                # clips everything above 255 to white, so scale 0..65535 instead.
+                wide = np.asarray(picture, dtype=np.float64)
+                return np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8)
             if picture.mode in ("RGBA", "LA", "P", "PA"):
                 picture = picture.convert("RGBA")
                 background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
@@ -297,7 +303,8 @@ def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
     -------
     numpy.ndarray
         uint8 array of shape (H, W) for grey images or (H, W, 3) for colour
-        ones. Transparency is composited onto white.
+        ones. Transparency is composited onto white, 16-bit greys are scaled
+        to 0..255 and an EXIF rotation (phone photos) is applied.
 
     Raises
     ------

@@ -1,0 +1,84 @@
+"""Entry point of one grading child: ``python -m course_lib.grader.child``.
+
+The grader starts one child per exercise, inside the sandbox, and writes a
+pickled request to its stdin: the program's cells (the master setup cell and
+the student's answer cells), the function's name and the test cases. The child
+runs the cells, calls the function on every case with
+:func:`course_lib.grading.calling.call_in_process`, and writes one frame per
+outcome (see :mod:`course_lib.grader.wire`) to the stdout it was started with.
+The student's own prints go to stderr, so they cannot mix with the frames.
+
+Only trusted data flows parent -> child as pickle; child -> parent is raw
+frames. Frames are flushed one by one, so after a crash or a timeout the
+parent still knows which case was running.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+
+
+class _NoIPython:
+    """Stands in for ``get_ipython()`` so converted magics (``%time``) run as no-ops."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def main() -> int:
+    """Run one grading request from stdin; frames go to the original stdout."""
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    request = pickle.load(sys.stdin.buffer)
+
+    from course_lib.grader.wire import encode_frame
+
+    def send(header: dict, values: dict | None = None) -> None:
+        channel.write(encode_frame(header, values))
+        channel.flush()
+
+    namespace: dict = {"__name__": "__main__", "get_ipython": _NoIPython}
+    cell_errors = []
+    for label, source in request["cells"]:
+        try:
+            exec(compile(source, f"<{label}>", "exec"), namespace)
+        except BaseException as error:  # noqa: BLE001 - a student cell may raise anything
+            cell_errors.append({"cell": label, "error": _describe(error)})
+    function = namespace.get(request["function"])
+    send(
+        {"kind": "program", "cell_errors": cell_errors, "defined": callable(function)},
+    )
+    if not callable(function):
+        send({"kind": "end"})
+        return 0
+
+    from course_lib.grading.calling import call_in_process
+
+    for index, case in enumerate(request["cases"]):
+        outcome = call_in_process(function, case, guard=request.get("guard", True))
+        send(
+            {
+                "kind": "outcome",
+                "index": index,
+                "outcome_kind": str(outcome.kind),
+                "type_name": str(outcome.type_name)[:200],
+                "error": None if outcome.error is None else str(outcome.error)[:2000],
+                "output": str(outcome.output)[:4000],
+                "seconds": float(outcome.seconds),
+            },
+            {"value": outcome.value, "inputs_after": tuple(outcome.inputs_after)},
+        )
+    send({"kind": "end"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

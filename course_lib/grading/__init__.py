@@ -1,0 +1,25 @@
+"""Grading: the checks test cells call, mistake diagnosis and the loop-only rule.
+
+- :func:`check` (in :mod:`.checks`): run an exercise's battery on a
+  student's function, print friendly feedback, return the points earned.
+- :mod:`.exercises`: the registry of exercises (``exercises.get("convolve")``).
+- :mod:`.exercise`: the :class:`~.exercise.Exercise` base class, mistake
+  models and scoring shared by every exercise.
+- :mod:`.calling`: calling a function on a case and keeping only plain data.
+- :mod:`.static` and :mod:`.guard`: the loop-only rule, on the source and at
+  run time.
+- :mod:`.outcome`: the plain records (:class:`Case`, :class:`Outcome`,
+  :class:`Report`) shared with the out-of-process grader.
+
+Examples
+--------
+>>> from course_lib import grading
+>>> grading.exercises.get("output_size").signature
+'output_size(image_size, kernel_size)'
+"""
+
+from . import exercises
+from .checks import check
+from .outcome import Case, Outcome, Report
+
+__all__ = ["Case", "Outcome", "Report", "check", "exercises"]

@@ -1,0 +1,226 @@
+"""Call a student's function on one case and keep only plain data.
+
+:func:`call_in_process` is what the in-notebook checks use: it runs the call in
+the current interpreter, so it is a convenience for feedback, not a security
+boundary (the authoritative grader runs answers in a separate process).
+Still, it makes sure that
+
+- the student's function receives private copies of the inputs, and what it
+  did to them is recorded (``Outcome.inputs_after``);
+- printed output, warnings and anything written to stderr are captured, so
+  nothing reaches stderr (nbgrader zeroes a test cell that writes there);
+- the result is converted to plain data: a plain ``numpy.ndarray`` copy (never
+  the student's subclass), a Python scalar or a tuple of them;
+- library convolution functions are blocked during the call when asked.
+
+Examples
+--------
+>>> import numpy as np
+>>> from course_lib.grading.outcome import Case
+>>> def double(image):
+...     print("working")
+...     return image * 2
+>>> outcome = call_in_process(double, Case((np.ones((2, 2)),)))
+>>> outcome.kind, outcome.value.tolist(), outcome.output
+('ndarray', [[2.0, 2.0], [2.0, 2.0]], 'working\\n')
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import numbers
+import os
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
+
+import numpy as np
+
+from .guard import blocked_library_calls
+from .outcome import Case, Outcome
+
+__all__ = ["call_in_process", "plain_value"]
+
+_OUTPUT_LIMIT = 2000
+_ERROR_LIMIT = 500
+_SEQUENCE_LIMIT = 16
+
+# Taken when the grading package is imported (the notebook's setup cell),
+# before any student code runs, so later monkey-patching of numpy does not
+# reach them.
+_ndarray = np.ndarray
+_view = np.ndarray.view
+_copy = np.ndarray.copy
+_asarray = np.asarray
+_generic = np.generic
+_errstate = np.errstate
+
+
+def _copy_argument(value):
+    if isinstance(value, _ndarray):
+        return _copy(_view(value, _ndarray))
+    return copy.deepcopy(value)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def plain_value(result) -> tuple[object, str, str]:
+    """Reduce a returned object to ``(value, kind, type_name)`` of plain data.
+
+    Parameters
+    ----------
+    result : object
+        Whatever the student's function returned.
+
+    Returns
+    -------
+    value : numpy.ndarray, int, float, bool, tuple or None
+    kind : {'ndarray', 'subclass', 'list', 'tuple', 'scalar', 'none', 'other'}
+    type_name : str
+
+    Examples
+    --------
+    >>> plain_value(np.float32(1.5))
+    (1.5, 'scalar', 'float32')
+    >>> plain_value([1, 2])
+    ((1, 2), 'list', 'list')
+    >>> value, kind, _ = plain_value(np.ma.masked_array([1.0, 2.0]))
+    >>> type(value).__name__, kind
+    ('ndarray', 'subclass')
+    """
+    type_name = type(result).__name__
+    if result is None:
+        return None, "none", type_name
+    if isinstance(result, _ndarray):
+        kind = "ndarray" if type(result) is _ndarray else "subclass"
+        return _copy(_view(result, _ndarray)), kind, type_name
+    if isinstance(result, bool | numbers.Number | _generic) and not isinstance(result, str):
+        try:
+            return _asarray(result).item(), "scalar", type_name
+        except Exception:  # noqa: BLE001 - a hostile number type is just "other"
+            return None, "other", type_name
+    if isinstance(result, list | tuple):
+        kind = "list" if isinstance(result, list) else "tuple"
+        return _plain_sequence(result), kind, type_name
+    return None, "other", type_name
+
+
+def _plain_sequence(items):
+    """A short flat sequence of numbers becomes a tuple; anything else an array or None."""
+    try:
+        if len(items) <= _SEQUENCE_LIMIT and all(
+            isinstance(item, numbers.Number | _generic) and not isinstance(item, _ndarray)
+            for item in items
+        ):
+            return tuple(_asarray(item).item() for item in items)
+        array = _asarray(items)
+        if array.dtype == object:
+            return None
+        return _copy(_view(array, _ndarray))
+    except Exception:  # noqa: BLE001 - ragged or hostile contents
+        return None
+
+
+@contextmanager
+def _captured_streams():
+    """Send Python-level and file-descriptor-level stdout/stderr to one buffer."""
+    buffer = io.StringIO()
+    saved_fd = None
+    spill = None
+    try:
+        try:
+            sys.__stderr__.flush()
+            saved_fd = os.dup(2)
+            spill = tempfile.TemporaryFile()
+            os.dup2(spill.fileno(), 2)
+        except (OSError, AttributeError, ValueError):
+            saved_fd = None
+        with redirect_stdout(buffer), redirect_stderr(buffer):
+            yield buffer
+    finally:
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            spill.seek(0)
+            low_level = spill.read().decode("utf-8", errors="replace")
+            if low_level:
+                buffer.write(low_level)
+        if spill is not None:
+            spill.close()
+
+
+def call_in_process(function, case: Case, *, guard: bool = True) -> Outcome:
+    """Call ``function`` on ``case`` in this interpreter and return an :class:`Outcome`.
+
+    Parameters
+    ----------
+    function : callable
+        The student's function.
+    case : Case
+        Arguments; arrays are copied before the call, so the case is never
+        changed.
+    guard : bool, optional
+        Block library convolution entry points during the call (see
+        :mod:`course_lib.grading.guard`).
+
+    Returns
+    -------
+    Outcome
+        Plain data only. Exceptions raised by ``function`` (including
+        ``SystemExit``) are recorded in ``error``, never propagated; only
+        ``KeyboardInterrupt`` goes through so a student can stop a runaway
+        loop.
+
+    Examples
+    --------
+    >>> def broken(n):
+    ...     raise NotImplementedError
+    >>> call_in_process(broken, Case((3,))).error
+    'NotImplementedError: '
+    """
+    if not callable(function):
+        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a Case, got {type(case).__name__}")
+    args = tuple(_copy_argument(value) for value in case.args)
+    kwargs = {key: _copy_argument(value) for key, value in case.kwargs.items()}
+    result = None
+    error = None
+    with _captured_streams() as buffer, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        try:
+            with _errstate(all="warn"), blocked_library_calls() if guard else nullcontext():
+                result = function(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - any failure is the student's outcome
+            error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT)
+        seconds = time.perf_counter() - start
+        value, kind, type_name = (None, "none", "NoneType")
+        if error is None:
+            try:
+                value, kind, type_name = plain_value(result)
+            except Exception as exc:  # noqa: BLE001 - a hostile result object
+                value, kind, type_name = None, "other", type(result).__name__
+                error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT)
+    output = buffer.getvalue()
+    for warning in caught:
+        output += f"{warning.category.__name__}: {warning.message}\n"
+    inputs_after = tuple(
+        _copy_argument(value) if isinstance(value, _ndarray) else value for value in args
+    )
+    return Outcome(
+        value=value,
+        kind=kind,
+        type_name=type_name,
+        error=error,
+        inputs_after=inputs_after,
+        output=_short(output, _OUTPUT_LIMIT),
+        seconds=seconds,
+    )

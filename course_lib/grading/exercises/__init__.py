@@ -1,0 +1,97 @@
+"""The registry of graded exercises, one module per assignment.
+
+Each module (``convolution`` for 01, ``padding`` for 02, ``filters`` for 03,
+``pooling`` for 04, ``tensorflow`` for 05) defines ``EXERCISES``, a list of
+:class:`~course_lib.grading.exercise.Exercise` instances in notebook order.
+Modules that do not exist yet are skipped, so assignments can be added one
+at a time.
+
+Examples
+--------
+>>> from course_lib.grading import exercises
+>>> exercises.get("convolve").assignment
+'01_convolution'
+>>> [e.name for e in exercises.for_assignment("01_convolution")]
+['output_size', 'convolve']
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..exercise import Exercise
+
+__all__ = ["ASSIGNMENTS", "all_exercises", "for_assignment", "get", "names"]
+
+ASSIGNMENTS = {
+    "01_convolution": "convolution",
+    "02_padding": "padding",
+    "03_filters": "filters",
+    "04_pooling": "pooling",
+    "05_tensorflow": "tensorflow",
+}
+"""Assignment name -> module of this package that defines its exercises."""
+
+
+def _load(module_name: str) -> list[Exercise]:
+    qualified = f"{__name__}.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name == qualified:
+            return []
+        raise
+    return list(module.EXERCISES)
+
+
+def all_exercises() -> list[Exercise]:
+    """Every registered exercise, in course order."""
+    found = []
+    for module_name in ASSIGNMENTS.values():
+        found.extend(_load(module_name))
+    return found
+
+
+def names() -> list[str]:
+    """The names of every registered exercise, in course order.
+
+    Examples
+    --------
+    >>> names()[:2]
+    ['output_size', 'convolve']
+    """
+    return [exercise.name for exercise in all_exercises()]
+
+
+def get(name: str) -> Exercise:
+    """The exercise for the graded function ``name``.
+
+    Raises
+    ------
+    KeyError
+        If no exercise has that name; the message lists the known names.
+
+    Examples
+    --------
+    >>> get("no_such_function")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown exercise 'no_such_function'; known: ...
+    """
+    for exercise in all_exercises():
+        if exercise.name == name:
+            return exercise
+    raise KeyError(f"unknown exercise {name!r}; known: {', '.join(names())}")
+
+
+def for_assignment(assignment: str) -> list[Exercise]:
+    """The exercises of one assignment, in notebook order.
+
+    Raises
+    ------
+    KeyError
+        If the assignment is unknown.
+    """
+    if assignment not in ASSIGNMENTS:
+        raise KeyError(f"unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
+    return _load(ASSIGNMENTS[assignment])

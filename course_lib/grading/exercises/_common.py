@@ -1,0 +1,147 @@
+"""Inputs and mistake models shared by the convolution-like exercises (01, 02, 03)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exercise import Mistake, Pattern
+from ..outcome import Case
+
+__all__ = [
+    "CLIPPED_EXPLANATION",
+    "KERNEL_PATTERNS",
+    "SHIFTED_EXPLANATION",
+    "clipped",
+    "integer_mistakes",
+    "image_of",
+    "random_image",
+    "random_kernel",
+    "shifted_window",
+]
+
+
+def image_of(rows, *, dtype=float) -> np.ndarray:
+    """An array from nested lists (read-only, so battery inputs are never changed)."""
+    array = np.array(rows, dtype=dtype)
+    array.setflags(write=False)
+    return array
+
+
+def random_image(rng: np.random.Generator, shape, *, kind: str) -> np.ndarray:
+    """Random, non-monotone test data: 'float' (signed), 'uint8' (0..255) or 'int'."""
+    if kind == "uint8":
+        return rng.integers(0, 256, size=shape, dtype=np.uint8)
+    if kind == "int":
+        return rng.integers(-9, 10, size=shape).astype(np.int64)
+    return np.round(rng.normal(0.0, 10.0, size=shape), 3)
+
+
+def random_kernel(rng: np.random.Generator, shape, *, kind: str) -> np.ndarray:
+    """A kernel with no symmetry a bug could hide behind (not equal to its flip or transpose)."""
+    while True:
+        if kind == "int":
+            kernel = rng.integers(-3, 4, size=shape).astype(np.int64)
+        else:
+            kernel = np.round(rng.normal(0.0, 1.0, size=shape), 3)
+        symmetric = np.array_equal(kernel, kernel[::-1, ::-1]) or (
+            kernel.shape[0] == kernel.shape[1] and np.array_equal(kernel, kernel.T)
+        )
+        if np.count_nonzero(kernel) >= min(2, kernel.size) and (kernel.size == 1 or not symmetric):
+            return kernel
+
+
+def clipped(model):
+    """A model for answers clamped to 0..255 (as if stored in an image type)."""
+
+    def clip(*args, **kwargs):
+        return np.clip(model(*args, **kwargs), 0, 255)
+
+    return clip
+
+
+def _truncated(model):
+    def truncate(*args, **kwargs):
+        return np.trunc(model(*args, **kwargs))
+
+    return truncate
+
+
+def _wrapped(model):
+    def wrap(*args, **kwargs):
+        return np.mod(np.trunc(model(*args, **kwargs)), 256)
+
+    return wrap
+
+
+def integer_mistakes(model, explanation: str) -> list[Mistake]:
+    """``integer-dtype`` models: truncated to integers, or wrapped around like uint8."""
+    return [
+        Mistake("integer-dtype", explanation, model=_wrapped(model)),
+        Mistake("integer-dtype", explanation, model=_truncated(model)),
+    ]
+
+
+CLIPPED_EXPLANATION = (
+    "clamps its results to 0..255 (or stores them in a uint8 array). The raw result of a "
+    "filter can be negative or above 255 (edges!); keep it as it is and clamp only for "
+    "display."
+)
+
+
+def shifted_window(case: Case, expected, value) -> bool:
+    """Whether ``value`` is the right result read through a window shifted by 1 or 2 pixels."""
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype.kind not in "biuf":
+        return False
+    expected = np.asarray(expected, dtype=float)
+    value = value.astype(float)
+    scale = 1e-6 * max(1.0, float(np.abs(expected).max()))
+    for dr in range(-2, 3):
+        for dc in range(-2, 3):
+            if dr == 0 and dc == 0:
+                continue
+            r0, r1 = max(0, -dr), min(value.shape[0], expected.shape[0] - dr)
+            c0, c1 = max(0, -dc), min(value.shape[1], expected.shape[1] - dc)
+            count = max(0, r1 - r0) * max(0, c1 - c0)
+            if count < max(2, expected.size // 2):
+                continue
+            here = value[r0:r1, c0:c1]
+            there = expected[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+            if np.allclose(here, there, rtol=1e-5, atol=scale):
+                return True
+    return False
+
+
+SHIFTED_EXPLANATION = (
+    "reads each window one or two pixels off: out[i, j] must combine image[i + a, j + b] with "
+    "kernel[a, b] for a in range(kh), b in range(kw), starting at a = b = 0. Check the start of "
+    "your window slice and your loop ranges."
+)
+
+
+def _non_square(case: Case) -> bool:
+    return any(
+        isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] != a.shape[1]
+        for a in case.args[:2]
+    )
+
+
+def _not_3x3(case: Case) -> bool:
+    return len(case.args) > 1 and np.shape(case.args[1]) != (3, 3)
+
+
+KERNEL_PATTERNS = (
+    Pattern(
+        "square-only",
+        "works on square images and kernels but fails when height and width differ: use "
+        "image.shape[0] for rows and image.shape[1] for columns (kernel likewise), and "
+        "index [row, col] throughout.",
+        _non_square,
+    ),
+    Pattern(
+        "fixed-kernel-size",
+        "only works for 3x3 kernels: take kh, kw = kernel.shape and loop over every kernel "
+        "offset instead of writing out nine products or assuming a centre at 1.",
+        _not_3x3,
+    ),
+)
+"""Cross-case patterns of functions taking ``(image, kernel)``."""

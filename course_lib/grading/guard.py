@@ -1,0 +1,213 @@
+"""Block library convolution entry points while a loop-only answer runs.
+
+The static loop-only rule (:mod:`course_lib.grading.static`) reads the
+answer's source; this guard is its run-time partner. While
+:func:`blocked_library_calls` is active, calling any of the functions in
+:data:`BLOCKED` raises ``PermissionError`` with a message containing
+:data:`BLOCKED_MARKER`, which :meth:`Exercise.assess` recognises as a
+``library-call``.
+
+Two things are patched, and both are restored on exit, even on error:
+
+- the module attribute (``scipy.signal.convolve2d``), for code that looks the
+  function up at call time;
+- the Python function's ``__code__``, for code that took a reference earlier
+  (``from scipy.signal import convolve2d as c``). Code is swapped only on
+  plain Python functions without closures; C functions (``cv2.filter2D``) and
+  TensorFlow's wrapped ops are blocked through their module attribute only.
+
+Modules that were never imported are left alone (importing TensorFlow only
+to block it would take seconds).
+
+Examples
+--------
+>>> import numpy as np
+>>> with blocked_library_calls():
+...     np.convolve([1, 2], [1, 1])  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+PermissionError: numpy.convolve is blocked during grading: ...
+>>> np.convolve([1, 2], [1, 1]).tolist()
+[1, 3, 2]
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["BLOCKED", "BLOCKED_MARKER", "blocked_library_calls", "is_blocked_error"]
+
+BLOCKED_MARKER = "is blocked during grading"
+"""Text every blocked call's error message contains."""
+
+_SCIPY_NDIMAGE = (
+    "convolve",
+    "correlate",
+    "convolve1d",
+    "correlate1d",
+    "uniform_filter",
+    "uniform_filter1d",
+    "gaussian_filter",
+    "gaussian_filter1d",
+    "generic_filter",
+    "generic_filter1d",
+    "median_filter",
+    "maximum_filter",
+    "maximum_filter1d",
+    "minimum_filter",
+    "minimum_filter1d",
+    "rank_filter",
+    "percentile_filter",
+    "sobel",
+    "prewitt",
+    "laplace",
+)
+
+BLOCKED: dict[str, tuple[str, ...]] = {
+    "scipy.signal": (
+        "convolve",
+        "convolve2d",
+        "correlate",
+        "correlate2d",
+        "fftconvolve",
+        "oaconvolve",
+        "sepfir2d",
+    ),
+    "scipy.ndimage": _SCIPY_NDIMAGE,
+    "scipy.ndimage.filters": _SCIPY_NDIMAGE,
+    "numpy": ("convolve", "correlate"),
+    "numpy.lib.stride_tricks": ("sliding_window_view", "as_strided"),
+    "course_lib.reference": (
+        "avg_pool",
+        "conv2d_nhwc",
+        "convolve2d",
+        "correlate2d",
+        "correlate_stack",
+        "max_pool",
+        "pad",
+    ),
+    "tensorflow.nn": (
+        "conv2d",
+        "convolution",
+        "conv1d",
+        "depthwise_conv2d",
+        "max_pool",
+        "max_pool2d",
+        "avg_pool",
+        "avg_pool2d",
+        "pool",
+    ),
+    "cv2": ("filter2D", "sepFilter2D", "blur", "boxFilter", "GaussianBlur", "Sobel", "Laplacian"),
+}
+"""Module name -> function names blocked while a graded call runs."""
+
+_HELP = (
+    "write the loops yourself (loops, indexing, np.sum, np.max and np.multiply on windows are fine)"
+)
+
+
+def _message(qualified: str) -> str:
+    return f"{qualified} {BLOCKED_MARKER}: {_HELP}"
+
+
+def _blocker(qualified: str):
+    message = _message(qualified)
+
+    def blocked(*args, **kwargs):
+        raise PermissionError(message)
+
+    blocked.__name__ = qualified.rsplit(".", 1)[-1]
+    blocked.__qualname__ = blocked.__name__
+    return blocked
+
+
+_CODE_CACHE: dict[str, types.CodeType] = {}
+
+
+def _blocking_code(qualified: str) -> types.CodeType:
+    """A code object that raises, usable in any closure-free function.
+
+    It only names the builtin ``PermissionError`` and a constant, so it runs
+    correctly with the patched function's own globals.
+    """
+    if qualified not in _CODE_CACHE:
+        text = (
+            f"def blocked(*args, **kwargs):\n    raise PermissionError({_message(qualified)!r})\n"
+        )
+        namespace: dict = {}
+        exec(compile(text, "<grading guard>", "exec"), namespace)  # noqa: S102
+        _CODE_CACHE[qualified] = namespace["blocked"].__code__
+    return _CODE_CACHE[qualified]
+
+
+def _python_functions(obj) -> Iterator[types.FunctionType]:
+    """The plain functions behind ``obj``: itself, what it wraps, numpy's implementation."""
+    seen = set()
+    stack = [obj]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, types.FunctionType):
+            yield current
+        for attribute in ("__wrapped__", "_implementation"):
+            try:
+                stack.append(getattr(current, attribute, None))
+            except Exception:  # noqa: BLE001 - a hostile object must not break the guard
+                continue
+
+
+@contextmanager
+def blocked_library_calls(*, modules: dict[str, tuple[str, ...]] | None = None):
+    """Context manager: library convolution functions raise ``PermissionError`` inside.
+
+    Parameters
+    ----------
+    modules : dict, optional
+        Module name -> function names to block; defaults to :data:`BLOCKED`.
+    """
+    targets = BLOCKED if modules is None else modules
+    attributes: list[tuple[types.ModuleType, str, object]] = []
+    codes: list[tuple[types.FunctionType, types.CodeType]] = []
+    try:
+        for module_name, names in targets.items():
+            module = sys.modules.get(module_name)
+            if module is None:
+                continue
+            for name in names:
+                original = module.__dict__.get(name)
+                if original is None:
+                    continue
+                qualified = f"{module_name}.{name}"
+                for function in _python_functions(original):
+                    if function.__code__.co_freevars or any(
+                        function is patched for patched, _ in codes
+                    ):
+                        continue
+                    codes.append((function, function.__code__))
+                    function.__code__ = _blocking_code(qualified)
+                attributes.append((module, name, original))
+                setattr(module, name, _blocker(qualified))
+        yield
+    finally:
+        for module, name, original in reversed(attributes):
+            setattr(module, name, original)
+        for function, code in reversed(codes):
+            function.__code__ = code
+
+
+def is_blocked_error(error: str | None) -> bool:
+    """Whether an Outcome's ``error`` text comes from a blocked library call.
+
+    Examples
+    --------
+    >>> is_blocked_error("PermissionError: numpy.convolve is blocked during grading: ...")
+    True
+    >>> is_blocked_error("ValueError: bad shape")
+    False
+    """
+    return bool(error) and error.startswith("PermissionError") and BLOCKED_MARKER in error

@@ -1,0 +1,379 @@
+"""The loop-only rule, checked on the answer's source code.
+
+Exercises such as ``convolve`` and the pooling functions must be written with
+loops: library convolution, correlation or filtering functions, sliding-window
+helpers and stride tricks are not allowed. :func:`check_source` reads the
+answer with :mod:`ast` (nothing is executed) and reports what it finds as
+:class:`Finding` records with two codes:
+
+- ``library-call``: a library convolution/filter/FFT function is used, or the
+  code hides what it calls (dynamic imports, ``getattr`` with a computed name
+  on a module, ``eval``/``exec``);
+- ``not-loop-based``: sliding-window views or stride tricks, or no ``for`` /
+  ``while`` loop (or comprehension) at all.
+
+Only the graded function and what it can reach are judged: module-level
+helpers it calls, names it uses that are bound at module level, and imports
+anywhere in the answer that bind those names. Importing scipy for another
+exercise in the same notebook is therefore fine.
+
+Names the notebook's setup cell provides (``np``, ``reference``) are known
+without an import.
+
+Examples
+--------
+>>> source = '''
+... import scipy.signal as ss
+... def convolve(image, kernel):
+...     return ss.correlate2d(image, kernel, mode="valid")
+... '''
+>>> [f.code for f in check_source(source, function_name="convolve", loop_only=True)]
+['library-call', 'not-loop-based']
+>>> loops = '''
+... def convolve(image, kernel):
+...     out = np.zeros((1, 1))
+...     for i in range(1):
+...         out[i, 0] = np.sum(image[:2, :2] * kernel)
+...     return out
+... '''
+>>> check_source(loops, function_name="convolve", loop_only=True)
+[]
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+__all__ = ["ALLOWED", "Finding", "check_source"]
+
+ALLOWED = "loops, indexing and slicing, np.sum, np.max, np.multiply on windows"
+"""What a loop-only answer may use, quoted in every finding."""
+
+_LIBRARY_ROOTS = {
+    "scipy.signal": "a library convolution/correlation function",
+    "scipy.ndimage": "a library filtering function",
+    "scipy.fft": "an FFT (library convolution by another route)",
+    "scipy.fftpack": "an FFT (library convolution by another route)",
+    "numpy.fft": "an FFT (library convolution by another route)",
+    "numpy.convolve": "a library convolution function",
+    "numpy.correlate": "a library correlation function",
+    "scipy.convolve": "a library convolution function",
+    "course_lib.reference": "the course's reference implementation",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "torch": "PyTorch",
+    "jax": "JAX",
+    "cv2": "OpenCV",
+    "skimage": "scikit-image",
+    "PIL.ImageFilter": "Pillow's filters",
+    "astropy.convolution": "astropy's convolution",
+}
+_WINDOW_ROOTS = {
+    "numpy.lib.stride_tricks": "a sliding-window view (stride tricks)",
+    "numpy.lib._stride_tricks_impl": "a sliding-window view (stride tricks)",
+}
+_DYNAMIC_CALLS = {
+    "__import__",
+    "eval",
+    "exec",
+    "compile",
+    "importlib.import_module",
+    "vars",
+    "globals",
+    "locals",
+    "sys.modules",
+}
+_DEFAULT_ALIASES = {
+    "np": "numpy",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "reference": "course_lib.reference",
+    "course_lib": "course_lib",
+    "tf": "tensorflow",
+    "tensorflow": "tensorflow",
+    "keras": "keras",
+    "torch": "torch",
+    "cv2": "cv2",
+    "skimage": "skimage",
+    "importlib": "importlib",
+    "sys": "sys",
+    "builtins": "builtins",
+}
+_MODULE_LIKE = (
+    "numpy",
+    "scipy",
+    "course_lib",
+    "tensorflow",
+    "keras",
+    "torch",
+    "cv2",
+    "skimage",
+    "importlib",
+    "sys",
+    "builtins",
+    "jax",
+    "PIL",
+    "astropy",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One breach of the loop-only rule: a diagnosis code and a plain-words message."""
+
+    code: str
+    message: str
+
+
+def _strip_magics(source: str) -> str:
+    """Blank out IPython-only lines (``%timeit``, ``!ls``) so the rest parses."""
+    return re.sub(r"(?m)^[ \t]*[%!].*$", "", source)
+
+
+def _forbidden(path: str) -> tuple[str, str] | None:
+    for roots, code in ((_WINDOW_ROOTS, "not-loop-based"), (_LIBRARY_ROOTS, "library-call")):
+        for root, what in roots.items():
+            if path == root or path.startswith(root + "."):
+                return code, what
+    return None
+
+
+def _chain(node: ast.AST) -> list[str] | None:
+    """``a.b.c`` -> ['a', 'b', 'c']; ``getattr(a, "b")`` with a literal counts as ``a.b``."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            parts.extend(reversed(node.args[1].value.split(".")))
+            node = node.args[0]
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return parts[::-1]
+        else:
+            return None
+
+
+class _Scope:
+    """Module-level bindings and the aliases that name modules or their members."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.aliases: dict[str, str] = dict(_DEFAULT_ALIASES)
+        self.bindings: dict[str, list[ast.AST]] = {}
+        self.star_imports: list[tuple[ast.AST, str]] = []
+        for node in tree.body:
+            self._bind(node)
+        for node in ast.walk(tree):
+            self._alias(node)
+
+    def _bind(self, node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.bindings.setdefault(node.name, []).append(node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        self.bindings.setdefault(name.id, []).append(node)
+        elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+            for child in ast.iter_child_nodes(node):
+                self._bind(child)
+            for handler in getattr(node, "handlers", ()):
+                for child in handler.body:
+                    self._bind(child)
+
+    def _alias(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name == "*":
+                    self.star_imports.append((node, node.module))
+                else:
+                    self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            parts = _chain(node.value)
+            if isinstance(target, ast.Name) and parts and parts[0] in self.aliases:
+                self.aliases[target.id] = self.resolve(parts)
+
+    def resolve(self, parts: list[str]) -> str:
+        base = self.aliases.get(parts[0], parts[0])
+        return ".".join([base, *parts[1:]])
+
+    def is_module_alias(self, name: str) -> bool:
+        return name in self.aliases and self.aliases[name].split(".")[0] in _MODULE_LIKE
+
+
+class _Inspector:
+    """Walks the graded function and everything it reaches, collecting findings."""
+
+    def __init__(self, scope: _Scope, function_name: str) -> None:
+        self.scope = scope
+        self.function_name = function_name
+        self.findings: list[Finding] = []
+        self.has_loop = False
+        self._visited: set[int] = set()
+
+    def add(self, code: str, node: ast.AST, text: str) -> None:
+        line = getattr(node, "lineno", None)
+        where = f" (line {line})" if line else ""
+        finding = Finding(code, f"{self.function_name} {text}{where}. Allowed: {ALLOWED}.")
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    def visit_binding(self, name: str) -> None:
+        for node in self.scope.bindings.get(name, []):
+            self.visit(node)
+
+    def visit(self, root: ast.AST) -> None:
+        if id(root) in self._visited:
+            return
+        self._visited.add(id(root))
+        inner: set[int] = set()
+        for node in ast.walk(root):
+            # Only the outermost part of ``a.b.c`` is judged, once.
+            if isinstance(node, ast.Attribute):
+                inner.add(id(node.value))
+            if id(node) in inner:
+                continue
+            self._inspect(node)
+
+    def _inspect(self, node: ast.AST) -> None:
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
+            self.has_loop = True
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            self._check_import(node)
+        elif isinstance(node, ast.Call):
+            self._check_call(node)
+            if isinstance(node.func, ast.Name) and node.func.id == "getattr":
+                self._check_reference(node)
+        elif isinstance(node, ast.Attribute | ast.Name):
+            self._check_reference(node)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in self.scope.bindings:
+                self.visit_binding(node.id)
+
+    def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            modules = [f"{node.module}.{alias.name}" for alias in node.names if node.module]
+        for module in modules:
+            verdict = _forbidden(module)
+            if verdict:
+                self.add(verdict[0], node, f"imports {module}, {verdict[1]}")
+
+    def _check_reference(self, node: ast.AST) -> None:
+        parts = _chain(node)
+        if not parts or parts[0] not in self.scope.aliases:
+            return
+        path = self.scope.resolve(parts)
+        verdict = _forbidden(path)
+        if verdict:
+            self.add(verdict[0], node, f"uses {path}, {verdict[1]}")
+        elif path in _DYNAMIC_CALLS:
+            self.add("library-call", node, f"uses {path}, which can hide a library call")
+        elif parts[-1] == "__dict__":
+            self.add("library-call", node, f"looks names up in {path}, which hides what is called")
+
+    def _check_call(self, node: ast.Call) -> None:
+        parts = _chain(node.func)
+        path = self.scope.resolve(parts) if parts else ""
+        if path in _DYNAMIC_CALLS or (parts and parts[0] in _DYNAMIC_CALLS and len(parts) == 1):
+            self.add("library-call", node, f"calls {path}(), which can hide a library call")
+            return
+        if parts and parts[-1] == "import_module":
+            self.add("library-call", node, "imports a module dynamically")
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
+            target, name = node.args[0], node.args[1]
+            computed = not (isinstance(name, ast.Constant) and isinstance(name.value, str))
+            target_parts = _chain(target)
+            on_module = bool(target_parts) and self.scope.is_module_alias(target_parts[0])
+            if computed and on_module:
+                self.add(
+                    "library-call",
+                    node,
+                    f"looks up a computed name on {self.scope.resolve(target_parts)} with "
+                    "getattr, which hides what is called",
+                )
+        if path == "numpy.ndarray" and any(k.arg == "strides" for k in node.keywords):
+            self.add("not-loop-based", node, "builds a strided view with np.ndarray(strides=...)")
+
+    def check_star_imports(self) -> None:
+        for node, module in self.scope.star_imports:
+            verdict = _forbidden(module)
+            if verdict:
+                self.add(verdict[0], node, f"star-imports {module}, {verdict[1]}")
+
+
+def check_source(source: str, *, function_name: str, loop_only: bool) -> list[Finding]:
+    """Check an answer's source against the loop-only rule.
+
+    Parameters
+    ----------
+    source : str
+        The answer's code (one or more notebook cells joined together).
+    function_name : str
+        The graded function, e.g. ``"convolve"``.
+    loop_only : bool
+        When False nothing is checked and the result is empty.
+
+    Returns
+    -------
+    list of Finding
+        Empty when the rule holds (or the source cannot be parsed: the
+        run-time guard still applies then).
+
+    Examples
+    --------
+    >>> check_source("def f(x):\\n    return x", function_name="f", loop_only=True)[0].code
+    'not-loop-based'
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str, got {type(source).__name__}")
+    if not isinstance(function_name, str) or not function_name.isidentifier():
+        raise ValueError(f"function_name must be a Python identifier, got {function_name!r}")
+    if not loop_only:
+        return []
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return []
+    scope = _Scope(tree)
+    inspector = _Inspector(scope, function_name)
+    if function_name not in scope.bindings:
+        return [
+            Finding(
+                "not-loop-based",
+                f"no `def {function_name}(...)` found in the answer; define the function "
+                f"with def and loops. Allowed: {ALLOWED}.",
+            )
+        ]
+    inspector.visit_binding(function_name)
+    inspector.check_star_imports()
+    if not inspector.has_loop:
+        inspector.findings.append(
+            Finding(
+                "not-loop-based",
+                f"{function_name} has no for or while loop (neither it nor a helper it calls). "
+                f"Write the loops over output positions or kernel offsets yourself. "
+                f"Allowed: {ALLOWED}.",
+            )
+        )
+    return inspector.findings

@@ -1,0 +1,135 @@
+"""Tests for course_lib.grading.checks: check() scores, prints to stdout only, never raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import grading
+from course_lib.grading.checks import answer_source
+
+LOOPS = """
+def convolve(image, kernel):
+    image = np.asarray(image, dtype=float)
+    kh, kw = kernel.shape
+    rows, cols = image.shape
+    out = np.zeros((rows - kh + 1, cols - kw + 1))
+    for i in range(rows - kh + 1):
+        for j in range(cols - kw + 1):
+            for a in range(kh):
+                for b in range(kw):
+                    out[i, j] += image[i + a, j + b] * kernel[a, b]
+    return out
+"""
+
+NOT_IMPLEMENTED = '''
+def convolve(image, kernel):
+    """Loop-based VALID cross-correlation."""
+    raise NotImplementedError
+'''
+
+SCIPY_HIDDEN_BEHIND_LOOP = """
+from scipy.signal import correlate2d as c
+def convolve(image, kernel):
+    for _ in range(1):
+        pass
+    return c(image, kernel, mode="valid")
+"""
+
+OUTPUT_SIZE = """
+def output_size(image_size, kernel_size):
+    if kernel_size > image_size:
+        raise ValueError("the kernel is larger than the image")
+    return image_size - kernel_size + 1
+"""
+
+
+def define(source: str, name: str):
+    """Run an answer's source the way a notebook cell would and return the function."""
+    namespace = {"np": np}
+    exec(compile(source, f"<answer {name}>", "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_convolve_gets_full_points(capsys, hidden):
+    """A correct loop-based convolve earns every point, visible and hidden."""
+    points = grading.check(
+        define(LOOPS, "convolve"), "convolve", points=3, hidden=hidden, source=LOOPS
+    )
+    captured = capsys.readouterr()
+    assert points == 3.0
+    assert "all" in captured.out and "checks passed" in captured.out
+    assert captured.err == ""
+
+
+def test_not_implemented_earns_zero_with_clear_message(capsys):
+    """An untouched exercise earns 0 and says it is not implemented yet."""
+    points = grading.check(
+        define(NOT_IMPLEMENTED, "convolve"), "convolve", points=3, source=NOT_IMPLEMENTED
+    )
+    captured = capsys.readouterr()
+    assert points == 0.0
+    assert "not implemented yet" in captured.out
+    assert captured.err == ""
+
+
+def test_library_call_is_rejected_even_without_source(capsys):
+    """The run-time guard rejects a library call the static rule could not see."""
+    function = define(SCIPY_HIDDEN_BEHIND_LOOP, "convolve")
+    points = grading.check(function, "convolve", points=3)
+    captured = capsys.readouterr()
+    assert points == 0.0
+    assert "rejected" in captured.out and "scipy.signal.correlate2d" in captured.out
+    assert captured.err == ""
+
+
+def test_output_size_correct_and_off_by_one(capsys):
+    """output_size: the right formula passes; n - k is named off-by-one."""
+    assert grading.check(define(OUTPUT_SIZE, "output_size"), "output_size", points=1) == 1.0
+    wrong = define(
+        "def output_size(image_size, kernel_size):\n    return image_size - kernel_size\n",
+        "output_size",
+    )
+    points = grading.check(wrong, "output_size", points=2, hidden=True)
+    captured = capsys.readouterr()
+    assert points == 0.0
+    assert "off-by-one" in captured.out
+    assert captured.err == ""
+
+
+def test_noisy_answer_keeps_stderr_clean(capsys):
+    """Prints, warnings and writes to stderr inside the answer never reach stderr."""
+    noisy = LOOPS.replace(
+        "    return out",
+        "    import sys, warnings\n    print('working')\n    warnings.warn('careful')\n"
+        "    sys.stderr.write('oops')\n    np.float64(1.0) / 0.0\n    return out",
+    )
+    points = grading.check(define(noisy, "convolve"), "convolve", points=2, source=noisy)
+    captured = capsys.readouterr()
+    assert points == 2.0
+    assert captured.err == ""
+    assert "working" not in captured.out
+
+
+def test_unknown_exercise_name_raises_key_error():
+    """A typo in a test cell is the instructor's error and is reported loudly."""
+    with pytest.raises(KeyError, match="known: output_size, convolve"):
+        grading.check(print, "convolv", points=1)
+
+
+def test_bad_points_are_rejected():
+    """points must be a non-negative number."""
+    with pytest.raises(ValueError, match="points must be >= 0"):
+        grading.check(print, "convolve", points=-1)
+
+
+def test_non_callable_answer_earns_zero(capsys):
+    """Passing something that is not a function earns 0 with a message."""
+    assert grading.check(None, "convolve", points=3) == 0.0
+    assert "expected a function" in capsys.readouterr().out
+
+
+def test_answer_source_of_file_function_is_its_def():
+    """For a function defined in a file the source is its own definition."""
+    assert answer_source(define).lstrip().startswith("def define(")

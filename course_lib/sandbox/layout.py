@@ -109,17 +109,18 @@ class _MountPlan:
     sandbox user could then not reach e.g. an interpreter under ``/root``.
     """
 
-    def __init__(self, *, mounted: set[Path]) -> None:
-        self.mounted = set(mounted)
-        self.created: set[Path] = set()
+    def __init__(self, *, bound: set[Path], empty: set[Path]) -> None:
+        self.bound = set(bound)
+        self.created: set[Path] = set(empty)
 
     def _covered(self, path: Path) -> bool:
-        return any(path == m or m in path.parents for m in self.mounted)
+        """Whether ``path`` is an existing folder: a mount point or inside a bound folder."""
+        return path in self.created or any(path == m or m in path.parents for m in self.bound)
 
     def _parents(self, destination: Path) -> list[str]:
         args = []
         for parent in reversed(destination.parents):
-            if parent == Path("/") or parent in self.created or self._covered(parent):
+            if parent == Path("/") or self._covered(parent):
                 continue
             args += ["--perms", "0755", "--dir", str(parent)]
             self.created.add(parent)
@@ -135,7 +136,7 @@ class _MountPlan:
         for destination in destinations:
             args += self._parents(destination)
             args += [kind, str(real), str(destination)]
-            self.mounted.add(destination)
+            self.bound.add(destination)
         return args
 
 
@@ -228,7 +229,7 @@ def bwrap_argv(
     args += ["--ro-bind", str(identity_files / "passwd"), "/etc/passwd"]
     args += ["--ro-bind", str(identity_files / "group"), "/etc/group"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    mounts = _MountPlan(mounted={Path("/usr"), Path("/proc"), Path("/dev"), Path("/tmp")})
+    mounts = _MountPlan(bound={Path("/usr")}, empty={Path("/proc"), Path("/dev"), Path("/tmp")})
     for path in _outermost(python_paths() + course_paths()):
         args += mounts.bind("--ro-bind", path)
     for path in readable:

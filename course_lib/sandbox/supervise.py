@@ -2,8 +2,7 @@
 
 The parent feeds stdin, reads stdout and stderr in chunks (never more than
 the cap plus one chunk is held in memory) and stops the whole process group
-at the first limit reached. The child is reaped with ``wait4`` so the CPU
-time of everything it ran is known.
+at the first limit reached.
 """
 
 from __future__ import annotations
@@ -49,8 +48,6 @@ class Result:
         What the program wrote, at most ``Limits.output_bytes`` each.
     seconds : float
         Wall-clock time of the run.
-    cpu_seconds : float
-        CPU time used by the program and everything it started.
     sandboxed : bool
         False when the run used ``unsafe=True`` (resource limits only).
     message : str
@@ -62,7 +59,6 @@ class Result:
     stdout: bytes
     stderr: bytes
     seconds: float
-    cpu_seconds: float
     sandboxed: bool
     message: str
 
@@ -76,9 +72,9 @@ class Result:
 class _Ending:
     """What the supervisor saw; turned into a :class:`Result` by :func:`_classify`."""
 
-    wait_status: int | None
+    wait_status: int
     stopped_for: str | None
-    cpu_seconds: float
+    seconds: float
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -92,11 +88,11 @@ def _pump(
     process: subprocess.Popen,
     stdin: bytes,
     *,
+    start: float,
     wall_seconds: float,
     output_bytes: int,
 ) -> tuple[bytearray, bytearray, _Ending]:
     """Move data through the pipes until the process ends or a limit is hit."""
-    start = time.monotonic()
     deadline = start + wall_seconds
     buffers = {process.stdout: bytearray(), process.stderr: bytearray()}
     selector = selectors.DefaultSelector()
@@ -155,7 +151,7 @@ def _pump(
         selector.close()
         # Also ends what the program left running in its process group (unsafe mode).
         _kill_group(process)
-        _, wait_status, usage = os.wait4(process.pid, 0)
+        _, wait_status = os.waitpid(process.pid, 0)
         os.close(pidfd)
         process.returncode = os.waitstatus_to_exitcode(wait_status)
         for stream in (process.stdin, process.stdout, process.stderr):
@@ -164,7 +160,7 @@ def _pump(
     ending = _Ending(
         wait_status=wait_status,
         stopped_for=stopped_for,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        seconds=time.monotonic() - start,
     )
     return buffers[process.stdout], buffers[process.stderr], ending
 
@@ -184,12 +180,16 @@ def _classify(
     if returncode < 0:
         number = -returncode
         name = signal.Signals(number).name
+        # bubblewrap does not let us see the CPU time used, but the CPU limit cannot be
+        # reached sooner than that much wall-clock time.
         if number == signal.SIGXCPU or (
-            number == signal.SIGKILL and ending.cpu_seconds >= cpu_limit
+            number == signal.SIGKILL and ending.seconds >= cpu_limit
         ):
             return "timeout", returncode, "stopped: the CPU-time limit ran out"
         if number == signal.SIGKILL:
-            return "memory", returncode, "killed (SIGKILL), most likely out of memory"
+            return "memory", returncode, (
+                "killed by SIGKILL, most likely by the kernel for using too much memory"
+            )
         if number == signal.SIGXFSZ:
             return "output-limit", returncode, "stopped: a file grew over the file-size limit"
         return "crashed", returncode, f"the program died from signal {name}"
@@ -255,9 +255,8 @@ def supervise(
             raise FileNotFoundError(f"cannot start {argv[0]!r}: {error.strerror}") from None
         raise
     out, err, ending = _pump(
-        process, bytes(stdin), wall_seconds=wall_seconds, output_bytes=output_bytes
+        process, bytes(stdin), start=start, wall_seconds=wall_seconds, output_bytes=output_bytes
     )
-    seconds = time.monotonic() - start
     status, returncode, message = _classify(
         ending, bytes(err), signal_from_exit_code=sandboxed, cpu_limit=cpu_limit
     )
@@ -266,8 +265,7 @@ def supervise(
         returncode=returncode,
         stdout=bytes(out),
         stderr=bytes(err),
-        seconds=seconds,
-        cpu_seconds=ending.cpu_seconds,
+        seconds=ending.seconds,
         sandboxed=sandboxed,
         message=message,
     )

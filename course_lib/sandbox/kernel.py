@@ -1,0 +1,181 @@
+"""A Jupyter kernel that runs inside the sandbox, for executing submitted notebooks.
+
+:class:`SandboxedKernelManager` starts ``python -m ipykernel_launcher`` through
+bubblewrap with its own network namespace. The kernel and its client talk over
+ZeroMQ's ``ipc`` transport: the sockets are files in a private folder that is
+bound read-write into the sandbox, so no network is needed at all.
+
+Use it wherever a ``kernel_manager_class`` is accepted, e.g. in
+``nbgrader_config.py``::
+
+    c.ExecutePreprocessor.kernel_manager_class = (
+        "course_lib.sandbox.kernel.SandboxedKernelManager"
+    )
+    c.SandboxedKernelManager.readable = ["/srv/course/extra-data"]
+
+or directly with nbclient::
+
+    NotebookClient(nb, kernel_manager_class=SandboxedKernelManager).execute()
+
+The kernel's working directory (nbclient passes the notebook's folder) is
+bound read-only; the kernel writes into its private scratch folder (HOME).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Int, List, Unicode, default
+
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
+from .limits import Limits, limits_from_config
+from .sandbox import Sandbox, scrubbed_environment
+
+__all__ = ["SandboxedKernelManager"]
+
+_KERNEL_DEFAULTS = Limits(cpu_seconds=600, wall_seconds=3600.0)
+"""A kernel runs a whole notebook: more CPU time than one function call."""
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Kernel manager whose kernels run in the course sandbox (see :class:`Sandbox`).
+
+    Every option can be set in a traitlets config (``c.SandboxedKernelManager.<name>``).
+    The limits default to those of ``config_file``'s ``c.Sandbox`` section
+    when it is given, else to ``Limits(cpu_seconds=600)`` (a whole notebook).
+
+    Examples
+    --------
+    >>> manager = SandboxedKernelManager()
+    >>> manager.transport
+    'ipc'
+    """
+
+    readable = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
+    config_file = Unicode(
+        "", help="An nbgrader_config.py whose c.Sandbox limits the kernel uses."
+    ).tag(config=True)
+    cpu_seconds = Int(0, help="CPU seconds for the kernel (0: from config_file).").tag(
+        config=True
+    )
+    memory_bytes = Int(0, help="Address space for the kernel (0: from config_file).").tag(
+        config=True
+    )
+    processes = Int(0, help="Process limit for the kernel (0: from config_file).").tag(
+        config=True
+    )
+    unsafe = Bool(False, help="Run without bubblewrap (resource limits only).").tag(config=True)
+    uid = Int(DEFAULT_UID, help="First uid of the sandbox uid pool.").tag(config=True)
+    uid_pool = Int(DEFAULT_UID_POOL, help="Size of the sandbox uid pool.").tag(config=True)
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        """Always this environment's Python kernel; interrupts go by message.
+
+        A signal to bubblewrap's process group would not reach the kernel,
+        which runs in its own session and pid namespace.
+        """
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python (course sandbox)",
+                language="python",
+                interrupt_mode="message",
+                metadata={"debugger": False},
+            )
+        return self._kernel_spec
+
+    def _limits(self) -> Limits:
+        limits = (
+            limits_from_config(self.config_file, base=_KERNEL_DEFAULTS)
+            if self.config_file
+            else _KERNEL_DEFAULTS
+        )
+        changes = {
+            name: getattr(self, name)
+            for name in ("cpu_seconds", "memory_bytes", "processes")
+            if getattr(self, name)
+        }
+        return limits.replace(**changes)
+
+    _sandbox_private: Path | None = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        """Create the private folder for sockets and scratch before ports are chosen.
+
+        A restart keeps the folder, the uid and the socket paths, so the
+        client stays connected.
+        """
+        if self._sandbox_private is not None:
+            return await super()._async_pre_start_kernel(**kw)
+        self._sandbox_private = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+        os.chmod(self._sandbox_private, 0o755)
+        self._sandbox_sockets = self._sandbox_private / "sockets"
+        self._sandbox_scratch = self._sandbox_private / "scratch"
+        self._sandbox_ids = self._sandbox_private / "ids"
+        for folder in (self._sandbox_sockets, self._sandbox_scratch, self._sandbox_ids):
+            folder.mkdir()
+        self._sandbox_lease = lease_uid(first=self.uid, count=self.uid_pool)
+        self.transport = "ipc"
+        self.connection_file = str(self._sandbox_sockets / "kernel.json")
+        self.ip = str(self._sandbox_sockets / "k")
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        """Wrap the kernel command in the sandbox and give it a scrubbed environment."""
+        cwd = kw.get("cwd")
+        readable = list(self.readable)
+        inside_cwd = None
+        if cwd and Path(cwd).is_dir():
+            readable.append(cwd)
+            inside_cwd = Path(cwd).absolute()
+        sandbox = Sandbox(
+            limits=self._limits(),
+            readable=readable,
+            writable=[self._sandbox_sockets],
+            scratch=self._sandbox_scratch,
+            unsafe=self.unsafe,
+            uid=self.uid,
+            uid_pool=self.uid_pool,
+        )
+        if not self.unsafe:
+            hand_over(self._sandbox_sockets, self._sandbox_lease.uid)
+            hand_over(self._sandbox_scratch, self._sandbox_lease.uid)
+        if not self.unsafe:
+            # Inside its pid namespace the kernel's parent is pid 1, which ipykernel would
+            # take for "my parent died" if told the manager's pid; ipykernel knows pid 1
+            # never goes away, and --die-with-parent ends the kernel with its manager.
+            kernel_cmd = ["/usr/bin/env", "JPY_PARENT_PID=1", *kernel_cmd]
+        command = sandbox.command(
+            kernel_cmd,
+            uid=self._sandbox_lease.uid,
+            scratch=self._sandbox_scratch,
+            identity_files=self._sandbox_ids,
+            cwd=inside_cwd,
+        )
+        kw["env"] = scrubbed_environment(
+            home=str(self._sandbox_scratch), extra={"JUPYTER_PLATFORM_DIRS": "1"}
+        )
+        kw["cwd"] = str(inside_cwd if self.unsafe and inside_cwd else self._sandbox_scratch)
+        return await super()._async_launch_kernel(command, **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        """Remove the private folder and free the uid once the kernel is gone."""
+        await super()._async_cleanup_resources(restart=restart)
+        if restart:
+            return
+        if self._sandbox_private is None:
+            return
+        self._sandbox_lease.release()
+        shutil.rmtree(self._sandbox_private, ignore_errors=True)
+        self._sandbox_private = None

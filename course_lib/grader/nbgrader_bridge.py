@@ -142,7 +142,7 @@ class NbgraderCourse:
         c.AuthoritativeResults.results_dir = str(self.results_dir)
         c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
         c.ClearHiddenTests.enforce_metadata = False
-        c.NbGraderAPI.log_level = "WARNING"
+        c.NbGraderAPI.log_level = "WARN"
         return c
 
     def _api(self):

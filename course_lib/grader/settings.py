@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "autograde" / "nbgrader_config.py"
 
 GRADER_LIMITS = Limits(
-    cpu_seconds=60, wall_seconds=60.0, memory_bytes=2048 << 20, output_bytes=64 << 20
+    cpu_seconds=20, wall_seconds=20.0, memory_bytes=2048 << 20, output_bytes=64 << 20
 )
 """Default limits of one grading child: generous for loop-based answers on small inputs,
 and room for the returned arrays (frames are binary, on stdout)."""
@@ -40,7 +40,7 @@ class GraderSettings:
     Examples
     --------
     >>> GraderSettings().timeout
-    60.0
+    20.0
     >>> GraderSettings(limits=None)
     Traceback (most recent call last):
     ...
@@ -78,7 +78,7 @@ def load_settings(config_file: str | Path | None = None, *, unsafe: bool = False
     Examples
     --------
     >>> load_settings("/nonexistent/nbgrader_config.py").timeout
-    60.0
+    20.0
     """
     path = Path(config_file) if config_file is not None else DEFAULT_CONFIG
     limits = GRADER_LIMITS

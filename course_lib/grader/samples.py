@@ -1,0 +1,227 @@
+"""Generate the sample class in ``autograde/samples/`` from the master notebooks.
+
+A student's submission is the master notebook as a student would hand it in:
+hidden tests removed, and each answer cell holding either the master solution
+or a variant from :data:`VARIANTS` (typical mistakes, hostile code). Some
+students instead submit a broken file (:data:`BROKEN`). The tables are
+data: to add samples for another assignment, add its entry to ``VARIANTS``
+(function name -> answer source) and run ``python -m course_lib.grader.samples``.
+
+Examples
+--------
+>>> sorted(VARIANTS["01_convolution"])[:3]
+['alice', 'bob', 'carol']
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import shutil
+from pathlib import Path
+
+from .assignment import SOLUTIONS_DIR
+
+__all__ = ["BROKEN", "VARIANTS", "generate", "student_notebook"]
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "autograde" / "samples"
+
+_LOOP_HEADER = '''def convolve(image, kernel):
+    """Sample answer."""
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+'''
+
+_CONVOLVE_FLIPPED = _LOOP_HEADER + '''    kernel = kernel[::-1, ::-1]
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_TRANSPOSED = _LOOP_HEADER + '''    kernel = kernel.T
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_UINT8 = '''def convolve(image, kernel):
+    """Sample answer: keeps the input dtype, so uint8 results wrap around."""
+    kernel = np.asarray(kernel)
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_OFF_BY_ONE = _LOOP_HEADER + '''    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh, image.shape[1] - kw))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_OUTPUT_SIZE_OFF_BY_ONE = '''def output_size(image_size, kernel_size):
+    """Sample answer that forgets the + 1."""
+    if kernel_size > image_size:
+        raise ValueError("kernel_size must not exceed image_size")
+    return image_size - kernel_size
+'''
+
+_CONVOLVE_HANG = '''def convolve(image, kernel):
+    """Sample answer whose loop never ends."""
+    i = 0
+    while i < 10:
+        pass
+    return image
+'''
+
+_CONVOLVE_CRASH = '''import os
+
+
+def convolve(image, kernel):
+    """Sample answer that ends the process."""
+    os._exit(0)
+'''
+
+_CONVOLVE_TAMPER = '''import numpy as np
+from course_lib import grading
+
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+grading.check = lambda function, name, *, points, hidden=False: points
+
+
+def convolve(image, kernel):
+    """Sample answer that returns zeros and hopes the checks are fooled."""
+    return np.zeros((1, 1))
+'''
+
+VARIANTS: dict[str, dict[str, dict[str, str]]] = {
+    "01_convolution": {
+        "alice": {},
+        "bob": {"convolve": _CONVOLVE_FLIPPED},
+        "carol": {"convolve": _CONVOLVE_TRANSPOSED},
+        "dave": {"convolve": _CONVOLVE_UINT8},
+        "erin": {"convolve": _CONVOLVE_OFF_BY_ONE, "output_size": _OUTPUT_SIZE_OFF_BY_ONE},
+        "frank": {"convolve": _CONVOLVE_HANG},
+        "grace": {"convolve": _CONVOLVE_CRASH},
+        "heidi": {"convolve": _CONVOLVE_TAMPER},
+    },
+}
+"""Per assignment: student -> {function: answer source}; functions not listed get the
+master solution."""
+
+BROKEN: dict[str, dict[str, str]] = {
+    "01_convolution": {"ivan": "invalid-json", "judy": "missing", "erin": "renamed"},
+}
+"""Per assignment: student -> how the submission is broken ('invalid-json', 'empty',
+'missing', 'renamed' = graded under a wrong file name)."""
+
+_SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def student_notebook(master: dict, answers: dict[str, str]) -> dict:
+    """Return the notebook a student would submit: solutions or ``answers``, no hidden tests.
+
+    Parameters
+    ----------
+    master : dict
+        The master notebook (JSON).
+    answers : dict
+        Function name -> answer cell source replacing the master solution.
+
+    Examples
+    --------
+    >>> cell = {"cell_type": "code", "source": "def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n"
+    ...         "    ### END SOLUTION\\n", "metadata": {"nbgrader": {"grade_id": "f_answer"}},
+    ...         "outputs": [], "execution_count": None}
+    >>> student_notebook({"cells": [cell]}, {})["cells"][0]["source"]
+    'def f():\\n    return 1\\n'
+    """
+    notebook = copy.deepcopy(master)
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id.endswith("_answer"):
+            function = grade_id[: -len("_answer")]
+            cell["source"] = answers.get(function, _SOLUTION.sub("", _source(cell)))
+        elif "BEGIN HIDDEN TESTS" in _source(cell):
+            cell["source"] = _HIDDEN.sub("", _source(cell)).rstrip("\n")
+    return notebook
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def generate(
+    *, out: Path = SAMPLES_DIR, solutions: Path = SOLUTIONS_DIR, assignments=None
+) -> list[Path]:
+    """Write the sample submissions for every assignment that has a master and variants.
+
+    Returns
+    -------
+    list of Path
+        The files written (missing notebooks leave an empty assignment folder).
+    """
+    out = Path(out)
+    written = []
+    for assignment, students in VARIANTS.items():
+        master_path = Path(solutions) / assignment / f"{assignment}.ipynb"
+        if (assignments and assignment not in assignments) or not master_path.is_file():
+            continue
+        master = json.loads(master_path.read_text(encoding="utf-8"))
+        broken = BROKEN.get(assignment, {})
+        for student in sorted({*students, *broken}):
+            folder = out / student / assignment
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            text = json.dumps(student_notebook(master, students.get(student, {})), indent=1)
+            kind = broken.get(student)
+            target = folder / f"{assignment}.ipynb"
+            if kind == "missing":
+                (folder / "README.txt").write_text("forgot to upload the notebook\n")
+                written.append(folder / "README.txt")
+                continue
+            if kind == "invalid-json":
+                text = text[: len(text) // 2]
+            elif kind == "empty":
+                text = ""
+            elif kind == "renamed":
+                target = folder / f"{assignment} (1).ipynb"
+            _write(target, text + ("\n" if text else ""))
+            written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m course_lib.grader.samples [--out DIR] [ASSIGNMENT ...]``."""
+    parser = argparse.ArgumentParser(description="Generate the sample class of submissions.")
+    parser.add_argument("assignments", nargs="*")
+    parser.add_argument("--out", type=Path, default=SAMPLES_DIR)
+    args = parser.parse_args(argv)
+    files = generate(out=args.out, assignments=args.assignments or None)
+    print(f"wrote {len(files)} files under {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -17,7 +17,6 @@ import os
 
 import numpy as np
 import scipy.fft
-from scipy.linalg.blas import daxpy as _daxpy
 
 from .._validation import as_float_array, check_choice
 from ._padding import (
@@ -30,15 +29,23 @@ from ._padding import (
 
 METHODS = ("auto", "direct", "fft")
 
-# Relative costs measured on a 2-core machine (tools in benchmarks/): one
-# shifted multiply-add per output pixel against one FFT pass per padded pixel
-# and log2 of the padded size.
-_DIRECT_COST_PER_TAP = 1.0
-_FFT_COST_PER_POINT = 0.28
+# Cost model, in units of one multiply-add of one pixel inside the CPU cache
+# (about 0.5 ns), calibrated with benchmarks/reference_speed.py and MNIST-sized
+# stacks on a 2-core machine:
+# - the direct method pays one unit per tap per (flattened) padded pixel,
+#   plus a fixed Python/numpy overhead for each tap of each chunk;
+# - the FFT pays per transformed point times log2 of the transform size, a
+#   set-up cost per image of a stack, and a fixed cost for its four calls.
+_TAP_CALL_COST = 3_000.0
+_FFT_COST_PER_POINT_LOG = 1.1
+_FFT_COST_PER_IMAGE = 32_000.0
+_FFT_CALL_COST = 500_000.0
 _FFT_WORKERS = max(1, min(4, os.cpu_count() or 1))
-# Elements per chunk of the stride-1 direct method: 256 KiB of output, which
-# stays in a typical L2 cache while every tap is added to it.
-_CHUNK = 32_768
+# Elements per chunk of the stride-1 direct method: 128 KiB for the output
+# chunk and as much for its scratch, so both stay in the CPU cache while
+# every tap is added (numpy's ufuncs are single-threaded, so the timing does
+# not depend on a BLAS library's threading).
+_CHUNK = 16_384
 
 
 def _strided_view(padded, a, b, rows, cols, stride):
@@ -67,27 +74,30 @@ def _direct_strided(padded, kernel, out_shape, stride, dilation):
 
 
 def _direct_flat(padded, kernel, out_shape, dilation):
-    """Shifted sums for stride 1 on the flattened image, one BLAS ``daxpy`` per tap.
+    """Shifted sums for stride 1 on the flattened image, chunk by chunk.
 
     In a C-ordered image of width ``W`` the pixel ``(i + a, j + b)`` sits
     ``a * W + b`` places after ``(i, j)``, so every tap is one contiguous
-    multiply-add over the whole (flattened) image: no temporaries, a single
-    pass per tap. The positions whose window wraps past the right edge are
-    computed too and cut away at the end (a few columns, (span - 1) / W of the
-    work). Working in chunks that stay in the CPU cache makes the passes over
-    the taps cheap.
+    multiply-add over the flattened image (or the whole flattened stack). The
+    positions whose window runs past the right edge are computed too and cut
+    away at the end, a fraction (span - 1) / W of the work. Adding all taps
+    to one cache-sized chunk before moving to the next keeps the memory
+    traffic at one pass over the image instead of two per tap.
     """
     height, width = padded.shape[-2:]
     rows, cols = out_shape
     flat = np.ascontiguousarray(padded).reshape(-1)
     taps = [(a * width + b, weight) for a, b, weight in _taps(kernel, dilation)]
-    reach = max((offset for offset, _ in taps), default=0)
-    length = flat.size - reach
     out = np.zeros(flat.size)
-    for start in range(0, length, _CHUNK):
-        count = min(_CHUNK, length - start)
-        for offset, weight in taps:
-            out = _daxpy(flat, out, n=count, a=weight, offx=start + offset, offy=start)
+    if taps:
+        length = flat.size - max(offset for offset, _ in taps)
+        scratch = np.empty(min(_CHUNK, length))
+        for start in range(0, length, _CHUNK):
+            stop = min(start + _CHUNK, length)
+            target, product = out[start:stop], scratch[: stop - start]
+            for offset, weight in taps:
+                np.multiply(flat[start + offset : stop + offset], weight, out=product)
+                np.add(target, product, out=target)
     return out.reshape(padded.shape)[..., :rows, :cols].copy()
 
 
@@ -95,6 +105,20 @@ def _direct(padded, kernel, out_shape, stride, dilation):
     if stride == (1, 1):
         return _direct_flat(padded, kernel, out_shape, dilation)
     return _direct_strided(padded, kernel, out_shape, stride, dilation)
+
+
+def _transform_shape(padded_shape):
+    return tuple(scipy.fft.next_fast_len(n, real=True) for n in padded_shape[-2:])
+
+
+def _kernel_spectrum(spread, shape):
+    """``rfft2(spread, s=shape)`` without transforming the rows that are all zeros.
+
+    The kernel fills only its first few rows of the transform's input, so
+    transforming those rows first and the columns second halves the work.
+    """
+    rows = scipy.fft.rfft(spread, n=shape[1], axis=-1, workers=_FFT_WORKERS)
+    return scipy.fft.fft(rows, n=shape[0], axis=-2, workers=_FFT_WORKERS, overwrite_x=True)
 
 
 def _fft(padded, kernel, out_shape, stride, dilation):
@@ -105,11 +129,10 @@ def _fft(padded, kernel, out_shape, stride, dilation):
     spread[::dr, ::dc] = kernel
     # Circular correlation of length P is exact for the 'valid' positions, so
     # the transform need not be enlarged to P + K - 1.
-    shape = tuple(scipy.fft.next_fast_len(n, real=True) for n in padded.shape[-2:])
-    flipped = spread[::-1, ::-1]
+    shape = _transform_shape(padded.shape)
     spectrum = scipy.fft.rfft2(padded, s=shape, workers=_FFT_WORKERS)
-    spectrum *= scipy.fft.rfft2(flipped, s=shape, workers=_FFT_WORKERS)
-    full = scipy.fft.irfft2(spectrum, s=shape, workers=_FFT_WORKERS)
+    spectrum *= _kernel_spectrum(spread[::-1, ::-1], shape)
+    full = scipy.fft.irfft2(spectrum, s=shape, workers=_FFT_WORKERS, overwrite_x=True)
     rows, cols = out_shape
     sr, sc = stride
     return full[
@@ -119,14 +142,30 @@ def _fft(padded, kernel, out_shape, stride, dilation):
     ].copy()
 
 
-def choose_method(padded_shape, kernel, out_shape) -> str:
-    """Return 'direct' or 'fft', whichever the cost model says is cheaper."""
+def choose_method(padded_shape, kernel, out_shape, *, stride=(1, 1)) -> str:
+    """Return 'direct' or 'fft', whichever the cost model says is faster.
+
+    Examples
+    --------
+    >>> choose_method((512, 512), np.ones((3, 3)), (510, 510))
+    'direct'
+    >>> choose_method((512, 512), np.ones((15, 15)), (498, 498))
+    'fft'
+    """
     taps = int(np.count_nonzero(kernel))
-    outputs = math.prod(out_shape[-2:])
     batch = math.prod(padded_shape[:-2])
-    points = math.prod(scipy.fft.next_fast_len(n, real=True) for n in padded_shape[-2:])
-    direct_cost = _DIRECT_COST_PER_TAP * taps * outputs
-    fft_cost = _FFT_COST_PER_POINT * points * max(math.log2(points), 1.0) * (1 + 2 / max(batch, 1))
+    if tuple(stride) == (1, 1):
+        pixels = math.prod(padded_shape)
+        direct_cost = taps * (pixels + _TAP_CALL_COST * math.ceil(pixels / _CHUNK))
+    else:
+        # Strided views are read out of cache order: about three units a pixel.
+        outputs = batch * math.prod(out_shape[-2:])
+        direct_cost = taps * (3 * outputs + _TAP_CALL_COST)
+    points = batch * math.prod(_transform_shape(padded_shape))
+    log_size = max(math.log2(points / batch), 1.0)
+    # Two transforms of the images plus (half) one of the kernel.
+    fft_cost = _FFT_COST_PER_POINT_LOG * log_size * (points + points / batch / 2)
+    fft_cost += _FFT_COST_PER_IMAGE * batch + _FFT_CALL_COST
     return "direct" if direct_cost <= fft_cost else "fft"
 
 
@@ -157,7 +196,7 @@ def _correlate(images, kernel, *, padding, mode, stride, dilation, method):
     else:
         padded = pad_widths(images, widths, mode=mode)
     if method == "auto":
-        method = choose_method(padded.shape, kernel, out_shape)
+        method = choose_method(padded.shape, kernel, out_shape, stride=stride)
     if method == "direct":
         return _direct(padded, kernel, out_shape, stride, dilation)
     return _fft(padded, kernel, out_shape, stride, dilation)

@@ -7,6 +7,7 @@ every problem in its status line instead of raising.
 
 from __future__ import annotations
 
+import html
 import time
 
 import ipywidgets as widgets
@@ -20,11 +21,12 @@ from ._sources import MAX_UPLOAD_PIXELS
 from ._status import describe_exception, status_html
 
 IMAGE_WIDTH = "340px"
+PANEL_WIDTH = "350px"
 
 _PLACEHOLDER = encode_png(np.full((8, 8), 235, dtype=np.uint8))
 
 POSTPROCESSING_LABELS = {
-    "none": "none (signed: blue/red, symmetric limits)",
+    "none": "none (signed: blue/red, symmetric)",
     "clamp": "clamp to 0..255",
     "relu": "ReLU (negatives to 0)",
     "abs": "absolute value",
@@ -33,10 +35,14 @@ POSTPROCESSING_LABELS = {
 
 
 def image_panel(title: str):
-    """Return ``(box, caption, image)``: a titled picture with a caption line."""
-    caption = widgets.HTML(f"<b>{title}</b>")
+    """Return ``(box, caption, image)``: a picture under a two-line caption.
+
+    The caption's height is fixed so that pictures side by side stay aligned.
+    """
+    caption = widgets.HTML(f"<b>{title}</b>", layout={"height": "44px"})
     image = widgets.Image(format="png", value=_PLACEHOLDER, layout={"width": IMAGE_WIDTH})
-    return widgets.VBox([caption, image]), caption, image
+    box = widgets.VBox([caption, image], layout={"width": PANEL_WIDTH, "min_width": PANEL_WIDTH})
+    return box, caption, image
 
 
 class FilterView(widgets.VBox):
@@ -83,13 +89,17 @@ class FilterView(widgets.VBox):
         self.post_dropdown.observe(self._refresh, names="value")
         original_box, self.original_caption, self.original_image = image_panel("Original")
         result_box, self.result_caption, self.result_image = image_panel("Result")
+        self.result_caption.add_class("course-result-caption")
+        self.source_note = widgets.HTML()
         self.kernel_html = widgets.HTML()
         self.status = widgets.HTML()
         self._pictures = widgets.HBox(
             [
                 original_box,
                 result_box,
-                widgets.VBox([widgets.HTML("<b>Kernel</b>"), self.kernel_html]),
+                widgets.VBox(
+                    [widgets.HTML("<b>Kernel</b>"), self.kernel_html], layout={"min_width": "120px"}
+                ),
             ]
         )
         self.image = None
@@ -100,7 +110,13 @@ class FilterView(widgets.VBox):
         self._original_source = None
 
     def _build(self, control_rows):
-        self.children = [self.chooser.box, *control_rows, self.status, self._pictures]
+        self.children = [
+            self.chooser.box,
+            *control_rows,
+            self.status,
+            self.source_note,
+            self._pictures,
+        ]
         self._ready = True
         self.update()
 
@@ -143,13 +159,13 @@ class FilterView(widgets.VBox):
         self.result_caption.value = "<b>Result</b>: none"
 
     def _show_original(self, source: np.ndarray, label: str):
+        self.source_note.value = f"<small>Image: {html.escape(label)}</small>"
         if self._original_source is not source:
             png, caption = render_png(source)
             self.original_image.value = png
             self._original_source = source
             self.original_caption.value = (
-                f"<b>Original</b> {source.shape[0]} x {source.shape[1]}, {caption}"
-                + (f"<br><small>{label}</small>" if label else "")
+                f"<b>Original</b> {source.shape[0]} x {source.shape[1]}<br><small>{caption}</small>"
             )
 
     def _input_region(self, image: np.ndarray, kernel: np.ndarray, messages) -> np.ndarray:
@@ -167,6 +183,7 @@ class FilterView(widgets.VBox):
             self._original_source = None
             self.original_image.value = _PLACEHOLDER
             self.original_caption.value = "<b>Original</b>: none"
+            self.source_note.value = ""
             self._clear_result()
             return
         kernel = self.current_kernel()
@@ -183,6 +200,6 @@ class FilterView(widgets.VBox):
         png, caption = render_png(self.shown)
         self.result_image.value = png
         self.result_caption.value = (
-            f"<b>Result</b> {result.shape[0]} x {result.shape[1]}, "
-            f"display '{self.post_dropdown.value}': {caption}"
+            f"<b>Result</b> {result.shape[0]} x {result.shape[1]}<br>"
+            f"<small>display '{self.post_dropdown.value}': {caption}</small>"
         )

@@ -12,7 +12,7 @@ Examples
 >>> import numpy as np
 >>> png, caption = render_png(np.array([[-1.0, 1.0]]))
 >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", caption
-(True, 'RdBu_r, -1 .. 1 (blue negative, white 0, red positive)')
+(True, 'RdBu_r, -1 .. 1 (blue < 0 < red)')
 """
 
 from __future__ import annotations
@@ -110,10 +110,7 @@ def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
     if cmap == GREY_CMAP:
         caption = f"grey, {_format_limit(vmin)} .. {_format_limit(vmax)}"
     else:
-        caption = (
-            f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} "
-            "(blue negative, white 0, red positive)"
-        )
+        caption = f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
     return encode_png(_enlarged(pixels, min_side)), caption
 
 

@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import html
 import time
 
 import ipywidgets as widgets
@@ -39,8 +40,8 @@ class PoolingExplorer(widgets.VBox):
     input_image, output_image : ipywidgets.Image
         The pictures (PNG bytes in ``value``); both are drawn at the same
         width, so the pooled pixels look as big as the windows they summarise.
-    input_caption, output_caption, status : ipywidgets.HTML
-        Shapes and the output-size formula; the status line.
+    input_caption, output_caption, formula, status : ipywidgets.HTML
+        Shapes, the output-size formula worked out, the status line.
     image : numpy.ndarray or None
         The grey uint8 input.
     result : numpy.ndarray or None
@@ -76,6 +77,8 @@ class PoolingExplorer(widgets.VBox):
         input_box, self.input_caption, self.input_image = image_panel("Input")
         output_box, self.output_caption, self.output_image = image_panel("Pooled")
         self.status = widgets.HTML()
+        self.source_note = widgets.HTML()
+        self.formula = widgets.HTML()
         self.image = None
         self.result = None
         self.last_update_seconds = 0.0
@@ -85,7 +88,9 @@ class PoolingExplorer(widgets.VBox):
             widgets.HBox([self.size_slider, self.stride_slider]),
             self.mode_toggle,
             self.status,
+            self.source_note,
             widgets.HBox([input_box, output_box]),
+            self.formula,
         ]
         self._ready = True
         self.update()
@@ -111,6 +116,7 @@ class PoolingExplorer(widgets.VBox):
         self.result = None
         self.output_image.value = _PLACEHOLDER
         self.output_caption.value = "<b>Pooled</b>: none"
+        self.formula.value = ""
 
     def _update(self):
         self.image = self.chooser.image
@@ -118,6 +124,7 @@ class PoolingExplorer(widgets.VBox):
             self._input_source = None
             self.input_image.value = _PLACEHOLDER
             self.input_caption.value = "<b>Input</b>: none"
+            self.source_note.value = ""
             self._clear_output()
             return "error", self.chooser.error or "no image"
         if self._input_source is not self.image:
@@ -125,9 +132,9 @@ class PoolingExplorer(widgets.VBox):
             self.input_image.value = png
             self._input_source = self.image
             self.input_caption.value = (
-                f"<b>Input</b> shape {self.image.shape}, {caption}"
-                f"<br><small>{self.chooser.note}</small>"
+                f"<b>Input</b> shape {self.image.shape}<br><small>{caption}</small>"
             )
+        self.source_note.value = f"<small>Image: {html.escape(self.chooser.note)}</small>"
         size, stride, mode = (
             self.size_slider.value,
             self.stride_slider.value,
@@ -139,10 +146,14 @@ class PoolingExplorer(widgets.VBox):
         self.output_image.value = png
         rows, cols = self.image.shape
         self.output_caption.value = (
-            f"<b>Pooled</b> ({mode}, size {size}, stride {stride}) shape {self.result.shape}, "
-            f"{caption}<br><small>per axis floor((n - size) / stride) + 1: "
-            f"floor(({rows} - {size}) / {stride}) + 1 = {self.result.shape[0]}, "
-            f"floor(({cols} - {size}) / {stride}) + 1 = {self.result.shape[1]}</small>"
+            f"<b>Pooled</b> shape {self.result.shape}<br>"
+            f"<small>{mode}, size {size}, stride {stride}; {caption}</small>"
+        )
+        self.formula.value = (
+            "<small>Output size per axis: floor((n - size) / stride) + 1, so "
+            f"floor(({rows} - {size}) / {stride}) + 1 = {self.result.shape[0]} rows and "
+            f"floor(({cols} - {size}) / {stride}) + 1 = {self.result.shape[1]} columns "
+            "(a remainder that does not fill a window is dropped)</small>"
         )
         note = "overlapping windows" if stride < size else "non-overlapping windows"
         if stride > size:

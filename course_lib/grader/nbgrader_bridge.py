@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -109,6 +113,14 @@ def feedback_text(record: dict) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _quiet_nbgrader():
+    """nbgrader's SQLAlchemy use warns about its own session handling; keep that out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 class NbgraderCourse:
     """A working nbgrader course directory under the grading output.
 
@@ -124,6 +136,10 @@ class NbgraderCourse:
         self.root = Path(root)
         self.results_dir = Path(results_dir)
         self.root.mkdir(parents=True, exist_ok=True)
+        # nbgrader runs the `alembic` tool by name when it creates a gradebook.
+        tools = str(Path(sys.executable).parent)
+        if tools not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
     def _config(self) -> Config:
         c = Config()
@@ -160,7 +176,8 @@ class NbgraderCourse:
         if source.exists():
             shutil.rmtree(source)
         shutil.copytree(Path(master).parent, source)
-        result = self._api().generate_assignment(assignment, force=True, create=True)
+        with _quiet_nbgrader():
+            result = self._api().generate_assignment(assignment, force=True, create=True)
         if not result.get("success"):
             raise RuntimeError(f"nbgrader generate_assignment failed: {result.get('error')}")
         return self.root / "release" / assignment / f"{assignment}.ipynb"
@@ -191,7 +208,8 @@ class NbgraderCourse:
         api = self._api()
         failures = {}
         for student in students:
-            result = api.autograde(assignment, student, force=True, create=True)
+            with _quiet_nbgrader():
+                result = api.autograde(assignment, student, force=True, create=True)
             if not result.get("success"):
                 failures[student] = str(result.get("error") or result.get("log"))[-2000:]
                 log.error("nbgrader autograde failed for %s/%s", student, assignment)
@@ -201,7 +219,9 @@ class NbgraderCourse:
         """Make sure every graded cell's ``auto_score`` is ``points * fraction``."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID) as gradebook:
+        with _quiet_nbgrader(), Gradebook(
+            f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID
+        ) as gradebook:
             for record in records:
                 try:
                     grade = gradebook.find_grade(
@@ -216,7 +236,8 @@ class NbgraderCourse:
 
     def feedback(self, assignment: str, out: Path) -> None:
         """Generate nbgrader feedback and copy it to ``out/<student>/<assignment>.html``."""
-        result = self._api().generate_feedback(assignment, force=True)
+        with _quiet_nbgrader():
+            result = self._api().generate_feedback(assignment, force=True)
         if not result.get("success"):
             log.error("nbgrader generate_feedback failed: %s", result.get("error"))
         for html in sorted((self.root / "feedback").glob(f"*/{assignment}/{assignment}.html")):

@@ -1,0 +1,302 @@
+"""Notebook 04, pooling: loop-based ``max_pool`` and ``avg_pool``.
+
+Both take ``(image, size=2, stride=None)``, default the stride to the size and
+drop a remainder that does not fill a window (TensorFlow's VALID rule). The
+batteries use signed, non-monotone data, non-square images, odd sizes,
+strides other than the size and all-negative windows, so that each mistake
+model below produces a different answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import reference
+from ..exercise import Exercise, Mistake, Pattern
+from ..outcome import Case
+from ._common import image_of, integer_mistakes, random_image
+
+__all__ = ["EXERCISES", "AvgPool", "MaxPool"]
+
+
+def _stride(size, stride):
+    return size if stride is None else stride
+
+
+def _out_shape(shape, size, stride):
+    return tuple((n - size) // stride + 1 for n in shape)
+
+
+def _windows(image, size, stride, *, ceil=False):
+    """Yield ``(i, j, window)`` for every output position, as a plain loop would."""
+    image = np.asarray(image, dtype=float)
+    if ceil:
+        rows, cols = (-(-(n - size) // stride) + 1 for n in image.shape)
+    else:
+        rows, cols = _out_shape(image.shape, size, stride)
+    for i in range(rows):
+        for j in range(cols):
+            yield i, j, image[i * stride : i * stride + size, j * stride : j * stride + size]
+
+
+def _pool(image, size, stride, reduce, *, ceil=False):
+    stride = _stride(size, stride)
+    image = np.asarray(image, dtype=float)
+    if ceil:
+        rows, cols = (-(-(n - size) // stride) + 1 for n in image.shape)
+    else:
+        rows, cols = _out_shape(image.shape, size, stride)
+    out = np.zeros((rows, cols))
+    for i, j, window in _windows(image, size, stride, ceil=ceil):
+        out[i, j] = reduce(window)
+    return out
+
+
+def _first_element(image, size=2, stride=None):
+    stride = _stride(size, stride)
+    rows, cols = _out_shape(np.shape(image), size, stride)
+    return np.asarray(image, dtype=float)[: rows * stride : stride, : cols * stride : stride]
+
+
+def _non_square(case: Case) -> bool:
+    return np.shape(case.args[0])[0] != np.shape(case.args[0])[1]
+
+
+def _pool_arguments(case: Case) -> tuple[int, int]:
+    names = ("image", "size", "stride")
+    given = dict(zip(names, case.args, strict=False)) | dict(case.kwargs)
+    size = given.get("size", 2)
+    return size, _stride(size, given.get("stride"))
+
+
+def _stride_differs(case: Case) -> bool:
+    size, stride = _pool_arguments(case)
+    return stride != size
+
+
+_SHAPE_RULE = (
+    "The output has (H - size) // stride + 1 rows and (W - size) // stride + 1 columns: "
+    "only windows that fit completely count, a remainder at the bottom or right is dropped."
+)
+
+_LOOP_ADVICE = (
+    "Loop over output positions i, j and take the window "
+    "image[i*stride : i*stride + size, j*stride : j*stride + size]."
+)
+
+
+def _shared_mistakes(exercise: _Pool) -> list[Mistake]:
+    """Mistakes both pooling functions can make, with a model of each."""
+    ref = exercise.reference
+    return [
+        Mistake(
+            "first-element",
+            "keeps the first (top-left) pixel of each window instead of pooling it: that is "
+            "subsampling, image[::stride, ::stride]. " + _LOOP_ADVICE,
+            model=_first_element,
+        ),
+        Mistake(
+            "ignores-stride",
+            "ignores the stride argument and always steps by the window size. The window "
+            "of out[i, j] starts at row i * stride, column j * stride, and the stride only "
+            "defaults to size when it is None.",
+            model=lambda image, size=2, stride=None: ref(image, size, size),
+        ),
+        Mistake(
+            "ignores-stride",
+            "slides the window one pixel at a time whatever the stride. The window of "
+            "out[i, j] starts at row i * stride, column j * stride.",
+            model=lambda image, size=2, stride=None: ref(image, size, 1),
+        ),
+        Mistake(
+            "wrong-shape",
+            "returns the wrong shape. " + _SHAPE_RULE + " (Rounding up keeps partial windows.)",
+            model=lambda image, size=2, stride=None: exercise.partial(image, size, stride),
+        ),
+        Mistake(
+            "transposed",
+            "returns the result transposed (rows and columns swapped): index the output as "
+            "out[i, j] with i the row and j the column, shape (rows, cols).",
+            model=lambda image, size=2, stride=None: ref(image, size, stride).T,
+        ),
+        *integer_mistakes(
+            ref,
+            "computes or stores integers: create the output with np.zeros((rows, cols)) "
+            "(float), not np.zeros_like(image), which keeps the image's integer dtype.",
+        ),
+    ]
+
+
+class _Pool(Exercise):
+    """What max and average pooling share: arguments, batteries, shape rules."""
+
+    assignment = "04_pooling"
+    loop_only = True
+    parameters = ("image", "size", "stride")
+    result = "array"
+    float_output = True
+    points_hint = 3
+
+    def reduce(self, window) -> float:
+        raise NotImplementedError
+
+    def reference(self, image, size=2, stride=None):
+        raise NotImplementedError
+
+    def partial(self, image, size, stride):
+        """The answer of a pooling that rounds the output size up (partial windows)."""
+        return _pool(image, size, stride, self.reduce, ceil=True)
+
+    def visible_cases(self) -> list[Case]:
+        rng = np.random.default_rng(404)
+
+        def rand(shape):
+            return image_of(random_image(rng, shape, kind="float"))
+
+        feature_map = image_of([[1, 3, -2, 0], [4, 2, -1, -5], [0, -3, 6, 1], [2, 1, 2, 8]])
+        negative = image_of(-np.abs(random_image(rng, (4, 6), kind="float")) - 1)
+        uint8 = image_of(random_image(rng, (6, 7), kind="uint8"), dtype=None)
+        return [
+            Case((feature_map,), label="4x4 map with negative values, default size and stride"),
+            Case((rand((5, 7)),), {"size": 2}, label="5x7 image, size 2 (remainder dropped)"),
+            Case((rand((7, 9)),), {"size": 3, "stride": 2}, label="7x9 image, size 3, stride 2"),
+            Case((rand((6, 5)), 2, 1), label="6x5 image, size 2, stride 1"),
+            Case((negative,), {"size": 2}, label="4x6 image, all values negative"),
+            Case((uint8, 3), label="uint8 6x7 image, size 3"),
+            Case((rand((5, 8)),), {"size": 2, "stride": 3}, label="5x8 image, size 2, stride 3"),
+        ]
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        cases = []
+        kinds = ("float", "uint8", "int", "float")
+        for index in range(16):
+            rows, cols = (int(v) for v in rng.integers(2, 14, size=2))
+            if index % 4 == 0 and rows == cols:
+                cols += 1
+            size = int(rng.integers(1, min(rows, cols, 4) + 1))
+            stride = None if index % 3 == 0 else int(rng.integers(1, 5))
+            kind = kinds[index % len(kinds)]
+            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
+            options = {"size": size} if stride is None else {"size": size, "stride": stride}
+            label = f"{kind} {rows}x{cols} image, size {size}, stride {stride}"
+            cases.append(Case((image,), options, label=label))
+        negative = image_of(-np.abs(random_image(rng, (7, 5), kind="float")) - 0.5)
+        cases.append(Case((negative, 3, 2), label="all-negative 7x5 image, size 3, stride 2"))
+        whole = image_of(random_image(rng, (3, 3), kind="float"))
+        cases.append(Case((whole, 3), label="3x3 image, one window covering it all"))
+        return cases
+
+    def patterns(self) -> list[Pattern]:
+        return [
+            Pattern(
+                "square-only",
+                "works on square images but fails when height and width differ: use "
+                "image.shape[0] for the rows and image.shape[1] for the columns.",
+                _non_square,
+            ),
+            Pattern(
+                "ignores-stride",
+                "fails exactly when the stride differs from the size: the window of out[i, j] "
+                "starts at row i * stride, column j * stride.",
+                _stride_differs,
+            ),
+        ]
+
+
+class MaxPool(_Pool):
+    """``max_pool(image, size=2, stride=None)``: loop-based max pooling, VALID rule.
+
+    Examples
+    --------
+    >>> exercise = MaxPool()
+    >>> exercise.reference(np.array([[1, 3, -2, 0], [4, 2, -1, -5]])).tolist()
+    [[4.0, 0.0]]
+    >>> len(exercise.cases(hidden=False)), exercise.loop_only
+    (7, True)
+    """
+
+    name = "max_pool"
+    signature = "max_pool(image, size=2, stride=None)"
+
+    def reduce(self, window) -> float:
+        return float(np.max(window))
+
+    def reference(self, image, size=2, stride=None):
+        return reference.max_pool(image, size, stride=stride)
+
+    def mistakes(self) -> list[Mistake]:
+        return [
+            Mistake(
+                "min-instead-of-max",
+                "takes the minimum of each window; max pooling keeps the largest value.",
+                model=lambda image, size=2, stride=None: -reference.max_pool(
+                    -np.asarray(image, dtype=float), size, stride=stride
+                ),
+            ),
+            Mistake(
+                "average-instead-of-max",
+                "takes the mean of each window; max pooling keeps the largest value (np.max "
+                "of the window).",
+                model=lambda image, size=2, stride=None: reference.avg_pool(
+                    image, size, stride=stride
+                ),
+            ),
+            Mistake(
+                "max-starts-at-zero",
+                "starts the running maximum at 0, so a window of negative values gives 0. "
+                "Start from the window's first value (or use np.max on the window).",
+                model=lambda image, size=2, stride=None: np.maximum(
+                    self.reference(image, size, stride), 0.0
+                ),
+            ),
+            *_shared_mistakes(self),
+        ]
+
+
+class AvgPool(_Pool):
+    """``avg_pool(image, size=2, stride=None)``: loop-based average pooling, VALID rule.
+
+    Examples
+    --------
+    >>> AvgPool().reference(np.array([[1, 3, -2, 0], [4, 2, -1, -5]])).tolist()
+    [[2.5, -2.0]]
+    """
+
+    name = "avg_pool"
+    signature = "avg_pool(image, size=2, stride=None)"
+
+    def reduce(self, window) -> float:
+        return float(np.mean(window))
+
+    def reference(self, image, size=2, stride=None):
+        return reference.avg_pool(image, size, stride=stride)
+
+    def mistakes(self) -> list[Mistake]:
+        return [
+            Mistake(
+                "max-instead-of-average",
+                "takes the maximum of each window; average pooling keeps the mean.",
+                model=lambda image, size=2, stride=None: reference.max_pool(
+                    image, size, stride=stride
+                ),
+            ),
+            Mistake(
+                "sum-instead-of-average",
+                "returns the sum of each window; divide by the number of pixels in it "
+                "(size * size).",
+                model=lambda image, size=2, stride=None: self.reference(image, size, stride)
+                * size**2,
+            ),
+            Mistake(
+                "wrong-divisor",
+                "divides the window's sum by size instead of size * size, the number of "
+                "pixels in a square window.",
+                model=lambda image, size=2, stride=None: self.reference(image, size, stride)
+                * size,
+            ),
+            *_shared_mistakes(self),
+        ]
+
+
+EXERCISES = [MaxPool(), AvgPool()]
+"""The graded functions of 04_pooling, in notebook order."""

@@ -250,20 +250,18 @@ class _Inspector:
             # Only the outermost part of ``a.b.c`` is judged, once.
             if isinstance(node, ast.Attribute):
                 inner.add(id(node.value))
-            if id(node) in inner:
-                continue
-            self._inspect(node)
+            self._inspect(node, outermost=id(node) not in inner)
 
-    def _inspect(self, node: ast.AST) -> None:
+    def _inspect(self, node: ast.AST, *, outermost: bool) -> None:
         if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
             self.has_loop = True
         if isinstance(node, ast.Import | ast.ImportFrom):
             self._check_import(node)
         elif isinstance(node, ast.Call):
             self._check_call(node)
-            if isinstance(node.func, ast.Name) and node.func.id == "getattr":
+            if outermost and isinstance(node.func, ast.Name) and node.func.id == "getattr":
                 self._check_reference(node)
-        elif isinstance(node, ast.Attribute | ast.Name):
+        elif outermost and isinstance(node, ast.Attribute | ast.Name):
             self._check_reference(node)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in self.scope.bindings:

@@ -18,10 +18,18 @@ import os
 import pwd
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_UID", "DEFAULT_UID_POOL", "UidLease", "lease_uid", "hand_over"]
+__all__ = [
+    "DEFAULT_UID",
+    "DEFAULT_UID_POOL",
+    "UidLease",
+    "hand_over",
+    "lease_uid",
+    "wait_until_gone",
+]
 
 DEFAULT_UID = 61000
 """First uid of the pool (and the uid seen inside the sandbox for ordinary callers)."""
@@ -142,3 +150,18 @@ def hand_over(folder: Path, uid: int) -> None:
     for parent, dirnames, filenames in os.walk(folder, followlinks=False):
         for name in dirnames + filenames:
             os.chown(os.path.join(parent, name), uid, uid, follow_symlinks=False)
+
+
+def wait_until_gone(uid: int, *, seconds: float = 5.0) -> bool:
+    """Wait until no process runs as ``uid``; True if none is left.
+
+    Killing a sandbox's pid namespace is asynchronous: its processes may
+    linger for a few milliseconds. A uid goes back to the pool only once they
+    are gone, so the next run is not counted against their processes.
+    """
+    deadline = time.monotonic() + seconds
+    while uid in _uids_with_processes():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .errors import SandboxUnavailable
-from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
 from .layout import bwrap_argv, course_paths, limit_argv
 from .limits import Limits, limits_from_config
 from .supervise import Result, supervise
@@ -378,6 +378,8 @@ class Sandbox:
                         sandboxed=not self.unsafe,
                     )
                 finally:
+                    if not self.unsafe and os.geteuid() == 0:
+                        wait_until_gone(lease.uid)
                     if self.scratch is None:
                         _remove_tree(scratch)
 

@@ -215,6 +215,40 @@ def test_methods_agree(case, padding, stride, dilation):
     close(results[2], results[0])
 
 
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(4, 40), st.integers(4, 40)),
+        elements=st.sampled_from([0.0, 0.0, 1.0, 255.0]),
+    ),
+    st.integers(1, 9),
+    st.sampled_from(METHODS),
+    st.sampled_from(["valid", "same", "full"]),
+)
+def test_non_negative_inputs_give_non_negative_outputs(image, size, method, padding):
+    """Blurring non-negative images never yields negatives (FFT noise would look signed)."""
+    size = min(size, *image.shape)
+    blur = np.full((size, size), 1.0 / size**2)
+    out = reference.correlate2d(image, blur, padding=padding, method=method)
+    assert out.min() >= 0.0
+    assert (reference.correlate2d(image, -blur, padding=padding, method=method) <= 0.0).all()
+    stack = reference.correlate_stack(image[None], blur, padding=padding, method=method)
+    assert stack.min() >= 0.0
+
+
+def test_fft_blur_of_mnist_digits_is_not_signed():
+    """A 9x9 blur of MNIST digits through the FFT stays >= 0 on the black background."""
+    from course_lib import data
+
+    digits = data.mnist()[0][:50]
+    out = reference.correlate_stack(digits, np.ones((9, 9)) / 81, padding="same", method="fft")
+    assert out.min() >= 0.0
+    close(
+        out,
+        reference.correlate_stack(digits, np.ones((9, 9)) / 81, padding="same", method="direct"),
+    )
+
+
 @pytest.mark.parametrize("shape", [(512, 512), (300, 451), (28, 28)])
 @pytest.mark.parametrize("size", [3, 4, 5, 7, 15, 31])
 def test_methods_agree_on_realistic_sizes(shape, size):

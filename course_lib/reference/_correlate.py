@@ -135,11 +135,32 @@ def _fft(padded, kernel, out_shape, stride, dilation):
     full = scipy.fft.irfft2(spectrum, s=shape, workers=_FFT_WORKERS, overwrite_x=True)
     rows, cols = out_shape
     sr, sc = stride
-    return full[
+    out = full[
         ...,
         span[0] - 1 : span[0] - 1 + (rows - 1) * sr + 1 : sr,
         span[1] - 1 : span[1] - 1 + (cols - 1) * sc + 1 : sc,
     ].copy()
+    low, high = _exact_bounds(padded, kernel)
+    if math.isfinite(low) and math.isfinite(high):
+        np.clip(out, low, high, out=out)
+    return out
+
+
+def _exact_bounds(padded, kernel):
+    """Bounds that every exact output lies within, to clip the FFT's rounding noise.
+
+    The FFT spreads rounding errors of about 1e-16 of the image's scale over
+    every output, so a blur of a digit on a black (exactly 0) background
+    would come out with values like -3e-14, which a display then takes for
+    signed data. Each tap adds ``weight * pixel``, so the sum lies between the
+    positive weights times the smallest pixel plus the negative weights times
+    the largest, and the other way round; clipping to that range only ever
+    moves a value towards the exact result.
+    """
+    low, high = float(padded.min()), float(padded.max())
+    positive = float(kernel[kernel > 0].sum())
+    negative = float(kernel[kernel < 0].sum())
+    return positive * low + negative * high, positive * high + negative * low
 
 
 def choose_method(padded_shape, kernel, out_shape, *, stride=(1, 1)) -> str:

@@ -41,7 +41,7 @@ def _lookup_table(cmap: str) -> np.ndarray:
 
 
 def _enlarged(pixels: np.ndarray, min_side: int) -> np.ndarray:
-    factor = max(1, min_side // max(pixels.shape[:2]))
+    factor = max(1, -(-min_side // max(pixels.shape[:2])))
     if factor == 1:
         return pixels
     return np.repeat(np.repeat(pixels, factor, axis=0), factor, axis=1)

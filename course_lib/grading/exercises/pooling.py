@@ -155,14 +155,14 @@ class _Pool(Exercise):
 
         feature_map = image_of([[1, 3, -2, 0], [4, 2, -1, -5], [0, -3, 6, 1], [2, 1, 2, 8]])
         negative = image_of(-np.abs(random_image(rng, (4, 6), kind="float")) - 1)
-        uint8 = image_of(random_image(rng, (6, 7), kind="uint8"), dtype=None)
+        uint8 = image_of(random_image(rng, (7, 7), kind="uint8"), dtype=None)
         return [
             Case((feature_map,), label="4x4 map with negative values, default size and stride"),
             Case((rand((5, 7)),), {"size": 2}, label="5x7 image, size 2 (remainder dropped)"),
             Case((rand((7, 9)),), {"size": 3, "stride": 2}, label="7x9 image, size 3, stride 2"),
             Case((rand((6, 5)), 2, 1), label="6x5 image, size 2, stride 1"),
             Case((negative,), {"size": 2}, label="4x6 image, all values negative"),
-            Case((uint8, 3), label="uint8 6x7 image, size 3"),
+            Case((uint8, 3), label="uint8 7x7 image, size 3 (remainder dropped)"),
             Case((rand((5, 8)),), {"size": 2, "stride": 3}, label="5x8 image, size 2, stride 3"),
         ]
 

@@ -133,3 +133,53 @@ def test_non_callable_answer_earns_zero(capsys):
 def test_answer_source_of_file_function_is_its_def():
     """For a function defined in a file the source is its own definition."""
     assert answer_source(define).lstrip().startswith("def define(")
+
+
+@pytest.mark.slow
+def test_check_in_a_real_notebook_kernel():
+    """In a Jupyter kernel, check() reads the cell's source (imports included) and never
+    writes to stderr."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    vectorised = '''
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    oh, ow = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    rows = np.arange(oh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = np.arange(ow)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return np.einsum("ijab,ab->ij", image.astype(float)[rows, cols], kernel)
+'''
+    helper = '''
+import warnings
+
+def window_sum(window, kernel):
+    warnings.warn("slow loops ahead")
+    return np.sum(window * kernel)
+'''
+    looped = '''
+def my_convolve(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = window_sum(image[i:i + kh, j:j + kw], kernel)
+    return out
+'''
+    cells = [
+        "import numpy as np\nfrom course_lib import grading",
+        vectorised,
+        'grading.check(convolve, "convolve", points=3)',
+        helper,
+        looped,
+        'grading.check(my_convolve, "convolve", points=3, hidden=True)',
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [cell.outputs for cell in notebook.cells]
+    streams = [o for cell in outputs for o in cell if o.output_type == "stream"]
+    assert all(o.name == "stdout" for o in streams)
+    rejected, accepted = outputs[2], outputs[5]
+    assert "not-loop-based" in "".join(o.text for o in rejected if o.output_type == "stream")
+    assert rejected[-1].data["text/plain"] == "0.0"
+    assert accepted[-1].data["text/plain"] == "3.0"

@@ -58,3 +58,16 @@ def test_is_blocked_error_recognises_only_guard_errors():
     assert is_blocked_error(f"PermissionError: numpy.convolve {BLOCKED_MARKER}: x")
     assert not is_blocked_error("PermissionError: [Errno 13] denied")
     assert not is_blocked_error(None)
+
+
+@pytest.mark.slow
+def test_tensorflow_conv_is_blocked_once_imported():
+    """tf.nn.conv2d raises inside the guard when TensorFlow is loaded, and works after."""
+    import tensorflow as tf
+
+    image = tf.ones((1, 4, 4, 1))
+    kernel = tf.ones((2, 2, 1, 1))
+    with blocked_library_calls():
+        with pytest.raises(PermissionError, match=BLOCKED_MARKER):
+            tf.nn.conv2d(image, kernel, strides=1, padding="VALID")
+    assert tf.nn.conv2d(image, kernel, strides=1, padding="VALID").shape == (1, 3, 3, 1)

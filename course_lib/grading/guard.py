@@ -89,7 +89,8 @@ BLOCKED: dict[str, tuple[str, ...]] = {
         "max_pool",
         "pad",
     ),
-    "tensorflow.nn": (
+    # tf.nn is the generated module below; "tensorflow.nn" is not in sys.modules.
+    "tensorflow._api.v2.nn": (
         "conv2d",
         "convolution",
         "conv1d",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
+from ... import reference as _reference
 from ..exercise import Mistake, Pattern
 from ..outcome import Case
 
 __all__ = [
+    "TRUSTED",
     "CLIPPED_EXPLANATION",
     "KERNEL_PATTERNS",
     "SHIFTED_EXPLANATION",
@@ -18,6 +22,14 @@ __all__ = [
     "random_kernel",
     "shifted_window",
 ]
+
+
+TRUSTED = SimpleNamespace(**{name: getattr(_reference, name) for name in _reference.__all__})
+"""The reference functions as they were when grading was imported (the setup cell).
+
+Exercises call these rather than ``course_lib.reference.<name>``, so a notebook
+that rebinds ``reference.correlate2d`` later cannot change the expected results.
+"""
 
 
 def image_of(rows, *, dtype=float) -> np.ndarray:

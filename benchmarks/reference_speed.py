@@ -3,9 +3,9 @@
 Run with ``.venv/bin/python benchmarks/reference_speed.py``. Every library is
 timed in the same run on the same 512 x 512 float64 "ascent" image and the
 same random (hence non-separable) kernel per size; each timing is the median
-of several repeats after a warm-up call. The last column is course_lib's time
-divided by the fastest scipy routine: at most 1.0 means the reference is not
-the bottleneck of anything built on it.
+of several rounds after a warm-up call, the contenders taking turns. The last
+column is course_lib's time divided by the fastest scipy routine: at most 1.0
+means the reference is not the bottleneck of anything built on it.
 """
 
 from __future__ import annotations
@@ -28,15 +28,21 @@ SIZES = (3, 5, 7, 15, 31)
 REPEATS = 9
 
 
-def median_seconds(function, *, repeats: int = REPEATS) -> float:
-    """Median wall time of ``function()`` over ``repeats`` calls, after one warm-up."""
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def median_seconds(functions: dict, *, repeats: int = REPEATS) -> dict:
+    """Median wall time of each callable, after one warm-up call of each.
+
+    The callables take turns (one call of each per round) so that a change in
+    the machine's load during the run affects all of them alike.
+    """
+    times = {name: [] for name in functions}
+    for function in functions.values():
         function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def contenders(image: np.ndarray, kernel: np.ndarray) -> dict:
@@ -64,9 +70,7 @@ def main() -> None:
         kernel = rng.standard_normal((k, k))
         out_shape = tuple(n - k + 1 for n in image.shape)
         method = choose_method(image.shape, kernel, out_shape)
-        timings = {
-            name: median_seconds(function) for name, function in contenders(image, kernel).items()
-        }
+        timings = median_seconds(contenders(image, kernel))
         fastest_scipy = min(
             v for n, v in timings.items() if n not in ("course_lib", "tf.nn.conv2d")
         )

@@ -122,6 +122,34 @@ def test_correlate2d_matches_tf_nn_conv2d(h, w, kh, kw, stride, padding, method,
 
 @EXAMPLES
 @given(
+    st.integers(9, 16),
+    st.integers(9, 16),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    st.sampled_from(["VALID", "SAME"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_dilated_correlate2d_matches_tensorflow(h, w, kh, kw, dilation, padding, seed):
+    """Dilation, including SAME padding of the dilated span, matches tf.nn.conv2d."""
+    rng = np.random.default_rng(seed)
+    image = rng.standard_normal((h, w + 1)).astype(np.float32)
+    kernel = rng.standard_normal((kh, kw)).astype(np.float32)
+    expected = tf.nn.conv2d(
+        image[None, :, :, None],
+        kernel[:, :, None, None],
+        strides=1,
+        padding=padding,
+        dilations=[1, *dilation, 1],
+    ).numpy()[0, :, :, 0]
+    close32(
+        reference.correlate2d(image, kernel, padding=padding.lower(), dilation=dilation),
+        expected,
+    )
+
+
+@EXAMPLES
+@given(
     st.integers(1, 13),
     st.integers(1, 13),
     st.tuples(st.integers(1, 4), st.integers(1, 4)),

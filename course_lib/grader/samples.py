@@ -107,6 +107,61 @@ def convolve(image, kernel):
     return np.zeros((1, 1))
 '''
 
+_PAD_WIDTH_BEFORE = '''def pad_width(kernel_size):
+    """Sample answer that puts the extra pixel before (top/left)."""
+    total = kernel_size - 1
+    after = total // 2
+    return total - after, after
+'''
+
+_ZERO_PAD_SLICE = '''def zero_pad(image, pad):
+    """Sample answer with the popular slice that breaks at pad = 0."""
+    image = np.asarray(image, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (top, bottom), (left, right) = pad
+    out = np.zeros((image.shape[0] + top + bottom, image.shape[1] + left + right))
+    out[top:-bottom, left:-right] = image
+    return out
+'''
+
+_CONV_OUTPUT_SIZE_ONE_SIDE = '''def conv_output_size(n, k, padding=0, stride=1):
+    """Sample answer that adds the padding once instead of on each side."""
+    return (n + padding - k) // stride + 1
+'''
+
+_CONVOLVE_SAME_VALID = '''def convolve_same(image, kernel):
+    """Sample answer that forgets to pad."""
+    return convolve(image, kernel)
+'''
+
+_ZERO_PAD_HANG = '''def zero_pad(image, pad):
+    """Sample answer stuck in a loop."""
+    while True:
+        pass
+'''
+
+_CONV_OUTPUT_SIZE_SEGFAULT = '''import ctypes
+
+
+def conv_output_size(n, k, padding=0, stride=1):
+    """Sample answer that reads address 0 (segmentation fault)."""
+    return len(ctypes.string_at(0))
+'''
+
+_PAD_WIDTH_TAMPER = '''import builtins
+
+from course_lib import reference
+
+reference.pad = lambda *args, **kwargs: None
+builtins.__import__ = __import__
+
+
+def pad_width(kernel_size):
+    """Sample answer that patches the reference and returns (0, 0)."""
+    return 0, 0
+'''
+
 VARIANTS: dict[str, dict[str, dict[str, str]]] = {
     "01_convolution": {
         "alice": {},
@@ -118,12 +173,23 @@ VARIANTS: dict[str, dict[str, dict[str, str]]] = {
         "grace": {"convolve": _CONVOLVE_CRASH},
         "heidi": {"convolve": _CONVOLVE_TAMPER},
     },
+    "02_padding": {
+        "alice": {},
+        "bob": {"pad_width": _PAD_WIDTH_BEFORE},
+        "carol": {"zero_pad": _ZERO_PAD_SLICE},
+        "dave": {"conv_output_size": _CONV_OUTPUT_SIZE_ONE_SIDE},
+        "erin": {"convolve_same": _CONVOLVE_SAME_VALID},
+        "frank": {"zero_pad": _ZERO_PAD_HANG},
+        "grace": {"conv_output_size": _CONV_OUTPUT_SIZE_SEGFAULT},
+        "heidi": {"pad_width": _PAD_WIDTH_TAMPER},
+    },
 }
 """Per assignment: student -> {function: answer source}; functions not listed get the
 master solution."""
 
 BROKEN: dict[str, dict[str, str]] = {
     "01_convolution": {"ivan": "invalid-json", "judy": "missing", "erin": "renamed"},
+    "02_padding": {"ivan": "empty", "judy": "missing"},
 }
 """Per assignment: student -> how the submission is broken ('invalid-json', 'empty',
 'missing', 'renamed' = graded under a wrong file name)."""

@@ -42,7 +42,10 @@ def _upload_value(payload: bytes, name: str = "mine.png") -> tuple[dict, ...]:
 
 
 def _decoded(image_widget) -> np.ndarray:
+    """The picture a browser would show: palette PNGs resolved to RGB."""
     with Image.open(io.BytesIO(bytes(image_widget.value))) as opened:
+        if opened.mode == "P":
+            return np.asarray(opened.convert("RGB"))
         return np.asarray(opened).copy()
 
 
@@ -448,3 +451,22 @@ def test_pooling_checks_mode():
     """An unknown pooling mode is refused by name."""
     with pytest.raises(ValueError, match="mode must be 'max' or 'average'"):
         pooling_explorer(mode="median")
+
+
+def test_student_convolve_is_not_rerun_for_a_display_change():
+    """Changing only the display option reuses the result instead of re-running slow loops."""
+    calls = []
+
+    def counting(image, kernel):
+        calls.append(kernel.shape)
+        return loop_convolve(image, kernel)
+
+    picker = filter_picker(convolve=counting)
+    picker.kernel_dropdown.value = "outline"
+    runs = len(calls)
+    picker.post_dropdown.value = "abs"
+    assert len(calls) == runs
+    np.testing.assert_array_equal(picker.shown, np.abs(picker.result))
+    assert "matches the course reference" in picker.status.value
+    picker.region_dropdown.value = "downscale"
+    assert len(calls) == runs + 1

@@ -108,6 +108,7 @@ class FilterView(widgets.VBox):
         self.shown = None
         self.last_update_seconds = 0.0
         self._original_source = None
+        self._computed = None
 
     def _build(self, control_rows):
         self.children = [
@@ -175,6 +176,25 @@ class FilterView(widgets.VBox):
     def _compute(self, source: np.ndarray, kernel: np.ndarray, messages) -> np.ndarray | None:
         return reference.correlate2d(source, kernel, padding="same")
 
+    def _region_key(self):
+        """What besides the image and the kernel decides the input (subclasses extend)."""
+        return None
+
+    def _cached_compute(self, source, kernel, messages):
+        # A display-only change must not recompute: with a student's loop-based
+        # convolve that would cost seconds.
+        key = (kernel.shape, kernel.tobytes(), self._region_key())
+        if self._computed is not None:
+            image, cached_key, result, cached_messages = self._computed
+            if image is self.image and cached_key == key:
+                messages.extend(cached_messages)
+                return result
+        own_messages = []
+        result = self._compute(source, kernel, own_messages)
+        self._computed = (self.image, key, result, own_messages)
+        messages.extend(own_messages)
+        return result
+
     def _update(self, messages):
         self.image = self.chooser.image
         if self.chooser.error:
@@ -191,7 +211,7 @@ class FilterView(widgets.VBox):
         self.kernel_html.value = kernel_table(kernel)
         source = self._input_region(self.image, kernel, messages)
         self._show_original(source, self.chooser.note)
-        result = self._compute(source, kernel, messages)
+        result = self._cached_compute(source, kernel, messages)
         if result is None:
             self._clear_result()
             return

@@ -51,11 +51,34 @@ def _format_limit(value: float) -> str:
     return f"{value:.4g}"
 
 
+def to_indices(array, *, vmin: float, vmax: float) -> np.ndarray:
+    """Map a 2-D array to colormap indices 0..255 (uint8), clipping at the limits.
+
+    NaN is shown as ``vmin``, infinities at the nearest limit.
+
+    Examples
+    --------
+    >>> to_indices(np.array([[0.0, 127.5, 300.0, np.nan]]), vmin=0, vmax=255)
+    array([[  0, 128, 255,   0]], dtype=uint8)
+    """
+    values = np.asarray(array, dtype=np.float64)
+    span = float(vmax) - float(vmin)
+    scale = 255.0 / span if span > 0 else 0.0
+    # In-place steps: this runs on every slider move, temporaries cost time.
+    index = values - float(vmin)
+    index *= scale
+    index += 0.5
+    np.clip(index, 0.0, 255.0, out=index)
+    nan = np.isnan(index)
+    if nan.any():
+        index[nan] = 0.0
+    return index.astype(np.uint8)
+
+
 def to_pixels(array, *, vmin: float, vmax: float, cmap: str) -> np.ndarray:
     """Map a 2-D array to uint8 pixels: grey (H, W) or colour (H, W, 3).
 
-    Values outside ``vmin .. vmax`` are clipped; NaN and infinities are shown
-    at the nearest limit (NaN as ``vmin``).
+    Values outside ``vmin .. vmax`` are clipped (see :func:`to_indices`).
 
     Examples
     --------
@@ -64,30 +87,39 @@ def to_pixels(array, *, vmin: float, vmax: float, cmap: str) -> np.ndarray:
     >>> to_pixels(np.array([[-1.0, 0.0, 1.0]]), vmin=-1, vmax=1, cmap="RdBu_r").shape
     (1, 3, 3)
     """
-    values = np.asarray(array, dtype=np.float64)
-    span = float(vmax) - float(vmin)
-    scale = 255.0 / span if span > 0 else 0.0
-    index = np.nan_to_num((values - float(vmin)) * scale, nan=0.0, posinf=255.0, neginf=0.0)
-    index = np.clip(index + 0.5, 0, 255).astype(np.uint8)
+    index = to_indices(array, vmin=vmin, vmax=vmax)
     if cmap == GREY_CMAP:
         return index
     return _lookup_table(cmap)[index]
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
-    """Encode uint8 pixels (H, W) or (H, W, 3) as PNG bytes, quickly.
+def encode_png(index: np.ndarray, *, cmap: str = GREY_CMAP) -> bytes:
+    """Encode uint8 colormap indices as PNG bytes, quickly.
+
+    Grey images are stored as 8-bit grey; any other colormap becomes a
+    256-colour palette PNG, a third of the data of an RGB one.
 
     Examples
     --------
     >>> encode_png(np.zeros((2, 3), dtype=np.uint8))[:4]
     b'\\x89PNG'
+    >>> from PIL import Image
+    >>> Image.open(io.BytesIO(encode_png(np.zeros((2, 3), np.uint8), cmap="RdBu_r"))).mode
+    'P'
     """
     from PIL import Image
 
+    index = np.ascontiguousarray(index, dtype=np.uint8)
+    height, width = index.shape
+    if cmap == GREY_CMAP:
+        picture = Image.frombytes("L", (width, height), index.tobytes())
+    else:
+        picture = Image.frombytes("P", (width, height), index.tobytes())
+        picture.putpalette(_lookup_table(cmap).tobytes(), rawmode="RGB")
     buffer = io.BytesIO()
     # Level 1 is several times faster than the default and the files stay small
     # enough for a local widget.
-    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+    picture.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -106,12 +138,12 @@ def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
     """
     values = np.asarray(array)
     vmin, vmax, cmap = display_limits(values)
-    pixels = to_pixels(values, vmin=vmin, vmax=vmax, cmap=cmap)
+    index = to_indices(values, vmin=vmin, vmax=vmax)
     if cmap == GREY_CMAP:
         caption = f"grey, {_format_limit(vmin)} .. {_format_limit(vmax)}"
     else:
         caption = f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
-    return encode_png(_enlarged(pixels, min_side)), caption
+    return encode_png(_enlarged(index, min_side), cmap=cmap), caption
 
 
 def kernel_table(kernel) -> str:

@@ -125,6 +125,9 @@ class FilterPicker(FilterView):
         self.kernel_description.value = f"<small>{kernels.describe(name)}</small>"
         return kernels.get(name)
 
+    def _region_key(self):
+        return self.region_dropdown.value if self.convolve is not None else None
+
     def _input_region(self, image, kernel, messages):
         if self.convolve is None or image.size <= self._student_max_pixels:
             return image

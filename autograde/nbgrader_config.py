@@ -38,3 +38,23 @@ c.Course.assignments = [
     "04_pooling",
     "05_tensorflow",
 ]
+
+# --- Sandbox for students' code (course_lib.sandbox, see docs/sandbox.md) ----
+# Limits for every sandboxed run of a student's code (one run per graded
+# function). The values below are the defaults; change them here. The same
+# names are also read from c.CourseGrader.<name>; c.Sandbox wins.
+c.Sandbox.cpu_seconds = 30  # CPU time (RLIMIT_CPU) -> status "timeout"
+c.Sandbox.wall_seconds = 60  # wall clock, then the whole sandbox is killed -> "timeout"
+c.Sandbox.memory_bytes = 2 * 1024**3  # address space (RLIMIT_AS) -> "memory"
+c.Sandbox.processes = 64  # processes + threads of the sandbox uid (RLIMIT_NPROC)
+c.Sandbox.output_bytes = 1024**2  # kept of stdout and of stderr -> "output-limit"
+c.Sandbox.file_bytes = 64 * 1024**2  # largest file written (RLIMIT_FSIZE)
+c.Sandbox.open_files = 256  # open file descriptors (RLIMIT_NOFILE)
+# When grading as root, each run gets its own unprivileged uid from
+# uid .. uid + uid_pool - 1. None of them may be in /etc/passwd or used by
+# anything else: RLIMIT_NPROC counts every process of a uid.
+c.Sandbox.uid = 61000
+c.Sandbox.uid_pool = 32
+# To run whole notebooks (nbgrader autograde) in the sandbox too:
+# c.Execute.kernel_manager_class = "course_lib.sandbox.kernel.SandboxedKernelManager"
+# c.SandboxedKernelManager.cpu_seconds = 600  # for the whole notebook

@@ -34,7 +34,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Int, List, Unicode, default
 
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
-from .limits import Limits, limits_from_config
+from .limits import Limits
 from .sandbox import Sandbox, scrubbed_environment
 
 __all__ = ["SandboxedKernelManager"]
@@ -47,8 +47,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     """Kernel manager whose kernels run in the course sandbox (see :class:`Sandbox`).
 
     Every option can be set in a traitlets config (``c.SandboxedKernelManager.<name>``).
-    The limits default to those of ``config_file``'s ``c.Sandbox`` section
-    when it is given, else to ``Limits(cpu_seconds=600)`` (a whole notebook).
+    The kernel runs a whole notebook, so its CPU limit (600 s) is larger than
+    that of one sandboxed function run; the wall clock is left to the
+    executor's cell timeout.
 
     Examples
     --------
@@ -58,18 +59,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     readable = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
-    config_file = Unicode(
-        "", help="An nbgrader_config.py whose c.Sandbox limits the kernel uses."
+    cpu_seconds = Int(
+        _KERNEL_DEFAULTS.cpu_seconds, help="CPU seconds for the whole notebook (RLIMIT_CPU)."
     ).tag(config=True)
-    cpu_seconds = Int(0, help="CPU seconds for the kernel (0: from config_file).").tag(
-        config=True
-    )
-    memory_bytes = Int(0, help="Address space for the kernel (0: from config_file).").tag(
-        config=True
-    )
-    processes = Int(0, help="Process limit for the kernel (0: from config_file).").tag(
-        config=True
-    )
+    memory_bytes = Int(
+        _KERNEL_DEFAULTS.memory_bytes, help="Address space of the kernel (RLIMIT_AS)."
+    ).tag(config=True)
+    processes = Int(
+        _KERNEL_DEFAULTS.processes, help="Processes and threads of the kernel (RLIMIT_NPROC)."
+    ).tag(config=True)
+    file_bytes = Int(
+        _KERNEL_DEFAULTS.file_bytes, help="Largest file the kernel may write (RLIMIT_FSIZE)."
+    ).tag(config=True)
     unsafe = Bool(False, help="Run without bubblewrap (resource limits only).").tag(config=True)
     uid = Int(DEFAULT_UID, help="First uid of the sandbox uid pool.").tag(config=True)
     uid_pool = Int(DEFAULT_UID_POOL, help="Size of the sandbox uid pool.").tag(config=True)
@@ -96,17 +97,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         return self._kernel_spec
 
     def _limits(self) -> Limits:
-        limits = (
-            limits_from_config(self.config_file, base=_KERNEL_DEFAULTS)
-            if self.config_file
-            else _KERNEL_DEFAULTS
+        return _KERNEL_DEFAULTS.replace(
+            cpu_seconds=self.cpu_seconds,
+            memory_bytes=self.memory_bytes,
+            processes=self.processes,
+            file_bytes=self.file_bytes,
         )
-        changes = {
-            name: getattr(self, name)
-            for name in ("cpu_seconds", "memory_bytes", "processes")
-            if getattr(self, name)
-        }
-        return limits.replace(**changes)
 
     _sandbox_private: Path | None = None
 

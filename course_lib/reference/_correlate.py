@@ -88,16 +88,20 @@ def _direct_flat(padded, kernel, out_shape, dilation):
     rows, cols = out_shape
     flat = np.ascontiguousarray(padded).reshape(-1)
     taps = [(a * width + b, weight) for a, b, weight in _taps(kernel, dilation)]
-    out = np.zeros(flat.size)
-    if taps:
-        length = flat.size - max(offset for offset, _ in taps)
-        scratch = np.empty(min(_CHUNK, length))
-        for start in range(0, length, _CHUNK):
-            stop = min(start + _CHUNK, length)
-            target, product = out[start:stop], scratch[: stop - start]
-            for offset, weight in taps:
-                np.multiply(flat[start + offset : stop + offset], weight, out=product)
-                np.add(target, product, out=target)
+    if not taps:
+        return np.zeros(padded.shape[:-2] + (rows, cols))
+    length = flat.size - max(offset for offset, _ in taps)
+    out = np.empty(flat.size)
+    out[length:] = 0.0  # positions past the last window; all of them are cut away
+    scratch = np.empty(min(_CHUNK, length))
+    (first_offset, first_weight), rest = taps[0], taps[1:]
+    for start in range(0, length, _CHUNK):
+        stop = min(start + _CHUNK, length)
+        target, product = out[start:stop], scratch[: stop - start]
+        np.multiply(flat[start + first_offset : stop + first_offset], first_weight, out=target)
+        for offset, weight in rest:
+            np.multiply(flat[start + offset : stop + offset], weight, out=product)
+            np.add(target, product, out=target)
     return out.reshape(padded.shape)[..., :rows, :cols].copy()
 
 

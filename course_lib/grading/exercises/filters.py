@@ -341,7 +341,7 @@ class SobelMagnitude(Exercise):
                 model=squared,
             ),
             Mistake(
-                "wrong-shape",
+                "valid-not-same",
                 "returns the VALID result (two rows and columns short): pad one ring of zeros "
                 "first so the output keeps the image's shape.",
                 model=lambda image: _magnitude(image, padding="valid"),

@@ -213,6 +213,7 @@ def _generate(name: str, master_folder: Path, workdir: Path) -> Path:
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"
     config.CourseDirectory.db_url = f"sqlite:///{workdir / 'unused.db'}"
+    config.Exchange.root = str(workdir / "exchange")
     # The student copy does not depend on any gradebook: nothing is recorded.
     config.GenerateAssignment.no_database = True
     config.SaveCells.enabled = False

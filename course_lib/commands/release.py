@@ -12,48 +12,57 @@ HELP = "regenerate the student notebooks in notebooks/ from solutions/"
 def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="assignments to release (default: every one in solutions/)")
+    parser.add_argument("--into", type=Path, default=None, metavar="FOLDER",
+                        help="where the student folders go (default: notebooks/)")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if notebooks/ is not what a release would "
-                        "produce")
+                        help="write nothing; exit 1 if the student notebooks are not what a "
+                        "release would produce")
 
 
-def _stale(names) -> list[str]:
-    """Regenerate into a scratch folder and list the student files that differ."""
-    from course_lib.assignments import RELEASE_FOLDER, REPO_ROOT, release
+def _stale(names, destination: Path) -> list[Path]:
+    """Regenerate into a scratch folder; return the files of ``destination`` that differ."""
+    from course_lib.assignments import release
 
     stale = []
     with tempfile.TemporaryDirectory(prefix="release-check-") as scratch:
         for result in release(names, destination=scratch):
-            for generated in result.written:
-                relative = generated.relative_to(scratch)
-                current = REPO_ROOT / RELEASE_FOLDER / relative
+            for generated in result.written + result.unchanged:
+                current = destination / generated.relative_to(scratch)
                 if not current.is_file() or current.read_bytes() != generated.read_bytes():
-                    stale.append(f"{RELEASE_FOLDER}/{relative.as_posix()}")
+                    stale.append(current)
     return stale
 
 
+def _shown(path: Path) -> str:
+    from course_lib.assignments import REPO_ROOT
+
+    path = Path(path).resolve()
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def run(args) -> int:
-    from course_lib.assignments import REPO_ROOT, ReleaseError, release
+    from course_lib.assignments import RELEASE_FOLDER, REPO_ROOT, ReleaseError, release
 
     names = args.assignments or None
+    destination = args.into if args.into is not None else REPO_ROOT / RELEASE_FOLDER
     try:
         if args.check:
-            stale = _stale(names)
+            stale = _stale(names, destination)
             for path in stale:
-                print(f"out of date: {path}", file=sys.stderr)
+                print(f"out of date: {_shown(path)}", file=sys.stderr)
             if stale:
-                print("run `course release` (or `make release`) and commit notebooks/",
+                print("run `course release` (or `make release`) and commit the result",
                       file=sys.stderr)
                 return 1
-            print("notebooks/ is up to date")
+            print(f"{_shown(destination)} is up to date")
             return 0
-        results = release(names)
+        results = release(names, destination=destination)
     except (ValueError, ReleaseError) as error:
         print(f"course release: {error}", file=sys.stderr)
         return 1
     for result in results:
         for path in result.written:
-            print(f"wrote     {Path(path).relative_to(REPO_ROOT).as_posix()}")
+            print(f"wrote     {_shown(path)}")
         for path in result.unchanged:
-            print(f"unchanged {Path(path).relative_to(REPO_ROOT).as_posix()}")
+            print(f"unchanged {_shown(path)}")
     return 0

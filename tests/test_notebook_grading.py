@@ -1,0 +1,119 @@
+"""Real nbgrader on the real notebooks: masters earn full marks, untouched copies earn zero.
+
+Each test builds a throw-away nbgrader course in tmp_path (the master as the
+source, one student's submission), runs nbgrader's own generate_assignment
+and autograde, and reads the scores from the gradebook. Autograding executes
+the whole notebook top to bottom in a fresh kernel, so these tests also prove
+that every master runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from traitlets.config import Config
+
+from course_lib import assignments
+
+pytestmark = [
+    pytest.mark.slow,
+    # nbgrader 0.9's gradebook code triggers SQLAlchemy's "not in session" warning on
+    # every autograde; it is nbgrader's internal affair and does not affect the scores.
+    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
+]
+
+MASTERS = assignments.available_assignments()
+CELL_TIMEOUT = 300
+
+
+def _course(root: Path, name: str, submission: Path, student: str) -> NbGraderAPI:
+    """An nbgrader course in ``root`` with ``name``'s master as source and one submission."""
+    shutil.copytree(assignments.master_path(name).parent, root / "source" / name)
+    submitted = root / "submitted" / student / name
+    submitted.mkdir(parents=True)
+    shutil.copyfile(submission, submitted / f"{name}.ipynb")
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.Exchange.root = str(root / "exchange")
+    config.Execute.timeout = CELL_TIMEOUT
+    return NbGraderAPI(config=config)
+
+
+def _autograde(tmp_path, monkeypatch, name: str, submission: Path):
+    """Run generate_assignment and autograde; return (grades by grade_id, autograded notebook)."""
+    # nbgrader starts `alembic` by name, and kernels must draw inline (not with the
+    # test session's Agg backend, which keeps figures open and warns after 20).
+    scripts = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", os.pathsep.join([scripts, os.environ.get("PATH", "")]))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    student = "student"
+    api = _course(tmp_path, name, submission, student)
+    generated = api.generate_assignment(name)
+    assert generated["success"], generated.get("log", "") + generated.get("error", "")
+    start = time.perf_counter()
+    graded = api.autograde(name, student)
+    seconds = time.perf_counter() - start
+    assert graded["success"], graded.get("log", "") + graded.get("error", "")
+    print(f"{name}: autograded {submission.relative_to(assignments.REPO_ROOT)} in {seconds:.1f} s")
+    with Gradebook(api.coursedir.db_url) as gradebook:
+        result = gradebook.find_submission(name, student)
+        grades = {
+            grade.name: (grade.score, grade.max_score)
+            for notebook in result.notebooks
+            for grade in notebook.grades
+        }
+        total = (result.score, result.max_score)
+    autograded = tmp_path / "autograded" / student / name / f"{name}.ipynb"
+    return grades, total, nbformat.read(str(autograded), as_version=4)
+
+
+def _errors(notebook) -> list[str]:
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                found.append(f"{cell.id}: {output.ename}: {output.evalue}")
+            elif output.output_type == "stream" and output.name == "stderr":
+                found.append(f"{cell.id}: stderr: {output.text[:200]}")
+    return found
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_master_runs_cleanly_and_earns_full_marks(name, tmp_path, monkeypatch):
+    """The master, submitted as if by a student, runs without errors and gets every point."""
+    grades, total, autograded = _autograde(
+        tmp_path, monkeypatch, name, assignments.master_path(name)
+    )
+    assert _errors(autograded) == []
+    assert grades, "nbgrader found no graded cells"
+    assert {grade_id: score for grade_id, (score, _) in grades.items()} == {
+        grade_id: maximum for grade_id, (_, maximum) in grades.items()
+    }
+    assert total[0] == total[1] > 0
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_untouched_student_notebook_earns_zero_everywhere(name, tmp_path, monkeypatch):
+    """The released notebook handed in unchanged completes grading with 0 on every part."""
+    grades, total, autograded = _autograde(
+        tmp_path, monkeypatch, name, assignments.student_path(name)
+    )
+    assert grades and all(score == 0 for score, _ in grades.values()), grades
+    assert total[0] == 0 and total[1] > 0
+    hidden = [
+        c
+        for c in autograded.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_hidden")
+    ]
+    assert hidden and all("hidden=True" in c.source for c in hidden), (
+        "autograding must restore the hidden tests from the gradebook"
+    )

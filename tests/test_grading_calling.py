@@ -102,3 +102,16 @@ def test_bad_arguments_are_rejected():
         call_in_process(3, Case(()))
     with pytest.raises(TypeError, match="case must be a Case"):
         call_in_process(print, (1,))
+
+
+def test_time_limit_interrupts_a_runaway_call():
+    """A call running past time_limit is stopped with a TimeoutError outcome."""
+
+    def forever():
+        while True:
+            pass
+
+    outcome = call_in_process(forever, Case(()), time_limit=0.1)
+    assert outcome.error.startswith("TimeoutError") and "time limit" in outcome.error
+    with pytest.raises(ValueError, match="time_limit"):
+        call_in_process(forever, Case(()), time_limit=0)

@@ -142,22 +142,22 @@ def test_check_in_a_real_notebook_kernel():
     import nbformat
     from nbclient import NotebookClient
 
-    vectorised = '''
+    vectorised = """
 def convolve(image, kernel):
     kh, kw = kernel.shape
     oh, ow = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     rows = np.arange(oh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
     cols = np.arange(ow)[None, :, None, None] + np.arange(kw)[None, None, None, :]
     return np.einsum("ijab,ab->ij", image.astype(float)[rows, cols], kernel)
-'''
-    helper = '''
+"""
+    helper = """
 import warnings
 
 def window_sum(window, kernel):
     warnings.warn("slow loops ahead")
     return np.sum(window * kernel)
-'''
-    looped = '''
+"""
+    looped = """
 def my_convolve(image, kernel):
     kh, kw = kernel.shape
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
@@ -165,7 +165,7 @@ def my_convolve(image, kernel):
         for j in range(out.shape[1]):
             out[i, j] = window_sum(image[i:i + kh, j:j + kw], kernel)
     return out
-'''
+"""
     cells = [
         "import numpy as np\nfrom course_lib import grading",
         vectorised,
@@ -183,3 +183,15 @@ def my_convolve(image, kernel):
     assert "not-loop-based" in "".join(o.text for o in rejected if o.output_type == "stream")
     assert rejected[-1].data["text/plain"] == "0.0"
     assert accepted[-1].data["text/plain"] == "3.0"
+
+
+def test_never_ending_loop_is_stopped_and_named(capsys):
+    """A loop that never ends is interrupted by the time limit and named too-slow."""
+    source = "def convolve(image, kernel):\n    i = 0\n    while i < 10:\n        pass\n"
+    points = grading.check(
+        define(source, "convolve"), "convolve", points=3, source=source, time_limit=0.2
+    )
+    captured = capsys.readouterr()
+    assert points == 0.0
+    assert "too-slow" in captured.out
+    assert captured.err == ""

@@ -31,8 +31,10 @@ import copy
 import io
 import numbers
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
@@ -42,7 +44,10 @@ import numpy as np
 from .guard import blocked_library_calls
 from .outcome import Case, Outcome
 
-__all__ = ["call_in_process", "plain_value"]
+__all__ = ["TIME_LIMIT_MARKER", "call_in_process", "plain_value"]
+
+TIME_LIMIT_MARKER = "grading time limit"
+"""Text in the error of a call stopped by ``time_limit``."""
 
 _OUTPUT_LIMIT = 2000
 _ERROR_LIMIT = 500
@@ -154,7 +159,37 @@ def _captured_streams():
             spill.close()
 
 
-def call_in_process(function, case: Case, *, guard: bool = True) -> Outcome:
+class _TimeLimit(Exception):
+    """Raised inside the student's code when the time limit is reached."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the call after ``seconds`` (main thread on Unix only; otherwise no limit)."""
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TimeLimit(f"{TIME_LIMIT_MARKER} of {seconds:g} s reached")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call_in_process(
+    function, case: Case, *, guard: bool = True, time_limit: float | None = None
+) -> Outcome:
     """Call ``function`` on ``case`` in this interpreter and return an :class:`Outcome`.
 
     Parameters
@@ -167,6 +202,10 @@ def call_in_process(function, case: Case, *, guard: bool = True) -> Outcome:
     guard : bool, optional
         Block library convolution entry points during the call (see
         :mod:`course_lib.grading.guard`).
+    time_limit : float, optional
+        Seconds after which the call is interrupted; its error then contains
+        :data:`TIME_LIMIT_MARKER`. Works in the main thread on Unix (a
+        notebook kernel); elsewhere the call is not limited.
 
     Returns
     -------
@@ -187,6 +226,10 @@ def call_in_process(function, case: Case, *, guard: bool = True) -> Outcome:
         raise TypeError(f"function must be callable, got {type(function).__name__}")
     if not isinstance(case, Case):
         raise TypeError(f"case must be a Case, got {type(case).__name__}")
+    if time_limit is not None and not (
+        isinstance(time_limit, int | float) and not isinstance(time_limit, bool) and time_limit > 0
+    ):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     args = tuple(_copy_argument(value) for value in case.args)
     kwargs = {key: _copy_argument(value) for key, value in case.kwargs.items()}
     result = None
@@ -195,10 +238,16 @@ def call_in_process(function, case: Case, *, guard: bool = True) -> Outcome:
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            with _errstate(all="warn"), blocked_library_calls() if guard else nullcontext():
+            with (
+                _time_limit(time_limit),
+                _errstate(all="warn"),
+                blocked_library_calls() if guard else nullcontext(),
+            ):
                 result = function(*args, **kwargs)
         except KeyboardInterrupt:
             raise
+        except _TimeLimit as exc:
+            error = f"TimeoutError: {exc}"
         except BaseException as exc:  # noqa: BLE001 - any failure is the student's outcome
             error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT)
         seconds = time.perf_counter() - start

@@ -28,9 +28,13 @@ import warnings
 from contextlib import redirect_stderr
 
 from . import exercises
-from .calling import call_in_process
+from .calling import TIME_LIMIT_MARKER, call_in_process
+from .outcome import Outcome
 
-__all__ = ["answer_source", "check"]
+__all__ = ["DEFAULT_TIME_LIMIT", "answer_source", "check"]
+
+DEFAULT_TIME_LIMIT = 10.0
+"""Seconds one call may take in the notebook before it is stopped (None: no limit)."""
 
 _NOTEBOOK_FILE = re.compile(r"(ipykernel_\d+|<ipython-input-)")
 
@@ -112,6 +116,7 @@ def check(
     hidden: bool = False,
     seed: int | None = None,
     source: str | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> float:
     """Check a student's function, print a report to stdout, return the points earned.
 
@@ -130,6 +135,9 @@ def check(
     source : str, optional
         The answer's source for the loop-only rule; found automatically when
         the function was defined in a notebook cell or a file.
+    time_limit : float or None, optional
+        Seconds one call may take before it is stopped (a never-ending loop
+        then costs this exercise, not the whole notebook).
 
     Returns
     -------
@@ -161,7 +169,14 @@ def check(
         print(f"{name}: expected a function, got {type(function).__name__} (0 points).", file=out)
         return 0.0
     cases = exercise.cases(hidden=hidden, seed=seed)
-    outcomes = [call_in_process(function, case, guard=exercise.guarded) for case in cases]
+    outcomes = []
+    for case in cases:
+        outcome = call_in_process(function, case, guard=exercise.guarded, time_limit=time_limit)
+        outcomes.append(outcome)
+        if outcome.error is not None and TIME_LIMIT_MARKER in outcome.error:
+            # One runaway call is enough: do not make the student wait for every case.
+            outcomes += [Outcome(error=outcome.error)] * (len(cases) - len(outcomes))
+            break
     if source is None and exercise.loop_only:
         source = answer_source(function)
         own_name = getattr(function, "__name__", "")

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .calling import TIME_LIMIT_MARKER
 from .guard import is_blocked_error
 from .outcome import Case, Outcome, Report, describe_value
 from .static import ALLOWED, check_source
@@ -80,6 +81,10 @@ GENERIC_EXPLANATIONS = {
         "returns integers or loses precision: uint8 arithmetic wraps around (200 + 100 "
         "gives 44) and int arrays truncate. Convert the inputs to float first "
         "(image.astype(float)) and create the output with a float dtype."
+    ),
+    "too-slow": (
+        "did not finish in time on a small input: look for a loop that never ends (a while "
+        "loop whose counter is not increased) or a loop far bigger than the output."
     ),
     "missing-error": "should raise ValueError for these inputs but returned a value.",
     "wrong-exception": "raised a different exception than the ValueError asked for.",
@@ -354,6 +359,8 @@ class Exercise:
                 result.codes = ["not-implemented"]
             elif is_blocked_error(error):
                 result.codes = ["library-call"]
+            elif TIME_LIMIT_MARKER in error:
+                result.codes = ["too-slow"]
             elif expected_error is not None:
                 result.codes = ["wrong-exception"]
             else:

@@ -58,3 +58,8 @@ c.Sandbox.uid_pool = 32
 # To run whole notebooks (nbgrader autograde) in the sandbox too:
 # c.Execute.kernel_manager_class = "course_lib.sandbox.kernel.SandboxedKernelManager"
 # c.SandboxedKernelManager.cpu_seconds = 600  # for the whole notebook
+
+# --- Running notebooks (nbgrader autograde) ----------------------------------
+# Notebook 01 runs a student's loop-based convolution on the whole 512x512
+# image; a slow but correct answer must not hit nbgrader's 30 s per-cell default.
+c.Execute.timeout = 120

@@ -458,7 +458,13 @@ def test_nothing_persists_between_runs(sandbox, monkeypatch):
     assert second["home"] == [] and second["tmp"] == []
     assert "RUN" not in second["env"] and not second["env"]["PATH"].startswith("/evil")
     assert set(second["env"]) <= {
-        "PATH", "HOME", "TMPDIR", "LANG", "PYTHONNOUSERSITE", "MPLBACKEND", "PWD",
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "PYTHONNOUSERSITE",
+        "MPLBACKEND",
+        "PWD",
         "COURSE_DATA_DIR",
     }
     assert second["env"]["PYTHONNOUSERSITE"] == "1" and second["env"]["MPLBACKEND"] == "Agg"
@@ -568,3 +574,42 @@ def test_course_config_file_loads():
     """The course's own autograde/nbgrader_config.py gives valid sandbox limits."""
     limits = limits_from_config(ROOT / "autograde" / "nbgrader_config.py")
     assert isinstance(limits, Limits)
+
+
+def test_kernel_keyrings_cannot_carry_data_between_runs():
+    """The seccomp filter refuses keyrings, which belong to the uid and outlive a run."""
+    sandbox = Sandbox(limits=Limits(wall_seconds=30), uid=61920, uid_pool=1)
+    add_key = """
+        import ctypes, json
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        # add_key("user", "leak", "secret", 6, KEY_SPEC_USER_KEYRING) is system call 248.
+        key = libc.syscall(248, b"user", b"leak", b"secret", 6, ctypes.c_int(-4))
+        print(json.dumps([key, ctypes.get_errno()]))
+        """
+    assert json_of(run_python(sandbox, add_key)) == [-1, 1]
+
+
+def test_new_namespaces_and_ptrace_are_refused_but_threads_and_processes_work(sandbox):
+    """unshare and ptrace get EPERM; threads, subprocesses and multiprocessing still work."""
+    probe = json_of(
+        run_python(
+            sandbox,
+            """
+            import ctypes, json, multiprocessing, subprocess, threading
+            libc = ctypes.CDLL(None, use_errno=True)
+            seen = {"unshare": [libc.unshare(0x10000000), ctypes.get_errno()]}
+            seen["ptrace"] = [libc.ptrace(0, 0, 0, 0), ctypes.get_errno()]
+            thread = threading.Thread(target=seen.setdefault, args=("thread", True))
+            thread.start()
+            thread.join()
+            seen["child"] = subprocess.run(["/bin/echo", "hi"], capture_output=True).stdout.decode()
+            with multiprocessing.Pool(2) as pool:
+                seen["pool"] = pool.map(abs, [-1, -2])
+            print(json.dumps(seen))
+            """,
+        )
+    )
+    assert probe == {
+        "unshare": [-1, 1], "ptrace": [-1, 1], "thread": True, "child": "hi\n", "pool": [1, 2]
+    }

@@ -36,6 +36,7 @@ from traitlets import Bool, Int, List, Unicode, default
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
 from .limits import Limits
 from .sandbox import Sandbox, scrubbed_environment
+from .seccomp import filter_fd
 
 __all__ = ["SandboxedKernelManager"]
 
@@ -152,18 +153,25 @@ class SandboxedKernelManager(AsyncKernelManager):
             # take for "my parent died" if told the manager's pid; ipykernel knows pid 1
             # never goes away, and --die-with-parent ends the kernel with its manager.
             kernel_cmd = ["/usr/bin/env", "JPY_PARENT_PID=1", *kernel_cmd]
+        seccomp_fd = None if self.unsafe else filter_fd()
         command = sandbox.command(
             kernel_cmd,
             uid=self._sandbox_lease.uid,
             scratch=self._sandbox_scratch,
             identity_files=self._sandbox_ids,
             cwd=inside_cwd,
+            seccomp_fd=seccomp_fd,
         )
         kw["env"] = scrubbed_environment(
             home=str(self._sandbox_scratch), extra={"JUPYTER_PLATFORM_DIRS": "1"}
         )
         kw["cwd"] = str(inside_cwd if self.unsafe and inside_cwd else self._sandbox_scratch)
-        return await super()._async_launch_kernel(command, **kw)
+        kw["pass_fds"] = () if seccomp_fd is None else (seccomp_fd,)
+        try:
+            return await super()._async_launch_kernel(command, **kw)
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         """Remove the private folder and free the uid once the kernel is gone."""

@@ -177,6 +177,7 @@ def bwrap_argv(
     readable: Sequence[Path] = (),
     writable: Sequence[Path] = (),
     cwd: Path | None = None,
+    seccomp_fd: int | None = None,
 ) -> list[str]:
     """The full command line that runs ``command`` in the sandbox.
 
@@ -204,6 +205,9 @@ def bwrap_argv(
         Extra paths to bind read-only / read-write at the same place.
     cwd : Path, optional
         Working directory inside the sandbox (default: ``scratch``).
+    seccomp_fd : int, optional
+        A file descriptor holding a seccomp filter (see :mod:`.seccomp`),
+        which the launched bubblewrap must inherit.
     """
     args = [
         bwrap,
@@ -229,7 +233,11 @@ def bwrap_argv(
     args += ["--ro-bind", str(identity_files / "passwd"), "/etc/passwd"]
     args += ["--ro-bind", str(identity_files / "group"), "/etc/group"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    mounts = _MountPlan(bound={Path("/usr")}, empty={Path("/proc"), Path("/dev"), Path("/tmp")})
+    # POSIX semaphores (multiprocessing locks) live in /dev/shm.
+    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+    mounts = _MountPlan(
+        bound={Path("/usr")}, empty={Path("/proc"), Path("/dev"), Path("/dev/shm"), Path("/tmp")}
+    )
     for path in _outermost(python_paths() + course_paths()):
         args += mounts.bind("--ro-bind", path)
     for path in readable:
@@ -237,6 +245,8 @@ def bwrap_argv(
     for path in writable:
         args += mounts.bind("--bind", path)
     args += mounts.bind("--bind", scratch)
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", str(cwd if cwd is not None else scratch), "--"]
     if as_root:
         args += [

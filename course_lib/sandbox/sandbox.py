@@ -15,6 +15,7 @@ from .errors import SandboxUnavailable
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
 from .layout import bwrap_argv, course_paths, limit_argv
 from .limits import Limits, limits_from_config
+from .seccomp import filter_fd
 from .supervise import Result, supervise
 
 __all__ = ["Sandbox", "scrubbed_environment"]
@@ -125,6 +126,7 @@ def _probe(as_root: bool) -> None:
         scratch.mkdir()
         ids = Path(folder) / "ids"
         ids.mkdir()
+        seccomp_fd = filter_fd()
         with lease_uid() as lease:
             hand_over(scratch, lease.uid)
             argv = bwrap_argv(
@@ -137,13 +139,24 @@ def _probe(as_root: bool) -> None:
                 limits=Limits(),
                 scratch=scratch,
                 identity_files=_identity_files(ids, uid=lease.uid, home=str(scratch)),
+                seccomp_fd=seccomp_fd,
             )
             try:
-                done = subprocess.run(argv, capture_output=True, timeout=30, env={}, check=False)
+                done = subprocess.run(
+                    argv,
+                    capture_output=True,
+                    timeout=30,
+                    env={},
+                    check=False,
+                    pass_fds=() if seccomp_fd is None else (seccomp_fd,),
+                )
             except (OSError, subprocess.TimeoutExpired) as error:
                 raise SandboxUnavailable(
                     f"bubblewrap could not start: {error}", _INSTALL_HINT
                 ) from None
+            finally:
+                if seccomp_fd is not None:
+                    os.close(seccomp_fd)
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
         hint = _USERNS_HINT if not as_root or "namespace" in said.lower() else _INSTALL_HINT
@@ -267,9 +280,21 @@ class Sandbox:
         """
         _probe(os.geteuid() == 0)
 
-    def command(self, argv: Sequence[str], *, uid: int, scratch: Path, identity_files: Path,
-                cwd: Path | None = None) -> list[str]:
-        """The complete command line that runs ``argv`` in this sandbox (used by the kernel)."""
+    def command(
+        self,
+        argv: Sequence[str],
+        *,
+        uid: int,
+        scratch: Path,
+        identity_files: Path,
+        cwd: Path | None = None,
+        seccomp_fd: int | None = None,
+    ) -> list[str]:
+        """The complete command line that runs ``argv`` in this sandbox (used by the kernel).
+
+        ``seccomp_fd`` (from :func:`.seccomp.filter_fd`) must be passed to the
+        launched process (``pass_fds``).
+        """
         argv = _check_argv(argv)
         if self.unsafe:
             return limit_argv(_require_tool("prlimit"), self._unsafe_limits()) + argv
@@ -287,6 +312,7 @@ class Sandbox:
             readable=self.readable,
             writable=self.writable,
             cwd=cwd,
+            seccomp_fd=seccomp_fd,
         )
 
     def _unsafe_limits(self) -> Limits:
@@ -359,13 +385,18 @@ class Sandbox:
             scratch.mkdir(parents=True, exist_ok=True)
             identity_files = private / "ids"
             identity_files.mkdir()
+            seccomp_fd = None if self.unsafe else filter_fd()
             with lease_uid(first=self.uid, count=self.uid_pool) as lease:
                 if not self.unsafe:
                     hand_over(scratch, lease.uid)
                 try:
                     full = self.command(
-                        argv, uid=lease.uid, scratch=scratch, identity_files=identity_files,
+                        argv,
+                        uid=lease.uid,
+                        scratch=scratch,
+                        identity_files=identity_files,
                         cwd=cwd,
+                        seccomp_fd=seccomp_fd,
                     )
                     return supervise(
                         full,
@@ -376,8 +407,11 @@ class Sandbox:
                         output_bytes=self.limits.output_bytes,
                         cpu_limit=self.limits.cpu_seconds,
                         sandboxed=not self.unsafe,
+                        pass_fds=() if seccomp_fd is None else (seccomp_fd,),
                     )
                 finally:
+                    if seccomp_fd is not None:
+                        os.close(seccomp_fd)
                     if not self.unsafe and os.geteuid() == 0:
                         wait_until_gone(lease.uid)
                     if self.scratch is None:

@@ -208,6 +208,7 @@ def supervise(
     output_bytes: int,
     cpu_limit: float,
     sandboxed: bool,
+    pass_fds: Sequence[int] = (),
 ) -> Result:
     """Run ``argv`` to completion or to its first limit and describe the ending.
 
@@ -229,6 +230,8 @@ def supervise(
         The CPU-time limit in force (to recognise a kill by ``RLIMIT_CPU``).
     sandboxed : bool
         Whether ``argv`` starts with bubblewrap (it reports signals as 128 + N).
+    pass_fds : sequence of int, optional
+        File descriptors the command inherits (e.g. the seccomp filter).
 
     Examples
     --------
@@ -249,6 +252,7 @@ def supervise(
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
+            pass_fds=tuple(pass_fds),
         )
     except OSError as error:
         if error.errno in (errno.ENOENT, errno.EACCES):

@@ -64,7 +64,9 @@ def main() -> None:
     rng = np.random.default_rng(2024)
     names = list(contenders(image, np.ones((3, 3))))
     header = f"{'k':>3} {'method':>7} " + " ".join(f"{n:>19}" for n in names) + "   ratio"
-    print(f"ascent {image.shape} float64, median of {REPEATS} runs, milliseconds")
+    print(f"ascent {image.shape} float64, median of {REPEATS} rounds, milliseconds")
+    # Other work on the machine slows every contender; the load tells how noisy the table is.
+    print("load average (1, 5, 15 min) at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(header)
     for k in SIZES:
         kernel = rng.standard_normal((k, k))
@@ -77,6 +79,7 @@ def main() -> None:
         ratio = timings["course_lib"] / fastest_scipy
         cells = " ".join(f"{1e3 * timings[n]:19.2f}" for n in names)
         print(f"{k:>3} {method:>7} {cells}   {ratio:5.2f}")
+    print("load average (1, 5, 15 min) at end:   " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

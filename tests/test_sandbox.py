@@ -88,7 +88,7 @@ def test_runs_as_unprivileged_uid_with_process_limit(sandbox):
         run_python(
             sandbox,
             """
-            import json, os, resource
+            import getpass, json, os, resource
             print(json.dumps({
                 "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
                 "groups": os.getgroups(),
@@ -96,6 +96,8 @@ def test_runs_as_unprivileged_uid_with_process_limit(sandbox):
                 "as": resource.getrlimit(resource.RLIMIT_AS),
                 "cpu": resource.getrlimit(resource.RLIMIT_CPU),
                 "caps": [line for line in open("/proc/self/status") if line.startswith("CapEff")],
+                "user": getpass.getuser(),
+                "etc": sorted(os.listdir("/etc")),
             }))
             """,
         )
@@ -107,6 +109,9 @@ def test_runs_as_unprivileged_uid_with_process_limit(sandbox):
     assert probe["as"] == [2 * 1024**3] * 2
     assert probe["cpu"] == [30, 31]
     assert probe["caps"] == ["CapEff:\t0000000000000000\n"]
+    assert probe["user"] == "student"
+    assert "passwd" in probe["etc"] and "ld.so.cache" in probe["etc"]
+    assert not {"shadow", "ssh", "sudoers", "hostname"} & set(probe["etc"])
 
 
 def test_submission_is_readable_but_secrets_are_not(sandbox, secrets):
@@ -529,6 +534,10 @@ def test_bad_arguments_are_named():
         Sandbox(readable=["/no/such/submission"])
     with pytest.raises(TypeError, match="readable must be a list of paths"):
         Sandbox(readable="/tmp")
+    with pytest.raises(ValueError, match="scratch .* would hand a system, home or course"):
+        Sandbox(scratch=ROOT)
+    with pytest.raises(ValueError, match="scratch .* would hand"):
+        Sandbox(scratch="/tmp")
     with pytest.raises(TypeError, match="limits must be a Limits"):
         Sandbox(limits={"cpu_seconds": 1})
     with pytest.raises(ValueError, match="uid must be >= 1000"):

@@ -97,6 +97,8 @@ def system_binds() -> list[str]:
             args += ["--symlink", os.readlink(path), name]
         elif path.is_dir():
             args += ["--ro-bind", name, name]
+    # Made explicitly: bubblewrap would create it with mode 0700 for root callers.
+    args += ["--perms", "0755", "--dir", "/etc"]
     for name in _ETC_FILES:
         args += ["--ro-bind-try", name, name]
     return args

@@ -114,6 +114,28 @@ def _check_paths(paths, *, name: str) -> list[Path]:
     return checked
 
 
+_NEVER_SCRATCH = tuple(
+    Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/opt", "/proc",
+                      "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var")
+)
+
+
+def _check_scratch(scratch) -> Path:
+    """A scratch folder that may safely be handed to the sandbox user (recursively chowned)."""
+    if not isinstance(scratch, str | os.PathLike):
+        raise TypeError(f"scratch must be a path or None, got {scratch!r}")
+    path = Path(scratch).absolute()
+    real = path.resolve()
+    guarded = [*course_paths(), course_paths()[0].parent, Path(sys.prefix).resolve(),
+               Path(sys.base_prefix).resolve(), Path.home().resolve()]
+    if real in _NEVER_SCRATCH or any(real == g or real in g.parents for g in guarded):
+        raise ValueError(
+            f"scratch {path} would hand a system, home or course folder to the sandbox user; "
+            "use a dedicated empty folder"
+        )
+    return path
+
+
 @functools.cache
 def _probe(as_root: bool) -> None:
     """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
@@ -226,9 +248,7 @@ class Sandbox:
         self.limits = limits
         self.readable = _check_paths(readable, name="readable")
         self.writable = _check_paths(writable, name="writable")
-        if scratch is not None and not isinstance(scratch, str | os.PathLike):
-            raise TypeError(f"scratch must be a path or None, got {scratch!r}")
-        self.scratch = None if scratch is None else Path(scratch).absolute()
+        self.scratch = None if scratch is None else _check_scratch(scratch)
         self.unsafe = unsafe
         self.uid = uid
         self.uid_pool = uid_pool

@@ -496,3 +496,42 @@ def test_conv_output_size_mistakes(code):
     report = assess("conv_output_size", source, hidden=True)
     assert report.diagnoses[0] == code, report.message
     assert report.fraction < 1.0
+
+
+def test_convolve_same_without_padding_is_wrong_padding():
+    """Forgetting to pad (the VALID result) is named wrong-padding, not a shifted window."""
+    source = (
+        CONVOLVE_HELPER + "def convolve_same(image, kernel):\n    return convolve(image, kernel)\n"
+    )
+    report = assess("convolve_same", source, hidden=True)
+    assert report.diagnoses[0] == "wrong-padding", report.message
+
+
+def test_convolve_same_on_a_broken_zero_pad_is_pad_zero_broken():
+    """convolve_same failing exactly where a padding count is 0 points at zero_pad."""
+    source = (
+        ZERO_PAD_SLICE_BUG
+        + CONVOLVE_HELPER
+        + """
+def convolve_same(image, kernel):
+    kh, kw = kernel.shape
+    rows = ((kh - 1) // 2, kh // 2)
+    cols = ((kw - 1) // 2, kw // 2)
+    return convolve(zero_pad(image, (rows, cols)), kernel)
+"""
+    )
+    report = assess("convolve_same", source, hidden=True)
+    assert report.diagnoses == ["pad-zero-broken"], report.message
+
+
+def test_patching_the_reference_does_not_change_expected_results():
+    """A notebook that rebinds course_lib.reference functions cannot fake the expected values."""
+    from course_lib import reference
+
+    original = reference.pad
+    reference.pad = lambda *args, **kwargs: None
+    try:
+        report = assess("zero_pad", ZERO_PAD_MUTATES.replace("    image[...] = 0\n", ""))
+    finally:
+        reference.pad = original
+    assert report.status == "passed", report.message

@@ -308,6 +308,12 @@ class ConvolveSame(Exercise):
                 + _TF_RULE,
                 model=_extra_before,
             ),
+            Mistake(
+                "wrong-padding",
+                "does not pad: this is the VALID result. Pad pad_width(kh) rows and "
+                "pad_width(kw) columns of zeros first, so the output keeps the image's shape.",
+                model=lambda image, kernel: reference.correlate2d(image, kernel),
+            ),
             *(
                 Mistake(
                     "wrong-padding",
@@ -334,7 +340,15 @@ class ConvolveSame(Exercise):
         ]
 
     def patterns(self):
-        return KERNEL_PATTERNS
+        return (
+            Pattern(
+                "pad-zero-broken",
+                "fails exactly for kernels with a side of 1 or 2, where a padding count is 0: "
+                "check zero_pad with 0 (out[p:-p] selects nothing for p = 0).",
+                lambda case: min(np.shape(case.args[1])) <= 2,
+            ),
+            *KERNEL_PATTERNS,
+        )
 
 
 class ConvOutputSize(Exercise):

@@ -74,6 +74,53 @@ def test_check_available_on_this_machine():
     assert Sandbox.check_available() is None
 
 
+def test_missing_bubblewrap_is_reported(tmp_path):
+    """check_available and run refuse with the reason and the fix when bwrap is not there."""
+    missing = str(tmp_path / "bwrap")
+    with pytest.raises(SandboxUnavailable, match="bwrap not found") as refused:
+        Sandbox.check_available(bwrap=missing)
+    assert "apt-get install bubblewrap" in refused.value.how_to_fix
+    with pytest.raises(SandboxUnavailable, match="bwrap not found"):
+        Sandbox(bwrap=missing).run(["true"])
+    assert Sandbox(bwrap=missing, unsafe=True).run(["true"]).status == "ok"
+
+
+FORBID_NAMESPACES_THEN_CHECK = """
+import ctypes, json
+from course_lib.sandbox import Sandbox, SandboxUnavailable
+from course_lib.sandbox.seccomp import filter_program
+
+class Program(ctypes.Structure):
+    _fields_ = [("length", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+code = filter_program()
+buffer = ctypes.create_string_buffer(code, len(code))
+program = Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+libc = ctypes.CDLL(None, use_errno=True)
+# PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER: like a locked-down container.
+assert libc.prctl(38, 1, 0, 0, 0) == 0
+assert libc.prctl(22, 2, ctypes.byref(program), 0, 0) == 0
+try:
+    Sandbox.check_available()
+    print(json.dumps("available"))
+except SandboxUnavailable as error:
+    print(json.dumps([error.reason, error.how_to_fix]))
+"""
+
+
+def test_forbidden_namespaces_are_reported():
+    """Where namespaces are forbidden (as in a locked-down container) the real bwrap's error and
+    the fix are reported."""
+    import subprocess
+
+    done = subprocess.run(
+        [PYTHON, "-c", FORBID_NAMESPACES_THEN_CHECK], capture_output=True, timeout=60, check=True
+    )
+    reason, how_to_fix = json.loads(done.stdout)
+    assert "bubblewrap failed a test run" in reason and "bwrap:" in reason
+    assert "unprivileged_userns_clone" in how_to_fix and "seccomp" in how_to_fix
+
+
 def test_unavailable_error_says_how_to_fix():
     """The refusal text names the reason, the fix and the --unsafe escape hatch."""
     error = SandboxUnavailable("bwrap not found", "apt-get install bubblewrap")

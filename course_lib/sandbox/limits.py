@@ -157,5 +157,5 @@ def limits_from_config(path, *, base: Limits | None = None) -> Limits:
         raise ValueError(f"bad sandbox limit in {path}: {error}") from None
 
 
-_SANDBOX_OPTIONS = frozenset({"uid", "uid_pool"})
+_SANDBOX_OPTIONS = frozenset({"uid", "uid_pool", "bwrap"})
 """Non-limit options of the ``c.Sandbox`` section (read by ``Sandbox.from_config``)."""

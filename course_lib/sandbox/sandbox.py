@@ -27,8 +27,8 @@ _INSTALL_HINT = (
 _USERNS_HINT = (
     "allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian), "
     "sysctl kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), "
-    "sysctl user.max_user_namespaces=15000 (if it is 0); or grade as root in a container "
-    "that may create namespaces"
+    "sysctl user.max_user_namespaces=15000 (if it is 0); in a container, allow namespaces "
+    "(e.g. docker run --security-opt seccomp=unconfined) or grade on the host"
 )
 
 
@@ -137,9 +137,11 @@ def _check_scratch(scratch) -> Path:
 
 
 @functools.cache
-def _probe(as_root: bool) -> None:
+def _probe(as_root: bool, bwrap: str | None) -> None:
     """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
     tools = {name: _find_tool(name) for name in ("bwrap", "setpriv", "prlimit")}
+    if bwrap is not None:
+        tools["bwrap"] = bwrap if os.access(bwrap, os.X_OK) and Path(bwrap).is_file() else None
     missing = [name for name, path in tools.items() if path is None]
     if missing:
         raise SandboxUnavailable(f"{', '.join(missing)} not found", _INSTALL_HINT)
@@ -209,6 +211,8 @@ class Sandbox:
     uid, uid_pool : int, optional
         The unprivileged uids runs use when the caller is root (see
         :mod:`course_lib.sandbox.identity`).
+    bwrap : str, optional
+        Path of the bubblewrap program (default: ``bwrap`` on the system path).
 
     Notes
     -----
@@ -233,6 +237,7 @@ class Sandbox:
         unsafe: bool = False,
         uid: int = DEFAULT_UID,
         uid_pool: int = DEFAULT_UID_POOL,
+        bwrap: str | None = None,
     ) -> None:
         if limits is None:
             limits = Limits()
@@ -252,6 +257,7 @@ class Sandbox:
         self.unsafe = unsafe
         self.uid = uid
         self.uid_pool = uid_pool
+        self.bwrap = None if bwrap is None else str(bwrap)
 
     def __repr__(self) -> str:
         mode = "unsafe (limits only)" if self.unsafe else "bubblewrap"
@@ -259,7 +265,7 @@ class Sandbox:
 
     @classmethod
     def from_config(cls, path, **options) -> Sandbox:
-        """A sandbox whose limits (and ``uid``, ``uid_pool``) come from ``nbgrader_config.py``.
+        """A sandbox whose limits (and ``uid``, ``uid_pool``, ``bwrap``) come from a config file.
 
         ``options`` are the other constructor arguments (``readable``, ``scratch``, ...).
 
@@ -277,17 +283,22 @@ class Sandbox:
         path = Path(path)
         config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
         section = config.get("Sandbox", {})
-        for name in ("uid", "uid_pool"):
+        for name in ("uid", "uid_pool", "bwrap"):
             if name in section and name not in options:
                 options[name] = section[name]
         return cls(limits=limits, **options)
 
     @classmethod
-    def check_available(cls) -> None:
+    def check_available(cls, *, bwrap: str | None = None) -> None:
         """Raise :class:`SandboxUnavailable` unless a test program runs in the sandbox.
 
         The test really starts bubblewrap with the same namespaces and mounts
         as :meth:`run` (once per process; the answer is remembered).
+
+        Parameters
+        ----------
+        bwrap : str, optional
+            Path of the bubblewrap program (default: ``bwrap`` on the system path).
 
         Raises
         ------
@@ -298,7 +309,7 @@ class Sandbox:
         --------
         >>> Sandbox.check_available()
         """
-        _probe(os.geteuid() == 0)
+        _probe(os.geteuid() == 0, None if bwrap is None else str(bwrap))
 
     def command(
         self,
@@ -318,10 +329,10 @@ class Sandbox:
         argv = _check_argv(argv)
         if self.unsafe:
             return limit_argv(_require_tool("prlimit"), self._unsafe_limits()) + argv
-        self.check_available()
+        self.check_available(bwrap=self.bwrap)
         return bwrap_argv(
             argv,
-            bwrap=_require_tool("bwrap"),
+            bwrap=self.bwrap or _require_tool("bwrap"),
             setpriv=_require_tool("setpriv"),
             prlimit=_require_tool("prlimit"),
             uid=uid,
@@ -397,7 +408,7 @@ class Sandbox:
             if not cwd.is_absolute() or not cwd.is_dir():
                 raise ValueError(f"cwd must be an absolute path to a folder, got {cwd}")
         if not self.unsafe:
-            self.check_available()
+            self.check_available(bwrap=self.bwrap)
         with tempfile.TemporaryDirectory(prefix="course-sandbox-") as private:
             private = Path(private)
             os.chmod(private, 0o755)

@@ -63,7 +63,9 @@ def main() -> None:
     image = data.ascent().astype(np.float64)
     rng = np.random.default_rng(2024)
     names = list(contenders(image, np.ones((3, 3))))
-    header = f"{'k':>3} {'method':>7} " + " ".join(f"{n:>19}" for n in names) + "   ratio"
+    header = (
+        f"{'k':>3} {'method':>7} " + " ".join(f"{n:>19}" for n in names) + "   ratio  rel. error"
+    )
     print(f"ascent {image.shape} float64, median of {REPEATS} rounds, milliseconds")
     # Other work on the machine slows every contender; the load tells how noisy the table is.
     print("load average (1, 5, 15 min) at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
@@ -77,8 +79,12 @@ def main() -> None:
             v for n, v in timings.items() if n not in ("course_lib", "tf.nn.conv2d")
         )
         ratio = timings["course_lib"] / fastest_scipy
+        # Speed only counts if the answer is right: distance to scipy.signal's result.
+        expected = scipy.signal.correlate2d(image, kernel, mode="valid")
+        error = np.abs(reference.correlate2d(image, kernel) - expected).max()
+        relative = error / np.abs(expected).max()
         cells = " ".join(f"{1e3 * timings[n]:19.2f}" for n in names)
-        print(f"{k:>3} {method:>7} {cells}   {ratio:5.2f}")
+        print(f"{k:>3} {method:>7} {cells}   {ratio:5.2f}  {relative:10.1e}")
     print("load average (1, 5, 15 min) at end:   " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 

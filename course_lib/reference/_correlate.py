@@ -139,15 +139,15 @@ def _fft(padded, kernel, out_shape, stride, dilation):
     full = scipy.fft.irfft2(spectrum, s=shape, workers=_FFT_WORKERS, overwrite_x=True)
     rows, cols = out_shape
     sr, sc = stride
-    out = full[
+    valid = full[
         ...,
         span[0] - 1 : span[0] - 1 + (rows - 1) * sr + 1 : sr,
         span[1] - 1 : span[1] - 1 + (cols - 1) * sc + 1 : sc,
-    ].copy()
+    ]
     low, high = _exact_bounds(padded, kernel)
     if math.isfinite(low) and math.isfinite(high):
-        np.clip(out, low, high, out=out)
-    return out
+        return np.clip(valid, low, high)  # a new contiguous array
+    return valid.copy()
 
 
 def _exact_bounds(padded, kernel):

@@ -32,7 +32,7 @@ SCIPY_HIDDEN_BEHIND_LOOP = """
 from scipy.signal import correlate2d as c
 def convolve(image, kernel):
     for _ in range(1):
-        pass
+        kernel = kernel[:]
     return c(image, kernel, mode="valid")
 """
 
@@ -187,7 +187,10 @@ def my_convolve(image, kernel):
 
 def test_never_ending_loop_is_stopped_and_named(capsys):
     """A loop that never ends is interrupted by the time limit and named too-slow."""
-    source = "def convolve(image, kernel):\n    i = 0\n    while i < 10:\n        pass\n"
+    source = (
+        "def convolve(image, kernel):\n    i = 0\n    while i < 10:\n"
+        "        total = image[0, 0] * kernel[0, 0]\n"
+    )
     points = grading.check(
         define(source, "convolve"), "convolve", points=3, source=source, time_limit=0.2
     )

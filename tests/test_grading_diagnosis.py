@@ -247,7 +247,7 @@ class Always(np.ndarray):
 
 def convolve(image, kernel):
     for _ in range(1):
-        pass
+        kernel = kernel[:]
     return np.zeros((1, 1)).view(Always)
 """
     report = assess("convolve", source)
@@ -277,7 +277,7 @@ def test_library_call_is_rejected_by_the_static_rule():
 from scipy import signal as s
 def convolve(image, kernel):
     for _ in range(1):
-        pass
+        kernel = kernel[:]
     return s.correlate2d(image, kernel, mode="valid")
 """
     report = assess("convolve", source)
@@ -470,7 +470,7 @@ def test_convolve_same_using_the_reference_is_rejected():
     source = """
 def convolve_same(image, kernel):
     for _ in range(1):
-        pass
+        kernel = kernel[:]
     return reference.correlate2d(image, kernel, padding="same")
 """
     report = assess("convolve_same", source)

@@ -6,7 +6,7 @@ import pytest
 
 from course_lib.grading.static import ALLOWED, Finding, check_source
 
-LOOP = "    for _ in range(1):\n        pass\n"
+LOOP = "    total = 0\n    for row in image:\n        total += 1\n"
 
 
 def codes(source: str, name: str = "convolve") -> list[str]:
@@ -129,7 +129,7 @@ ALLOWED_ANSWERS = {
     "getattr on an object": "def convolve(image, kernel):\n    for name in ('sum',):\n"
     "        value = getattr(image, name)()\n    return np.array([[value]])\n",
     "IPython magic line": "%load_ext autoreload\ndef convolve(image, kernel):\n"
-    "    for i in range(1):\n        pass\n    return image\n",
+    "    for i in range(1):\n        image = image + i\n    return image\n",
 }
 
 
@@ -150,7 +150,10 @@ def test_missing_function_is_reported():
 
 def test_function_bound_by_assignment_is_followed():
     """`convolve = _impl` is followed to the loop-based _impl."""
-    source = "def _impl(image, kernel):\n    for i in range(1):\n        pass\n    return image\n"
+    source = (
+        "def _impl(image, kernel):\n    for i in range(1):\n        image = image[:]\n"
+        "    return image\n"
+    )
     assert codes(source + "convolve = _impl\n") == []
 
 
@@ -170,7 +173,7 @@ def test_messages_say_what_was_found_and_where():
         LIBRARY_CALLS["import as alias"], function_name="convolve", loop_only=True
     )
     assert "scipy.signal.correlate2d" in finding.message
-    assert "line 5" in finding.message
+    assert "line 6" in finding.message
     assert "np.sum" in finding.message
 
 
@@ -186,3 +189,15 @@ def test_bad_arguments_are_rejected(argument, value, error):
     kwargs = {"source": "x = 1", "function_name": "f", "loop_only": True, argument: value}
     with pytest.raises(error, match=argument):
         check_source(**kwargs)
+
+
+def test_a_loop_that_does_nothing_does_not_count():
+    """`for _ in range(1): pass` next to vectorised code is still not-loop-based."""
+    source = (
+        "def convolve(image, kernel):\n"
+        "    for _ in range(1):\n        pass\n"
+        "    rows = np.arange(2)[:, None, None, None] + np.arange(2)[None, None, :, None]\n"
+        "    cols = np.arange(2)[None, :, None, None] + np.arange(2)[None, None, None, :]\n"
+        "    return np.einsum('ijab,ab->ij', image[rows, cols], kernel)\n"
+    )
+    assert codes(source) == ["not-loop-based"]

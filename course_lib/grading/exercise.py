@@ -56,6 +56,8 @@ DEFAULT_SEED = 20240617
 MUTATION_PENALTY = 0.25
 """Share of the earned points deducted when the function changes its inputs."""
 
+_EXAMPLES_SHOWN = 2
+
 # Trusted references taken at import time, before any student code runs.
 _allclose = np.allclose
 _array_equal = np.array_equal
@@ -514,10 +516,11 @@ class Exercise:
         if not failing and not any(r.mutated for r in results):
             return f"{self.name}: all {total} checks passed."
         lines = [f"{self.name}: {passed} of {total} checks passed (score {fraction:.0%})."]
-        for code in diagnoses:
+        for rank, code in enumerate(diagnoses):
             lines.append(f"  {code}: {self.name} {self.explanation(code)}")
             example = self._example(results, failing, code)
-            if example is not None:
+            # Two worked examples are enough to act on; more only make the report long.
+            if example is not None and rank < _EXAMPLES_SHOWN:
                 lines.append(self.describe(example))
         return "\n".join(lines)
 

@@ -164,6 +164,24 @@ def _chain(node: ast.AST) -> list[str] | None:
             return None
 
 
+def _does_work(node: ast.AST) -> bool:
+    """Whether ``node`` is a loop whose body does something.
+
+    A loop whose body is only ``pass``, ``continue``, ``break`` or a constant
+    is not what the loop-only rule asks for.
+    """
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        return True
+    if not isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        return False
+    idle = (ast.Pass, ast.Continue, ast.Break)
+    return not all(
+        isinstance(statement, idle)
+        or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+        for statement in node.body
+    )
+
+
 class _Scope:
     """Module-level bindings and the aliases that name modules or their members."""
 
@@ -253,7 +271,7 @@ class _Inspector:
             self._inspect(node, outermost=id(node) not in inner)
 
     def _inspect(self, node: ast.AST, *, outermost: bool) -> None:
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
+        if _does_work(node):
             self.has_loop = True
         if isinstance(node, ast.Import | ast.ImportFrom):
             self._check_import(node)

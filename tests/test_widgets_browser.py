@@ -43,7 +43,11 @@ def _write_notebook(folder: Path) -> str:
     notebook.cells = [
         nbformat.v4.new_code_cell(
             "from course_lib.widgets import filter_picker\npicker = filter_picker()\npicker"
-        )
+        ),
+        nbformat.v4.new_code_cell(
+            "from course_lib.widgets import kernel_editor, pooling_explorer\nkernel_editor(size=5)"
+        ),
+        nbformat.v4.new_code_cell('pooling_explorer(image="mnist", seed=0)'),
     ]
     notebook.metadata["kernelspec"] = {
         "name": "python3",
@@ -135,8 +139,8 @@ def _run_all_cells(page) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_filter_picker_redraws_in_jupyterlab(tmp_path, artifacts_dir):
-    """Choosing another kernel in the page's dropdown redraws the result image in the browser."""
+def test_widgets_render_and_redraw_in_jupyterlab(tmp_path, artifacts_dir):
+    """Choosing another kernel in the page redraws the picker's result; all widgets render."""
     from playwright.sync_api import sync_playwright
 
     root, state = tmp_path / "notebooks", tmp_path / "state"
@@ -181,8 +185,22 @@ def test_filter_picker_redraws_in_jupyterlab(tmp_path, artifacts_dir):
                 page.wait_for_selector(".jp-OutputArea-output .course-status-ok", timeout=WAIT_MS)
                 output.screenshot(path=str(artifacts_dir / "widget_picker_sobel_right.png"))
                 after_pixels = result.screenshot()
-                caption = page.locator(".course-result-caption").inner_text()
+                caption = page.locator(".course-result-caption").first.inner_text()
                 widget_text = output.inner_text()
+
+                # The other two widgets render in the same notebook.
+                grid = page.locator(".course-kernel-grid")
+                grid.wait_for(state="visible", timeout=WAIT_MS)
+                grid_inputs = grid.locator("input").count()
+                editor = page.locator(".jp-OutputArea-output").filter(has=grid)
+                editor.scroll_into_view_if_needed()
+                editor.screenshot(path=str(artifacts_dir / "widget_kernel_editor.png"))
+                pooled = page.locator("img.course-pooled-image")
+                pooled.wait_for(state="visible", timeout=WAIT_MS)
+                explorer = page.locator(".jp-OutputArea-output").filter(has=pooled)
+                explorer.scroll_into_view_if_needed()
+                explorer.screenshot(path=str(artifacts_dir / "widget_pooling_explorer.png"))
+                explorer_text = explorer.inner_text()
             except Exception:
                 page.screenshot(path=str(artifacts_dir / "widget_picker_failure.png"))
                 raise
@@ -195,3 +213,5 @@ def test_filter_picker_redraws_in_jupyterlab(tmp_path, artifacts_dir):
     assert "RdBu_r" in caption, caption
     assert "vertical edges" in widget_text, widget_text
     assert "Problem" not in widget_text, widget_text
+    assert grid_inputs == 25, f"the 5x5 kernel editor shows {grid_inputs} weight fields"
+    assert "(14, 14)" in explorer_text, explorer_text

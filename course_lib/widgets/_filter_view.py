@@ -16,7 +16,7 @@ import numpy as np
 from .. import reference
 from ..display import POSTPROCESSING, for_display
 from ._image_chooser import ImageChooser
-from ._render import encode_png, kernel_table, render_png
+from ._render import encode_png, kernel_table, prepare_colormaps, render_png
 from ._sources import MAX_UPLOAD_PIXELS
 from ._status import describe_exception, status_html
 
@@ -73,6 +73,7 @@ class FilterView(widgets.VBox):
 
     def __init__(self, *, image="ascent", seed=None, max_upload_pixels=MAX_UPLOAD_PIXELS):
         super().__init__()
+        prepare_colormaps()
         self._ready = False
         self.chooser = ImageChooser(
             image=image, on_change=self._refresh, seed=seed, max_upload_pixels=max_upload_pixels

@@ -23,7 +23,7 @@ import io
 
 import numpy as np
 
-from ..display import GREY_CMAP, display_limits
+from ..display import DIVERGING_CMAP, GREY_CMAP, display_limits
 
 MIN_SIDE = 256
 """Small images (MNIST digits, pooled maps) are enlarged to at least this many
@@ -38,6 +38,21 @@ def _lookup_table(cmap: str) -> np.ndarray:
     table = np.rint(table * 255).astype(np.uint8)
     table.setflags(write=False)
     return table
+
+
+def prepare_colormaps() -> None:
+    """Build the diverging colormap's table now (it imports matplotlib, ~0.3 s).
+
+    Widgets call this when they are created, so that the first signed result
+    a student asks for is drawn as quickly as the others.
+
+    Examples
+    --------
+    >>> prepare_colormaps()
+    >>> _lookup_table(DIVERGING_CMAP).shape
+    (256, 3)
+    """
+    _lookup_table(DIVERGING_CMAP)
 
 
 def _enlarged(pixels: np.ndarray, min_side: int) -> np.ndarray:

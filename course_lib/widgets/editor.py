@@ -86,6 +86,7 @@ class KernelEditor(FilterView):
             description="Normalise", tooltip="divide every weight by the sum of the weights"
         )
         self.grid = widgets.GridBox()
+        self.grid.add_class("course-kernel-grid")
         self.cells: list[list[widgets.FloatText]] = []
         self._make_grid(size)
         self._load_preset(_FIRST_PRESET[size])

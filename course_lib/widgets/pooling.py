@@ -76,6 +76,7 @@ class PoolingExplorer(widgets.VBox):
             control.observe(self._refresh, names="value")
         input_box, self.input_caption, self.input_image = image_panel("Input")
         output_box, self.output_caption, self.output_image = image_panel("Pooled")
+        self.output_image.add_class("course-pooled-image")
         self.status = widgets.HTML()
         self.source_note = widgets.HTML()
         self.formula = widgets.HTML()

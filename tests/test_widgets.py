@@ -470,3 +470,18 @@ def test_student_convolve_is_not_rerun_for_a_display_change():
     assert "matches the course reference" in picker.status.value
     picker.region_dropdown.value = "downscale"
     assert len(calls) == runs + 1
+
+
+def test_student_convolve_returning_nan_is_explained():
+    """NaN in a student's output is named instead of failing somewhere in the display code."""
+    picker = filter_picker(convolve=lambda image, kernel: np.full((126, 126), np.nan))
+    assert _status_kind(picker) == "error"
+    assert "NaN or infinite" in picker.status.value
+    assert picker.result is None
+
+
+def test_student_convolve_crop_is_announced():
+    """When a large image is cropped for a student's convolve, the status line says so."""
+    picker = filter_picker(convolve=lambda image, kernel: reference.correlate2d(image, kernel))
+    assert _status_kind(picker) == "info"
+    assert "centre crop 128 x 128 copy of the 512 x 512 image" in picker.status.value

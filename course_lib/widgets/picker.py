@@ -133,6 +133,14 @@ class FilterPicker(FilterView):
             return image
         region = self.region_dropdown.value
         height, width = image.shape
+        if region != "full":
+            messages.append(
+                (
+                    "info",
+                    f"your convolve works on the {REGIONS[region]} copy of the {height} x {width} "
+                    "image because loops are slow (choose 'full image' in 'Work on' to change)",
+                )
+            )
         if region == "crop":
             top = max(0, (height - STUDENT_SIDE) // 2)
             left = max(0, (width - STUDENT_SIDE) // 2)
@@ -180,6 +188,9 @@ class FilterPicker(FilterView):
                     f"{source.shape} with {kernel.shape} gives {expected}",
                 )
             )
+            return None
+        if not np.isfinite(result).all():
+            messages.append(("error", "your convolve returned NaN or infinite values"))
             return None
         truth = reference.correlate2d(source, kernel)
         difference = float(np.max(np.abs(result - truth)))

@@ -535,3 +535,10 @@ def test_patching_the_reference_does_not_change_expected_results():
     finally:
         reference.pad = original
     assert report.status == "passed", report.message
+
+
+def test_explanation_comes_from_the_model_that_matched():
+    """Two wrong-padding models for pad_width: the message explains the one the answer made."""
+    report = assess("pad_width", PAD_WIDTH_SYMMETRIC)
+    assert "k // 2 on both sides" in report.message
+    assert "extra pixel of an even kernel before" not in report.message

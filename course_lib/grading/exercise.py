@@ -156,6 +156,8 @@ class CaseResult:
     expected: object = None
     expected_error: str | None = None
     mutated: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+    """Code -> explanation of the mistake model that matched this case."""
 
 
 def format_value(value, *, indent: str = "    ", limit: int = 48) -> str:
@@ -335,7 +337,10 @@ class Exercise:
 
     def matching_mistakes(self, case: Case, expected, value) -> list[str]:
         """Codes of every mistake model or detector that explains ``value``."""
-        codes = []
+        return list(dict.fromkeys(m.code for m in self._matching(case, expected, value)))
+
+    def _matching(self, case: Case, expected, value) -> list[Mistake]:
+        found = []
         for mistake in self.mistakes():
             try:
                 if mistake.model is not None:
@@ -345,9 +350,9 @@ class Exercise:
                     matched = bool(_quietly(mistake.detector, case, expected, value))
             except Exception:  # noqa: BLE001 - a model that cannot run just does not match
                 matched = False
-            if matched and mistake.code not in codes:
-                codes.append(mistake.code)
-        return codes
+            if matched:
+                found.append(mistake)
+        return found
 
     def judge(self, case: Case, outcome: Outcome, expected, expected_error) -> CaseResult:
         """Judge one outcome against the expected result."""
@@ -381,9 +386,10 @@ class Exercise:
             result.codes = type_codes
             return result
         codes = list(type_codes)
-        for code in self.matching_mistakes(case, expected, value):
-            if code not in codes:
-                codes.append(code)
+        for mistake in self._matching(case, expected, value):
+            if mistake.code not in codes:
+                codes.append(mistake.code)
+                result.notes[mistake.code] = mistake.explanation
         if not codes:
             shape = getattr(value, "shape", None)
             wrong_shape = self.result == "array" and shape != _asarray(expected).shape
@@ -517,8 +523,9 @@ class Exercise:
             return f"{self.name}: all {total} checks passed."
         lines = [f"{self.name}: {passed} of {total} checks passed (score {fraction:.0%})."]
         for rank, code in enumerate(diagnoses):
-            lines.append(f"  {code}: {self.name} {self.explanation(code)}")
             example = self._example(results, failing, code)
+            explanation = example.notes.get(code) if example is not None else None
+            lines.append(f"  {code}: {self.name} {explanation or self.explanation(code)}")
             # Two worked examples are enough to act on; more only make the report long.
             if example is not None and rank < _EXAMPLES_SHOWN:
                 lines.append(self.describe(example))

@@ -46,7 +46,8 @@ def presets(size: int) -> dict[str, np.ndarray]:
     np.float64(5.0)
     """
     if size == 3:
-        return {name: kernels.get(name) for name in kernels.names()}
+        named = {name: kernels.get(name) for name in kernels.names()}
+        return {name: kernel for name, kernel in named.items() if kernel.shape == (3, 3)}
     if size == 5:
         return _presets_5x5()
     raise ValueError(f"size must be 3 or 5, got {size!r}")
@@ -78,9 +79,7 @@ class KernelEditor(FilterView):
         if size not in SIZES:
             raise ValueError(f"size must be 3 or 5, got {size!r}")
         super().__init__(image=image, seed=seed, max_upload_pixels=max_upload_pixels)
-        self.size_toggle = widgets.ToggleButtons(
-            options=[("3 x 3", 3), ("5 x 5", 5)], value=size, description="Size"
-        )
+        self.size_toggle = widgets.ToggleButtons(options=[("3 x 3", 3), ("5 x 5", 5)], value=size)
         self.preset_dropdown = widgets.Dropdown(description="Preset", layout={"width": "330px"})
         self.normalize_button = widgets.Button(
             description="Normalise", tooltip="divide every weight by the sum of the weights"
@@ -94,7 +93,7 @@ class KernelEditor(FilterView):
         self.preset_dropdown.observe(self._preset_changed, names="value")
         self.normalize_button.on_click(self._normalize_clicked)
         rows = [
-            widgets.HBox([self.size_toggle]),
+            widgets.HBox([widgets.Label("Size", layout={"width": "90px"}), self.size_toggle]),
             widgets.HBox([self.preset_dropdown, self.normalize_button]),
             self.grid,
             self.post_dropdown,

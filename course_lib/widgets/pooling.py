@@ -71,7 +71,7 @@ class PoolingExplorer(widgets.VBox):
         self.upload = self.chooser.upload
         self.size_slider = widgets.IntSlider(value=size, min=1, max=16, description="size")
         self.stride_slider = widgets.IntSlider(value=stride, min=1, max=16, description="stride")
-        self.mode_toggle = widgets.ToggleButtons(options=MODES, value=mode, description="Pooling")
+        self.mode_toggle = widgets.ToggleButtons(options=MODES, value=mode)
         for control in (self.size_slider, self.stride_slider, self.mode_toggle):
             control.observe(self._refresh, names="value")
         input_box, self.input_caption, self.input_image = image_panel("Input")
@@ -87,7 +87,7 @@ class PoolingExplorer(widgets.VBox):
         self.children = [
             self.chooser.box,
             widgets.HBox([self.size_slider, self.stride_slider]),
-            self.mode_toggle,
+            widgets.HBox([widgets.Label("Pooling", layout={"width": "90px"}), self.mode_toggle]),
             self.status,
             self.source_note,
             widgets.HBox([input_box, output_box]),

@@ -6,6 +6,23 @@ Each module (``convolution`` for 01, ``padding`` for 02, ``filters`` for 03,
 Modules that do not exist yet are skipped, so assignments can be added one
 at a time.
 
+Adding an exercise
+------------------
+1. Subclass :class:`~course_lib.grading.exercise.Exercise` in the
+   assignment's module: set ``name``, ``assignment``, ``signature``,
+   ``parameters``, ``result`` ('array', 'number' or 'pair') and ``loop_only``;
+   write ``reference`` (call the functions in ``_common.TRUSTED``, not
+   ``course_lib.reference`` directly), ``visible_cases`` (small, fixed) and
+   ``hidden_cases(rng)``. Use inputs that tell mistakes apart: non-square
+   images and kernels, asymmetric kernels, uint8 with signed weights.
+2. Add a diagnosis: a :class:`~course_lib.grading.exercise.Mistake` with a
+   stable code, an explanation that continues "<function name> ...", and a
+   ``model`` (a deliberately wrong reference) or a ``detector``; or a
+   :class:`~course_lib.grading.exercise.Pattern` for mistakes that show
+   across cases (``square-only``).
+3. Append the instance to the module's ``EXERCISES`` and write a test that
+   feeds the buggy answer's source through the checks and expects the code.
+
 Every module is imported with this package, that is by the notebook's setup
 cell, before any student code runs: the reference functions the exercises
 keep (see ``_common.TRUSTED``) are the genuine ones.

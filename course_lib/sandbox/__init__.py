@@ -12,6 +12,9 @@ Modules:
 
 - :mod:`~course_lib.sandbox.limits`: :class:`Limits` and :func:`limits_from_config`.
 - :mod:`~course_lib.sandbox.sandbox`: :class:`Sandbox` (bubblewrap, or ``unsafe=True``).
+- :mod:`~course_lib.sandbox.availability`: :meth:`Sandbox.check_available`'s real test run.
+- :mod:`~course_lib.sandbox.environment`: the scrubbed environment.
+- :mod:`~course_lib.sandbox.seccomp`: the system-call filter.
 - :mod:`~course_lib.sandbox.layout`: the file system and namespaces the code sees.
 - :mod:`~course_lib.sandbox.identity`: the unprivileged uid the code runs as.
 - :mod:`~course_lib.sandbox.supervise`: wall clock, output cap and :class:`Result`.
@@ -20,9 +23,10 @@ Modules:
 See ``docs/sandbox.md`` for what is protected and what is not.
 """
 
+from .environment import scrubbed_environment
 from .errors import UNSAFE_REFUSAL, SandboxUnavailable
 from .limits import Limits, limits_from_config
-from .sandbox import Sandbox, scrubbed_environment
+from .sandbox import Sandbox
 from .supervise import RESULT_STATUSES, Result
 
 __all__ = [

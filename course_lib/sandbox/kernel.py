@@ -33,9 +33,10 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Int, List, Unicode, default
 
+from .environment import scrubbed_environment
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
 from .limits import Limits
-from .sandbox import Sandbox, scrubbed_environment
+from .sandbox import Sandbox
 from .seccomp import filter_fd
 
 __all__ = ["SandboxedKernelManager"]

@@ -27,7 +27,14 @@ from pathlib import Path
 
 from .limits import Limits
 
-__all__ = ["course_paths", "python_paths", "system_binds", "bwrap_argv", "limit_argv"]
+__all__ = [
+    "bwrap_argv",
+    "course_paths",
+    "limit_argv",
+    "python_paths",
+    "system_binds",
+    "write_identity_files",
+]
 
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = (
@@ -102,6 +109,18 @@ def system_binds() -> list[str]:
     for name in _ETC_FILES:
         args += ["--ro-bind-try", name, name]
     return args
+
+
+def write_identity_files(folder: Path, *, uid: int, home: str) -> Path:
+    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work)."""
+    (folder / "passwd").write_text(
+        f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+        f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin\n"
+    )
+    (folder / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    for path in (folder, folder / "passwd", folder / "group"):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return folder
 
 
 class _MountPlan:

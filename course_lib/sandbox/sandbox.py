@@ -2,92 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import SandboxUnavailable
+from .availability import check_available as _check_available
+from .availability import require_tool
+from .environment import scrubbed_environment
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
-from .layout import bwrap_argv, course_paths, limit_argv
+from .layout import bwrap_argv, course_paths, limit_argv, write_identity_files
 from .limits import Limits, limits_from_config
 from .seccomp import filter_fd
 from .supervise import Result, supervise
 
-__all__ = ["Sandbox", "scrubbed_environment"]
-
-_INSTALL_HINT = (
-    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
-    "bubblewrap) and util-linux (setpriv, prlimit)"
-)
-_USERNS_HINT = (
-    "allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian), "
-    "sysctl kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), "
-    "sysctl user.max_user_namespaces=15000 (if it is 0); in a container, allow namespaces "
-    "(e.g. docker run --security-opt seccomp=unconfined) or grade on the host"
-)
-
-
-def _find_tool(name: str) -> str | None:
-    for candidate in (shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin"), f"/usr/bin/{name}"):
-        if candidate and os.access(candidate, os.X_OK):
-            return str(Path(candidate).resolve())
-    return None
-
-
-def scrubbed_environment(*, home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The complete environment of a sandboxed program.
-
-    Only ``PATH`` (the venv's ``bin`` first), ``HOME`` and ``TMPDIR`` (both the
-    scratch folder), ``LANG``, ``PYTHONNOUSERSITE=1``, ``MPLBACKEND=Agg`` and
-    ``COURSE_DATA_DIR`` when the caller has it, plus ``extra``.
-
-    Examples
-    --------
-    >>> env = scrubbed_environment(home="/tmp/s", extra={"SEED": "3"})
-    >>> sorted(env)  # doctest: +ELLIPSIS
-    ['HOME', 'LANG', 'MPLBACKEND', 'PATH', 'PYTHONNOUSERSITE', 'SEED', 'TMPDIR'...]
-    >>> scrubbed_environment(home="/tmp/s", extra={"A=B": "1"})
-    Traceback (most recent call last):
-    ...
-    ValueError: env names must be non-empty strings without '=' or NUL, got 'A=B'
-    """
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": home,
-        "TMPDIR": home,
-        "LANG": "C.UTF-8",
-        "PYTHONNOUSERSITE": "1",
-        "MPLBACKEND": "Agg",
-    }
-    if os.environ.get("COURSE_DATA_DIR"):
-        env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]
-    for name, value in (extra or {}).items():
-        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
-            raise ValueError(
-                f"env names must be non-empty strings without '=' or NUL, got {name!r}"
-            )
-        if not isinstance(value, str) or "\0" in value:
-            raise ValueError(f"env[{name!r}] must be a string without NUL, got {value!r}")
-        env[name] = value
-    return env
-
-
-def _identity_files(folder: Path, *, uid: int, home: str) -> Path:
-    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work)."""
-    (folder / "passwd").write_text(
-        f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-        f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin\n"
-    )
-    (folder / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
-    for path in (folder, folder / "passwd", folder / "group"):
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return folder
-
+__all__ = ["Sandbox"]
 
 def _check_paths(paths, *, name: str) -> list[Path]:
     """Absolute existing paths that do not expose the course repository as a whole."""
@@ -134,57 +65,6 @@ def _check_scratch(scratch) -> Path:
             "use a dedicated empty folder"
         )
     return path
-
-
-@functools.cache
-def _probe(as_root: bool, bwrap: str | None) -> None:
-    """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
-    tools = {name: _find_tool(name) for name in ("bwrap", "setpriv", "prlimit")}
-    if bwrap is not None:
-        tools["bwrap"] = bwrap if os.access(bwrap, os.X_OK) and Path(bwrap).is_file() else None
-    missing = [name for name, path in tools.items() if path is None]
-    if missing:
-        raise SandboxUnavailable(f"{', '.join(missing)} not found", _INSTALL_HINT)
-    with tempfile.TemporaryDirectory(prefix="course-sandbox-probe-") as folder:
-        scratch = Path(folder) / "scratch"
-        scratch.mkdir()
-        ids = Path(folder) / "ids"
-        ids.mkdir()
-        seccomp_fd = filter_fd()
-        with lease_uid() as lease:
-            hand_over(scratch, lease.uid)
-            argv = bwrap_argv(
-                ["/bin/sh", "-c", "exit 0"],
-                bwrap=tools["bwrap"],
-                setpriv=tools["setpriv"],
-                prlimit=tools["prlimit"],
-                uid=lease.uid,
-                as_root=as_root,
-                limits=Limits(),
-                scratch=scratch,
-                identity_files=_identity_files(ids, uid=lease.uid, home=str(scratch)),
-                seccomp_fd=seccomp_fd,
-            )
-            try:
-                done = subprocess.run(
-                    argv,
-                    capture_output=True,
-                    timeout=30,
-                    env={},
-                    check=False,
-                    pass_fds=() if seccomp_fd is None else (seccomp_fd,),
-                )
-            except (OSError, subprocess.TimeoutExpired) as error:
-                raise SandboxUnavailable(
-                    f"bubblewrap could not start: {error}", _INSTALL_HINT
-                ) from None
-            finally:
-                if seccomp_fd is not None:
-                    os.close(seccomp_fd)
-    if done.returncode != 0:
-        said = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
-        hint = _USERNS_HINT if not as_root or "namespace" in said.lower() else _INSTALL_HINT
-        raise SandboxUnavailable(f"bubblewrap failed a test run: {said}", hint)
 
 
 class Sandbox:
@@ -309,7 +189,7 @@ class Sandbox:
         --------
         >>> Sandbox.check_available()
         """
-        _probe(os.geteuid() == 0, None if bwrap is None else str(bwrap))
+        _check_available(bwrap=bwrap)
 
     def command(
         self,
@@ -328,18 +208,18 @@ class Sandbox:
         """
         argv = _check_argv(argv)
         if self.unsafe:
-            return limit_argv(_require_tool("prlimit"), self._unsafe_limits()) + argv
+            return limit_argv(require_tool("prlimit"), self._unsafe_limits()) + argv
         self.check_available(bwrap=self.bwrap)
         return bwrap_argv(
             argv,
-            bwrap=self.bwrap or _require_tool("bwrap"),
-            setpriv=_require_tool("setpriv"),
-            prlimit=_require_tool("prlimit"),
+            bwrap=self.bwrap or require_tool("bwrap"),
+            setpriv=require_tool("setpriv"),
+            prlimit=require_tool("prlimit"),
             uid=uid,
             as_root=os.geteuid() == 0,
             limits=self.limits,
             scratch=scratch,
-            identity_files=_identity_files(identity_files, uid=uid, home=str(scratch)),
+            identity_files=write_identity_files(identity_files, uid=uid, home=str(scratch)),
             readable=self.readable,
             writable=self.writable,
             cwd=cwd,
@@ -455,13 +335,6 @@ def _check_argv(argv) -> list[str]:
     if not all(isinstance(part, str) for part in argv):
         raise TypeError(f"argv must hold only strings, got {argv!r}")
     return list(argv)
-
-
-def _require_tool(name: str) -> str:
-    path = _find_tool(name)
-    if path is None:
-        raise SandboxUnavailable(f"{name} not found", _INSTALL_HINT)
-    return path
 
 
 def _remove_tree(folder: Path) -> None:

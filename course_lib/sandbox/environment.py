@@ -1,0 +1,48 @@
+"""The environment variables a sandboxed program gets: a fixed, short list."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["scrubbed_environment"]
+
+
+def scrubbed_environment(*, home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The complete environment of a sandboxed program.
+
+    Only ``PATH`` (the venv's ``bin`` first), ``HOME`` and ``TMPDIR`` (both the
+    scratch folder), ``LANG``, ``PYTHONNOUSERSITE=1``, ``MPLBACKEND=Agg`` and
+    ``COURSE_DATA_DIR`` when the caller has it, plus ``extra``.
+
+    Examples
+    --------
+    >>> env = scrubbed_environment(home="/tmp/s", extra={"SEED": "3"})
+    >>> env["HOME"], env["TMPDIR"], env["PYTHONNOUSERSITE"], env["SEED"]
+    ('/tmp/s', '/tmp/s', '1', '3')
+    >>> scrubbed_environment(home="/tmp/s", extra={"A=B": "1"})
+    Traceback (most recent call last):
+    ...
+    ValueError: env names must be non-empty strings without '=' or NUL, got 'A=B'
+    """
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "Agg",
+    }
+    if os.environ.get("COURSE_DATA_DIR"):
+        env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]
+    for name, value in (extra or {}).items():
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise ValueError(
+                f"env names must be non-empty strings without '=' or NUL, got {name!r}"
+            )
+        if not isinstance(value, str) or "\0" in value:
+            raise ValueError(f"env[{name!r}] must be a string without NUL, got {value!r}")
+        env[name] = value
+    return env

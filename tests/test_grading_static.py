@@ -68,6 +68,12 @@ LIBRARY_CALLS = {
     "import inside the function": "def convolve(image, kernel):\n"
     + LOOP
     + "    from scipy.signal import correlate2d\n    return correlate2d(image, kernel, 'valid')\n",
+    "sys.modules": "import sys\ndef convolve(image, kernel):\n"
+    + LOOP
+    + "    return sys.modules['scipy.signal'].correlate2d(image, kernel, 'valid')\n",
+    "module __dict__": "def convolve(image, kernel):\n"
+    + LOOP
+    + "    return np.__dict__['conv' + 'olve'](image[0], kernel[0])\n",
     "fft": "def convolve(image, kernel):\n"
     + LOOP
     + "    return np.real(np.fft.ifft2(np.fft.fft2(image) * np.fft.fft2(kernel, image.shape)))\n",

@@ -198,3 +198,32 @@ def test_never_ending_loop_is_stopped_and_named(capsys):
     assert points == 0.0
     assert "too-slow" in captured.out
     assert captured.err == ""
+
+
+def _master_answers(project_root, assignment: str) -> str:
+    import json
+
+    path = project_root / "solutions" / assignment / f"{assignment}.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    return "\n\n".join(
+        "".join(cell["source"])
+        for cell in cells
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").endswith("_answer")
+    )
+
+
+@pytest.mark.parametrize("assignment", ["01_convolution", "02_padding"])
+def test_master_solutions_earn_full_points(project_root, capsys, assignment):
+    """The master answers pass every visible and hidden check, loop-only rule included."""
+    from course_lib import kernels, reference
+
+    source = _master_answers(project_root, assignment)
+    namespace = {"np": np, "reference": reference, "kernels": kernels}
+    exec(compile(source, f"<{assignment} answers>", "exec"), namespace)
+    for exercise in grading.exercises.for_assignment(assignment):
+        for hidden in (False, True):
+            points = grading.check(
+                namespace[exercise.name], exercise.name, points=2, hidden=hidden, source=source
+            )
+            assert points == 2.0, capsys.readouterr().out
+    assert capsys.readouterr().err == ""

@@ -18,6 +18,7 @@ take turns so that a change in the machine's load affects all of them alike.
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import time
 
@@ -122,13 +123,17 @@ def median_seconds(functions: dict, *, repeats: int = REPEATS) -> dict:
 
 
 def main() -> None:
+    load_before = os.getloadavg()[0]
     medians = median_seconds(contenders())
+    load_after = os.getloadavg()[0]
     peer = medians["peer: correlate + matplotlib imshow/savefig"]
     print(f"Widget update times, median of {REPEATS} (goal: under {BUDGET_MS:.0f} ms on ascent)")
     print(f"{'update':46s} {'ms':>8s} {'/ budget':>9s} {'/ matplotlib peer':>18s}")
     for name, seconds in medians.items():
         ms = seconds * 1000
         print(f"{name:46s} {ms:8.1f} {ms / BUDGET_MS:9.2f} {seconds / peer:18.2f}")
+    cores = os.cpu_count()
+    print(f"1-minute load average {load_before:.1f} before, {load_after:.1f} after, {cores} CPUs")
 
 
 if __name__ == "__main__":

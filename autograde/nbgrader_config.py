@@ -50,6 +50,7 @@ c.Sandbox.processes = 64  # processes + threads of the sandbox uid (RLIMIT_NPROC
 c.Sandbox.output_bytes = 1024**2  # kept of stdout and of stderr -> "output-limit"
 c.Sandbox.file_bytes = 64 * 1024**2  # largest file written (RLIMIT_FSIZE)
 c.Sandbox.open_files = 256  # open file descriptors (RLIMIT_NOFILE)
+c.Sandbox.disk_bytes = 256 * 1024**2  # size of each of /tmp, /dev/shm and the scratch folder
 # When grading as root, each run gets its own unprivileged uid from
 # uid .. uid + uid_pool - 1. None of them may be in /etc/passwd or used by
 # anything else: RLIMIT_NPROC counts every process of a uid.

@@ -669,3 +669,32 @@ def test_new_namespaces_and_ptrace_are_refused_but_threads_and_processes_work(sa
     assert probe == {
         "unshare": [-1, 1], "ptrace": [-1, 1], "thread": True, "child": "hi\n", "pool": [1, 2]
     }
+
+
+def test_temporary_space_is_bounded():
+    """Filling HOME, /tmp or /dev/shm stops at disk_bytes ("No space left on device")."""
+    sandbox = Sandbox(limits=Limits(disk_bytes=8 * 1024**2, wall_seconds=30))
+    probe = json_of(
+        run_python(
+            sandbox,
+            """
+            import errno, json, os
+            written = {}
+            for folder in (os.environ["HOME"], "/tmp", "/dev/shm"):
+                total = 0
+                try:
+                    with open(os.path.join(folder, "fill"), "wb") as handle:
+                        for _ in range(64):
+                            handle.write(b"x" * (1 << 20))
+                            handle.flush()
+                            total += 1 << 20
+                except OSError as error:
+                    total = [total, error.errno == errno.ENOSPC]
+                written[folder] = total
+            print(json.dumps(written))
+            """,
+        )
+    )
+    for folder, outcome in probe.items():
+        assert isinstance(outcome, list) and outcome[1], (folder, outcome)
+        assert outcome[0] <= 8 * 1024**2

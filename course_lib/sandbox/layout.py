@@ -147,6 +147,14 @@ class _MountPlan:
             self.created.add(parent)
         return args
 
+    def tmpfs(self, path: Path, *, size: int) -> list[str]:
+        """An empty, size-limited, world-writable file system at ``path``."""
+        path = Path(os.path.abspath(path))
+        args = self._parents(path)
+        args += ["--perms", "1777", "--size", str(size), "--tmpfs", str(path)]
+        self.bound.add(path)
+        return args
+
     def bind(self, kind: str, path: Path) -> list[str]:
         """Bind ``path`` at the same place, also under its unresolved name if that differs."""
         real = Path(path).resolve()
@@ -199,6 +207,7 @@ def bwrap_argv(
     writable: Sequence[Path] = (),
     cwd: Path | None = None,
     seccomp_fd: int | None = None,
+    scratch_on_host: bool = True,
 ) -> list[str]:
     """The full command line that runs ``command`` in the sandbox.
 
@@ -220,6 +229,10 @@ def bwrap_argv(
         Applied by ``prlimit`` just before the program starts.
     scratch : Path
         The writable private folder (also HOME and TMPDIR).
+    scratch_on_host : bool, optional
+        True: bind the host folder ``scratch`` (the caller reads results from
+        it). False: mount an empty file system of ``limits.disk_bytes`` at
+        that path instead, which disappears with the sandbox.
     identity_files : Path
         A folder holding ``passwd`` and ``group`` files for the sandbox user.
     readable, writable : sequence of Path
@@ -253,9 +266,11 @@ def bwrap_argv(
     args += system_binds()
     args += ["--ro-bind", str(identity_files / "passwd"), "/etc/passwd"]
     args += ["--ro-bind", str(identity_files / "group"), "/etc/group"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    size = str(limits.disk_bytes)
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     # POSIX semaphores (multiprocessing locks) live in /dev/shm.
-    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
     mounts = _MountPlan(
         bound={Path("/usr")}, empty={Path("/proc"), Path("/dev"), Path("/dev/shm"), Path("/tmp")}
     )
@@ -265,7 +280,10 @@ def bwrap_argv(
         args += mounts.bind("--ro-bind", path)
     for path in writable:
         args += mounts.bind("--bind", path)
-    args += mounts.bind("--bind", scratch)
+    if scratch_on_host:
+        args += mounts.bind("--bind", scratch)
+    else:
+        args += mounts.tmpfs(scratch, size=limits.disk_bytes)
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", str(cwd if cwd is not None else scratch), "--"]

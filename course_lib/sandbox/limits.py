@@ -43,6 +43,11 @@ class Limits:
         Largest file the program may write (``RLIMIT_FSIZE``).
     open_files : int
         Open file descriptors (``RLIMIT_NOFILE``).
+    disk_bytes : int
+        Size of each of the sandbox's own temporary file systems: ``/tmp``,
+        ``/dev/shm`` and the scratch folder (unless the caller manages the
+        scratch folder, which then lives on the host's disk). Writes beyond
+        it fail with "No space left on device".
 
     Examples
     --------
@@ -63,6 +68,7 @@ class Limits:
     output_bytes: int = 1 * _MIB
     file_bytes: int = 64 * _MIB
     open_files: int = 256
+    disk_bytes: int = 256 * _MIB
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -84,7 +84,8 @@ class Sandbox:
         and default working directory. When given, the caller manages it
         (reads results from it, empties it between runs); it is handed to the
         sandbox user at each run. When omitted, every run gets a fresh empty
-        folder that is deleted afterwards, so nothing persists between runs.
+        file system of ``limits.disk_bytes`` (a folder on the host in unsafe
+        mode) that is gone afterwards, so nothing persists between runs.
     unsafe : bool, optional
         Run without bubblewrap: resource limits and the scrubbed environment
         only. For machines where bubblewrap cannot work; say so to the user.
@@ -200,6 +201,7 @@ class Sandbox:
         identity_files: Path,
         cwd: Path | None = None,
         seccomp_fd: int | None = None,
+        scratch_on_host: bool = True,
     ) -> list[str]:
         """The complete command line that runs ``argv`` in this sandbox (used by the kernel).
 
@@ -224,6 +226,7 @@ class Sandbox:
             writable=self.writable,
             cwd=cwd,
             seccomp_fd=seccomp_fd,
+            scratch_on_host=scratch_on_host,
         )
 
     def _unsafe_limits(self) -> Limits:
@@ -308,6 +311,7 @@ class Sandbox:
                         identity_files=identity_files,
                         cwd=cwd,
                         seccomp_fd=seccomp_fd,
+                        scratch_on_host=self.scratch is not None,
                     )
                     return supervise(
                         full,

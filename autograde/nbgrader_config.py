@@ -40,22 +40,24 @@ c.Course.assignments = [
 ]
 
 # --- Sandbox for students' code (course_lib.sandbox, see docs/sandbox.md) ----
-# Limits for every sandboxed run of a student's code (one run per graded
-# function). The values below are the defaults; change them here. The same
-# names are also read from c.CourseGrader.<name>; c.Sandbox wins.
-c.Sandbox.cpu_seconds = 30  # CPU time (RLIMIT_CPU) -> status "timeout"
-c.Sandbox.wall_seconds = 60  # wall clock, then the whole sandbox is killed -> "timeout"
-c.Sandbox.memory_bytes = 2 * 1024**3  # address space (RLIMIT_AS) -> "memory"
-c.Sandbox.processes = 64  # processes + threads of the sandbox uid (RLIMIT_NPROC)
-c.Sandbox.output_bytes = 1024**2  # kept of stdout and of stderr -> "output-limit"
-c.Sandbox.file_bytes = 64 * 1024**2  # largest file written (RLIMIT_FSIZE)
-c.Sandbox.open_files = 256  # open file descriptors (RLIMIT_NOFILE)
-c.Sandbox.disk_bytes = 256 * 1024**2  # size of each of /tmp, /dev/shm and the scratch folder
+# Limits of every sandboxed run of a student's code (one run per graded
+# function). Options left unset keep the grader's defaults (GRADER_LIMITS in
+# course_lib/grader/settings.py; course_lib.sandbox.Limits() elsewhere).
+# Uncomment to change; the same names are also read from c.CourseGrader.<name>,
+# and c.Sandbox wins. A misspelt c.Sandbox option is an error.
+# c.Sandbox.cpu_seconds = 30  # CPU time (RLIMIT_CPU) -> status "timeout"
+# c.Sandbox.wall_seconds = 60  # wall clock, then the whole sandbox is killed -> "timeout"
+# c.Sandbox.memory_bytes = 2 * 1024**3  # address space (RLIMIT_AS) -> "memory"
+# c.Sandbox.processes = 64  # processes + threads of the sandbox uid (RLIMIT_NPROC)
+# c.Sandbox.output_bytes = 1024**2  # kept of stdout and of stderr -> "output-limit"
+# c.Sandbox.file_bytes = 64 * 1024**2  # largest file written (RLIMIT_FSIZE)
+# c.Sandbox.open_files = 256  # open file descriptors (RLIMIT_NOFILE)
+# c.Sandbox.disk_bytes = 256 * 1024**2  # size of each of /tmp, /dev/shm and the scratch
 # When grading as root, each run gets its own unprivileged uid from
 # uid .. uid + uid_pool - 1. None of them may be in /etc/passwd or used by
 # anything else: RLIMIT_NPROC counts every process of a uid.
-c.Sandbox.uid = 61000
-c.Sandbox.uid_pool = 32
+# c.Sandbox.uid = 61000
+# c.Sandbox.uid_pool = 32
 # To run whole notebooks (nbgrader autograde) in the sandbox too:
 # c.Execute.kernel_manager_class = "course_lib.sandbox.kernel.SandboxedKernelManager"
 # c.SandboxedKernelManager.cpu_seconds = 600  # for the whole notebook

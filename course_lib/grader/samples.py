@@ -162,6 +162,155 @@ def pad_width(kernel_size):
     return 0, 0
 '''
 
+_NORMALIZE_DIVIDES_BY_ZERO = '''def normalize_kernel(kernel):
+    """Sample answer that divides even when the weights sum to 0."""
+    kernel = np.array(kernel, dtype=float)
+    return kernel / kernel.sum()
+'''
+
+_NORMALIZE_IN_PLACE = '''def normalize_kernel(kernel):
+    """Sample answer that divides the caller's float kernel in place."""
+    if kernel.dtype.kind != "f":
+        kernel = kernel.astype(float)
+    total = kernel.sum()
+    if total != 0:
+        kernel /= total
+    return kernel
+'''
+
+_CLAMP_NP_CLIP = '''def clamp(image, low=0, high=255):
+    """Sample answer: np.clip keeps integer dtypes and accepts low > high."""
+    return np.clip(image, low, high)
+'''
+
+_SOBEL_ABS_SUM = '''def sobel_magnitude(image):
+    """Sample answer with the |gx| + |gy| approximation."""
+    image = np.asarray(image, dtype=float)
+    rows, cols = image.shape
+    padded = np.pad(image, 1)
+    right, bottom = kernels.get("sobel_right"), kernels.get("sobel_bottom")
+    gx = np.zeros((rows, cols))
+    gy = np.zeros((rows, cols))
+    for a in range(3):
+        for b in range(3):
+            gx += right[a, b] * padded[a:a + rows, b:b + cols]
+            gy += bottom[a, b] * padded[a:a + rows, b:b + cols]
+    return np.abs(gx) + np.abs(gy)
+'''
+
+_SOBEL_LIBRARY = '''def sobel_magnitude(image):
+    """Sample answer that lets the course's reference do the filtering."""
+    gx = reference.correlate2d(image, kernels.get("sobel_right"), padding="same")
+    gy = reference.correlate2d(image, kernels.get("sobel_bottom"), padding="same")
+    return np.sqrt(gx**2 + gy**2)
+'''
+
+_SOBEL_HANG = '''def sobel_magnitude(image):
+    """Sample answer whose loop never ends."""
+    rows = 0
+    while rows >= 0:
+        rows += 1
+    return image
+'''
+
+_POOL_HEADER = '''    stride = size if stride is None else stride
+    rows = (image.shape[0] - size) // stride + 1
+    cols = (image.shape[1] - size) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+'''
+
+_MAX_POOL_FIRST_ELEMENT = '''def max_pool(image, size=2, stride=None):
+    """Sample answer from a popular tutorial: pixels[0] without sorting."""
+''' + _POOL_HEADER + '''            top, left = i * stride, j * stride
+            pixels = [image[top + a, left + b] for a in range(size) for b in range(size)]
+            out[i, j] = pixels[0]
+    return out
+'''
+
+_MAX_POOL_RESHAPE = '''def max_pool(image, size=2, stride=None):
+    """Sample answer with a reshape trick instead of loops."""
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    trimmed = image[:rows * size, :cols * size].astype(float)
+    return trimmed.reshape(rows, size, cols, size).max(axis=(1, 3))
+'''
+
+_MAX_POOL_IGNORES_STRIDE = '''def max_pool(image, size=2, stride=None):
+    """Sample answer that always steps by the window size."""
+    rows = (image.shape[0] - size) // size + 1
+    cols = (image.shape[1] - size) // size + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.max(image[i * size:i * size + size, j * size:j * size + size])
+    return out
+'''
+
+_MAX_POOL_FROM_ZERO = '''def max_pool(image, size=2, stride=None):
+    """Sample answer whose running maximum starts at 0."""
+''' + _POOL_HEADER + '''            best = 0
+            for value in image[i * stride:i * stride + size, j * stride:j * stride + size].flat:
+                best = max(best, value)
+            out[i, j] = best
+    return out
+'''
+
+_AVG_POOL_SUM = '''def avg_pool(image, size=2, stride=None):
+    """Sample answer that forgets to divide."""
+''' + _POOL_HEADER + '''            top, left = i * stride, j * stride
+            out[i, j] = np.sum(image[top:top + size, left:left + size])
+    return out
+'''
+
+_AVG_POOL_CEIL = '''def avg_pool(image, size=2, stride=None):
+    """Sample answer that keeps partial windows at the border (ceil instead of floor)."""
+    stride = size if stride is None else stride
+    rows = -(-(image.shape[0] - size) // stride) + 1
+    cols = -(-(image.shape[1] - size) // stride) + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.mean(image[i * stride:i * stride + size, j * stride:j * stride + size])
+    return out
+'''
+
+_TO_NHWC_NCHW = '''def to_nhwc(image):
+    """Sample answer in PyTorch's layout (1, 1, H, W)."""
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError("image must be 2-D")
+    return image.astype(np.float32)[np.newaxis, np.newaxis]
+'''
+
+_TO_NHWC_FLOAT64 = '''def to_nhwc(image):
+    """Sample answer with the right shape in float64."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError("image must be 2-D")
+    return image[np.newaxis, :, :, np.newaxis]
+'''
+
+_TO_HWIO_FLIPPED = '''def to_hwio(kernel):
+    """Sample answer that flips the kernel, as if TensorFlow convolved."""
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError("kernel must be 2-D")
+    return kernel[::-1, ::-1].astype(np.float32)[:, :, np.newaxis, np.newaxis]
+'''
+
+_SAME_PADDING_BEFORE = '''def tf_same_padding(n, k, stride):
+    """Sample answer that puts the odd extra pixel before."""
+    out = -(-n // stride)
+    pad = max((out - 1) * stride + k - n, 0)
+    return pad - pad // 2, pad // 2
+'''
+
+_SAME_PADDING_NO_STRIDE = '''def tf_same_padding(n, k, stride):
+    """Sample answer that pads as if the stride were 1."""
+    return (k - 1) // 2, k - 1 - (k - 1) // 2
+'''
+
 VARIANTS: dict[str, dict[str, dict[str, str]]] = {
     "01_convolution": {
         "alice": {},
@@ -183,6 +332,30 @@ VARIANTS: dict[str, dict[str, dict[str, str]]] = {
         "grace": {"conv_output_size": _CONV_OUTPUT_SIZE_SEGFAULT},
         "heidi": {"pad_width": _PAD_WIDTH_TAMPER},
     },
+    "03_filters": {
+        "alice": {},
+        "bob": {"normalize_kernel": _NORMALIZE_DIVIDES_BY_ZERO},
+        "carol": {"sobel_magnitude": _SOBEL_ABS_SUM},
+        "dave": {"clamp": _CLAMP_NP_CLIP},
+        "erin": {"sobel_magnitude": _SOBEL_LIBRARY},
+        "frank": {"sobel_magnitude": _SOBEL_HANG},
+        "grace": {"normalize_kernel": _NORMALIZE_IN_PLACE},
+    },
+    "04_pooling": {
+        "alice": {},
+        "bob": {"max_pool": _MAX_POOL_FIRST_ELEMENT},
+        "carol": {"max_pool": _MAX_POOL_RESHAPE},
+        "dave": {"avg_pool": _AVG_POOL_SUM},
+        "erin": {"max_pool": _MAX_POOL_IGNORES_STRIDE, "avg_pool": _AVG_POOL_CEIL},
+        "grace": {"max_pool": _MAX_POOL_FROM_ZERO},
+    },
+    "05_tensorflow": {
+        "alice": {},
+        "bob": {"to_nhwc": _TO_NHWC_NCHW},
+        "carol": {"to_hwio": _TO_HWIO_FLIPPED},
+        "dave": {"tf_same_padding": _SAME_PADDING_BEFORE},
+        "erin": {"tf_same_padding": _SAME_PADDING_NO_STRIDE, "to_nhwc": _TO_NHWC_FLOAT64},
+    },
 }
 """Per assignment: student -> {function: answer source}; functions not listed get the
 master solution."""
@@ -190,6 +363,7 @@ master solution."""
 BROKEN: dict[str, dict[str, str]] = {
     "01_convolution": {"ivan": "invalid-json", "judy": "missing", "erin": "renamed"},
     "02_padding": {"ivan": "empty", "judy": "missing"},
+    "04_pooling": {"judy": "missing"},
 }
 """Per assignment: student -> how the submission is broken ('invalid-json', 'empty',
 'missing', 'renamed' = graded under a wrong file name)."""

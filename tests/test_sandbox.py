@@ -564,7 +564,7 @@ def test_unsafe_mode_keeps_limits_and_scrubbed_environment(monkeypatch):
         }))
         """,
     )
-    assert probe.sandboxed is False
+    assert probe.sandboxed is False and "unsafe mode" in probe.message
     values = json_of(probe)
     assert values["as"] == [512 * 1024**2] * 2
     assert "COURSE_TEST_SECRET" not in values["env"]

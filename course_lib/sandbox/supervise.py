@@ -264,6 +264,8 @@ def supervise(
     status, returncode, message = _classify(
         ending, bytes(err), signal_from_exit_code=sandboxed, cpu_limit=cpu_limit
     )
+    if not sandboxed:
+        message += " (unsafe mode: resource limits only, no sandbox)"
     return Result(
         status=status,
         returncode=returncode,

@@ -542,3 +542,20 @@ def test_explanation_comes_from_the_model_that_matched():
     report = assess("pad_width", PAD_WIDTH_SYMMETRIC)
     assert "k // 2 on both sides" in report.message
     assert "extra pixel of an even kernel before" not in report.message
+
+
+def test_same_size_output_for_valid_convolve_is_wrong_shape():
+    """A zero-padded (SAME) result where VALID is asked is wrong-shape, explained as padding."""
+    source = (
+        CONVOLVE_HELPER.replace("def convolve(", "def _valid(")
+        + """
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    rows = ((kh - 1) // 2, kh // 2)
+    cols = ((kw - 1) // 2, kw // 2)
+    return _valid(np.pad(np.asarray(image, dtype=float), (rows, cols)), kernel)
+"""
+    )
+    report = assess("convolve", source)
+    assert report.diagnoses[0] == "wrong-shape", report.message
+    assert "SAME" in report.message

@@ -206,6 +206,13 @@ class Convolve(Exercise):
             Mistake("shifted-window", SHIFTED_EXPLANATION, detector=shifted_window),
             Mistake(
                 "wrong-shape",
+                "returns a result the size of the image (as if zero-padded, SAME); this "
+                "exercise asks for VALID: only positions where the whole kernel fits, "
+                "H - kh + 1 rows and W - kw + 1 columns.",
+                model=lambda image, kernel: reference.correlate2d(image, kernel, padding="same"),
+            ),
+            Mistake(
+                "wrong-shape",
                 "returns the wrong shape: VALID output has H - kh + 1 rows and W - kw + 1 "
                 "columns (loop with range(H - kh + 1) and range(W - kw + 1)).",
                 detector=lambda case, expected, value: (

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -177,3 +178,67 @@ def test_nbgrader_execute_preprocessor_accepts_the_manager(folders):
     preprocessor = Execute(kernel_manager_class=SandboxedKernelManager, config=config)
     book, _ = preprocessor.preprocess(book, {"metadata": {"path": str(work)}})
     assert book.cells[0].outputs[0]["text"] == "True no /home\n"
+
+
+@pytest.mark.slow
+def test_endless_cell_is_interrupted_and_the_kernel_lives_on(folders):
+    """A cell timeout interrupts the sandboxed kernel (by message) and later cells still run."""
+    work, _, _ = folders
+    book = notebook("while True:\n    pass", "print('after')")
+    config = Config({"SandboxedKernelManager": {"uid": UIDS[0], "uid_pool": len(UIDS)}})
+    client = NotebookClient(
+        book,
+        kernel_manager_class=SandboxedKernelManager,
+        config=config,
+        timeout=3,
+        startup_timeout=60,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        resources={"metadata": {"path": str(work)}},
+    )
+    client.execute()
+    assert book.cells[0].outputs[0]["ename"] == "KeyboardInterrupt"
+    assert book.cells[1].outputs[0]["text"] == "after\n"
+
+
+MANAGER_THEN_WAIT = """
+import asyncio, sys, time
+from course_lib.sandbox.kernel import SandboxedKernelManager
+
+async def main():
+    manager = SandboxedKernelManager(uid=int(sys.argv[1]), uid_pool=int(sys.argv[2]))
+    await manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=60)
+    print("ready", flush=True)
+    time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_kernel_dies_with_a_killed_manager():
+    """When the process running the kernel manager is killed, the sandboxed kernel goes too."""
+    import signal
+    import subprocess
+    import time
+
+    uids = range(61916, 61918)
+    manager = subprocess.Popen(
+        [sys.executable, "-c", MANAGER_THEN_WAIT, str(uids[0]), str(len(uids))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert manager.stdout.readline() == b"ready\n"
+        assert processes_of(uids), "the kernel runs as a sandbox uid"
+    finally:
+        manager.send_signal(signal.SIGKILL)
+        manager.wait()
+        manager.stdout.close()
+    deadline = time.monotonic() + 10
+    while processes_of(uids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_of(uids) == []

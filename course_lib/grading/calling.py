@@ -238,10 +238,12 @@ def call_in_process(
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
+            # The timer is innermost so that it is cancelled before the guard restores
+            # the library functions: an alarm must never interrupt the restoring.
             with (
-                _time_limit(time_limit),
                 _errstate(all="warn"),
                 blocked_library_calls() if guard else nullcontext(),
+                _time_limit(time_limit),
             ):
                 result = function(*args, **kwargs)
         except KeyboardInterrupt:

@@ -167,9 +167,10 @@ def test_widgets_render_and_redraw_in_jupyterlab(tmp_path, artifacts_dir):
 
                 result = page.locator("img.course-result-image")
                 result.wait_for(state="visible", timeout=WAIT_MS)
-                status = page.locator(".jp-OutputArea-output .course-status-ok")
-                status.wait_for(state="visible", timeout=WAIT_MS)
+                # Scoped to the picker's output: the other widgets have status lines too.
                 output = page.locator(".jp-OutputArea-output").filter(has=result)
+                status = output.locator(".course-status-ok")
+                status.wait_for(state="visible", timeout=WAIT_MS)
                 output.screenshot(path=str(artifacts_dir / "widget_picker_identity.png"))
                 before_src = result.get_attribute("src")
                 before_pixels = result.screenshot()
@@ -182,10 +183,10 @@ def test_widgets_render_and_redraw_in_jupyterlab(tmp_path, artifacts_dir):
                     arg=before_src,
                     timeout=WAIT_MS,
                 )
-                page.wait_for_selector(".jp-OutputArea-output .course-status-ok", timeout=WAIT_MS)
+                status.wait_for(state="visible", timeout=WAIT_MS)
                 output.screenshot(path=str(artifacts_dir / "widget_picker_sobel_right.png"))
                 after_pixels = result.screenshot()
-                caption = page.locator(".course-result-caption").first.inner_text()
+                caption = output.locator(".course-result-caption").inner_text()
                 widget_text = output.inner_text()
 
                 # The other two widgets render in the same notebook.

@@ -10,12 +10,15 @@ The sandbox's root is an empty tmpfs. Into it go, at their usual paths:
 - ``course_lib/`` and the data folder, read-only, each on its own: the
   repository around them (``solutions/``, ``autograde/``) stays invisible;
 - the caller's ``readable`` paths (read-only) and ``writable`` paths;
-- a private scratch folder (read-write; also ``HOME`` and ``TMPDIR``);
-- a new ``/proc`` (own pid namespace), a minimal ``/dev`` and an empty ``/tmp``.
+- a private scratch folder (read-write; also ``HOME`` and ``TMPDIR``), an
+  empty size-limited file system unless the caller manages it;
+- a new ``/proc`` (own pid namespace), a minimal ``/dev``, and empty
+  size-limited ``/tmp`` and ``/dev/shm``.
 
 Namespaces: own network (only a loopback interface, no routes), pid, ipc,
 uts and cgroup namespaces, and a new session (no access to the caller's
-terminal).
+terminal). The program starts under :mod:`.seccomp`'s filter, as an
+unprivileged uid, with the :class:`~.limits.Limits` applied by ``prlimit``.
 """
 
 from __future__ import annotations
@@ -229,10 +232,6 @@ def bwrap_argv(
         Applied by ``prlimit`` just before the program starts.
     scratch : Path
         The writable private folder (also HOME and TMPDIR).
-    scratch_on_host : bool, optional
-        True: bind the host folder ``scratch`` (the caller reads results from
-        it). False: mount an empty file system of ``limits.disk_bytes`` at
-        that path instead, which disappears with the sandbox.
     identity_files : Path
         A folder holding ``passwd`` and ``group`` files for the sandbox user.
     readable, writable : sequence of Path
@@ -242,6 +241,10 @@ def bwrap_argv(
     seccomp_fd : int, optional
         A file descriptor holding a seccomp filter (see :mod:`.seccomp`),
         which the launched bubblewrap must inherit.
+    scratch_on_host : bool, optional
+        True: bind the host folder ``scratch`` (the caller reads results from
+        it). False: mount an empty file system of ``limits.disk_bytes`` at
+        that path instead, which disappears with the sandbox.
     """
     args = [
         bwrap,

@@ -92,6 +92,27 @@ def _grade_one(task, *, seed, settings, work) -> tuple[list[dict], bool]:
     return records, False
 
 
+def _into_nbgrader(course, assignment, located, records, releases, out) -> str | None:
+    """Autograde one submission in nbgrader and write its feedback; return an error or None."""
+    try:
+        course.stage(located.student, assignment, located.path, releases[assignment])
+        failed = course.autograde(assignment, [located.student])
+        if failed:
+            # nbgrader could not take this file; the released copy still gets the grades in.
+            note = (
+                "**nbgrader could not process your notebook as submitted**, so this is the "
+                "released notebook; the test cells below show your grade."
+            )
+            course.stage(located.student, assignment, None, releases[assignment], note=note)
+            failed = course.autograde(assignment, [located.student])
+        course.sync_gradebook(assignment, records)
+        course.feedback(assignment, out / "feedback", student=located.student)
+    except Exception as error:  # noqa: BLE001 - grades must still be written
+        log.exception("nbgrader failed for %s/%s", located.student, assignment)
+        return str(error)
+    return failed.get(located.student)
+
+
 def grade_class(
     *,
     submitted: Path,
@@ -148,6 +169,18 @@ def grade_class(
             stale.unlink()
     students = find_students(submitted)
     tasks = [(spec, locate(submitted, name, spec.name)) for spec in specs for name in students]
+    from .nbgrader_bridge import NbgraderCourse
+
+    course = NbgraderCourse(out / "course", results_dir=work / "results")
+    failures: dict = {}
+    releases = {}
+    for spec in specs:
+        try:
+            releases[spec.name] = course.prepare(spec.master, spec.name)
+        except Exception as error:  # noqa: BLE001 - grades must still be written
+            log.exception("nbgrader generate_assignment failed for %s", spec.name)
+            failures[spec.name] = str(error)
+
     started = time.perf_counter()
     by_task: dict = {}
     reused = 0
@@ -163,28 +196,13 @@ def grade_class(
             records, was_reused = future.result()
             reused += was_reused
             by_task[(spec.name, located.student)] = records
+            if spec.name in releases:
+                # nbgrader works here, in this thread, while the pool keeps grading.
+                failure = _into_nbgrader(course, spec.name, located, records, releases, out)
+                if failure:
+                    failures[f"{located.student}/{spec.name}"] = failure
             bar.update(1)
     grading_seconds = time.perf_counter() - started
-
-    from .nbgrader_bridge import NbgraderCourse
-
-    course = NbgraderCourse(out / "course", results_dir=work / "results")
-    failures: dict = {}
-    for spec in specs:
-        try:
-            release = course.prepare(spec.master, spec.name)
-            located_of = {loc.student: loc for s, loc in tasks if s.name == spec.name}
-            for student in students:
-                course.stage(student, spec.name, located_of[student].path, release)
-            failed = course.autograde(spec.name, students)
-            failures.update({f"{s}/{spec.name}": e for s, e in failed.items()})
-            course.sync_gradebook(
-                spec.name, [r for s in students for r in by_task[(spec.name, s)]]
-            )
-            course.feedback(spec.name, out / "feedback")
-        except Exception as error:  # noqa: BLE001 - grades must still be written
-            log.exception("nbgrader stage failed for %s", spec.name)
-            failures[spec.name] = str(error)
 
     records = [r for spec in specs for s in students for r in by_task[(spec.name, s)]]
     run = {

@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import sys
+import uuid
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,6 +122,31 @@ def _quiet_nbgrader():
         yield
 
 
+def _normalise(notebook):
+    """Give every cell a unique id and keep only the last cell of a repeated grade_id.
+
+    Text-editor copies duplicate cell ids, which nbgrader rejects; duplicated
+    answer cells are graded with the last definition winning (as when the
+    notebook runs top to bottom), so the feedback shows that one.
+    """
+    seen = set()
+    for cell in notebook.cells:
+        if not cell.get("id") or cell["id"] in seen:
+            cell["id"] = uuid.uuid4().hex[:12]
+        seen.add(cell["id"])
+    last = {}
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            last[grade_id] = index
+    notebook.cells = [
+        cell
+        for index, cell in enumerate(notebook.cells)
+        if last.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"), index) == index
+    ]
+    return notebook
+
+
 class NbgraderCourse:
     """A working nbgrader course directory under the grading output.
 
@@ -135,6 +161,7 @@ class NbgraderCourse:
     def __init__(self, root: Path, *, results_dir: Path) -> None:
         self.root = Path(root)
         self.results_dir = Path(results_dir)
+        self._nbgrader = None
         self.root.mkdir(parents=True, exist_ok=True)
         # nbgrader runs the `alembic` tool by name when it creates a gradebook.
         tools = str(Path(sys.executable).parent)
@@ -162,12 +189,14 @@ class NbgraderCourse:
         return c
 
     def _api(self):
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
+        if self._nbgrader is None:
+            from nbgrader.apps import NbGraderAPI
+            from nbgrader.coursedir import CourseDirectory
 
-        config = self._config()
-        coursedir = CourseDirectory(config=config)
-        return NbGraderAPI(coursedir=coursedir, config=config)
+            config = self._config()
+            coursedir = CourseDirectory(config=config)
+            self._nbgrader = NbGraderAPI(coursedir=coursedir, config=config)
+        return self._nbgrader
 
     def prepare(self, master: Path, assignment: str) -> Path:
         """Copy the master folder to ``source/`` and run generate_assignment; return the
@@ -182,7 +211,9 @@ class NbgraderCourse:
             raise RuntimeError(f"nbgrader generate_assignment failed: {result.get('error')}")
         return self.root / "release" / assignment / f"{assignment}.ipynb"
 
-    def stage(self, student: str, assignment: str, notebook: Path | None, release: Path) -> None:
+    def stage(
+        self, student: str, assignment: str, notebook: Path | None, release: Path, *, note=None
+    ) -> None:
         """Place a submission (or, when unreadable or missing, the released copy with a
         note) at nbgrader's expected path ``submitted/<student>/<assignment>/``."""
         target = self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
@@ -190,13 +221,13 @@ class NbgraderCourse:
         readable = None
         if notebook is not None:
             try:
-                readable = nbformat.read(str(notebook), as_version=4)
+                readable = _normalise(nbformat.read(str(notebook), as_version=4))
                 nbformat.validate(readable)
             except Exception:  # noqa: BLE001 - any unreadable file gets the stand-in
                 readable = None
         if readable is None:
             readable = nbformat.read(str(release), as_version=4)
-            note = (
+            note = note or (
                 "**Your submitted notebook could not be read or was missing**, so this is the "
                 "released notebook; the test cells below explain what the grader found."
             )
@@ -234,13 +265,15 @@ class NbgraderCourse:
                     grade.needs_manual_grade = False
             gradebook.db.commit()
 
-    def feedback(self, assignment: str, out: Path) -> None:
-        """Generate nbgrader feedback and copy it to ``out/<student>/<assignment>.html``."""
+    def feedback(self, assignment: str, out: Path, *, student: str | None = None) -> None:
+        """Generate nbgrader feedback (for one student or all) and copy it to
+        ``out/<student>/<assignment>.html``."""
         with _quiet_nbgrader():
-            result = self._api().generate_feedback(assignment, force=True)
+            result = self._api().generate_feedback(assignment, student, force=True)
         if not result.get("success"):
-            log.error("nbgrader generate_feedback failed: %s", result.get("error"))
-        for html in sorted((self.root / "feedback").glob(f"*/{assignment}/{assignment}.html")):
+            raise RuntimeError(f"nbgrader generate_feedback failed: {result.get('error')}")
+        pattern = f"{student or '*'}/{assignment}/{assignment}.html"
+        for html in sorted((self.root / "feedback").glob(pattern)):
             student = html.parent.parent.name
             target = Path(out) / student / f"{assignment}.html"
             target.parent.mkdir(parents=True, exist_ok=True)

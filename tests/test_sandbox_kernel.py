@@ -90,7 +90,7 @@ def local_server():
 
 @pytest.mark.slow
 def test_notebook_runs_in_sandboxed_kernel(folders, local_server):
-    """nbclient executes a notebook whose kernel sees only lo, only allowed files, as non-root."""
+    """A notebook runs in a kernel that sees only lo and allowed files and writes only HOME."""
     work, allowed, secret = folders
     config = Config(
         {"SandboxedKernelManager": {"readable": [str(allowed)], "uid": UIDS[0],
@@ -113,6 +113,13 @@ def test_notebook_runs_in_sandboxed_kernel(folders, local_server):
         f"({str(ROOT / 'solutions')!r}, {str(ROOT / 'autograde')!r}, '/root/.ssh')]))",
         "import numpy as np\nfrom course_lib import reference\n"
         "print(json.dumps(reference.correlate2d(np.eye(3), np.ones((2, 2))).tolist()))",
+        "path = os.path.join(os.environ['HOME'], 'note.txt')\n"
+        "open(path, 'w').write('kept')\n"
+        "try:\n"
+        "    open('here.txt', 'w')\n"
+        "    print(json.dumps([open(path).read(), 'cwd writable']))\n"
+        "except OSError as error:\n"
+        "    print(json.dumps([open(path).read(), type(error).__name__]))",
     )
     client = NotebookClient(
         book,
@@ -132,6 +139,8 @@ def test_notebook_runs_in_sandboxed_kernel(folders, local_server):
     assert printed(book.cells[3]) == "ConnectionRefusedError"
     assert printed(book.cells[4]) == [False, False, False]
     assert printed(book.cells[5]) == [[2.0, 1.0], [1.0, 2.0]]
+    assert printed(book.cells[6]) == ["kept", "OSError"]
+    assert not (work / "here.txt").exists()
     assert client.km is None or not client.km.has_kernel
     assert processes_of(UIDS) == []
 

@@ -18,7 +18,8 @@ or directly with nbclient::
     NotebookClient(nb, kernel_manager_class=SandboxedKernelManager).execute()
 
 The kernel's working directory (nbclient passes the notebook's folder) is
-bound read-only; the kernel writes into its private scratch folder (HOME).
+bound read-only; the kernel writes into its private scratch folder (HOME), a
+size-limited file system that disappears with the kernel.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Int, List, Unicode, default
 
 from .environment import scrubbed_environment
-from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
 from .limits import Limits
 from .sandbox import Sandbox
 from .seccomp import filter_fd
@@ -148,8 +149,6 @@ class SandboxedKernelManager(AsyncKernelManager):
         )
         if not self.unsafe:
             hand_over(self._sandbox_sockets, self._sandbox_lease.uid)
-            hand_over(self._sandbox_scratch, self._sandbox_lease.uid)
-        if not self.unsafe:
             # Inside its pid namespace the kernel's parent is pid 1, which ipykernel would
             # take for "my parent died" if told the manager's pid; ipykernel knows pid 1
             # never goes away, and --die-with-parent ends the kernel with its manager.
@@ -162,6 +161,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             identity_files=self._sandbox_ids,
             cwd=inside_cwd,
             seccomp_fd=seccomp_fd,
+            scratch_on_host=self.unsafe,
         )
         kw["env"] = scrubbed_environment(
             home=str(self._sandbox_scratch), extra={"JUPYTER_PLATFORM_DIRS": "1"}
@@ -181,6 +181,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         if self._sandbox_private is None:
             return
+        if not self.unsafe and os.geteuid() == 0:
+            wait_until_gone(self._sandbox_lease.uid)
         self._sandbox_lease.release()
         shutil.rmtree(self._sandbox_private, ignore_errors=True)
         self._sandbox_private = None

@@ -698,3 +698,20 @@ def test_temporary_space_is_bounded():
     for folder, outcome in probe.items():
         assert isinstance(outcome, list) and outcome[1], (folder, outcome)
         assert outcome[0] <= 8 * 1024**2
+
+
+def test_concurrent_runs_get_their_own_uids():
+    """Runs at the same time (several grading jobs) never share a process count: as root each
+    leases its own uid; an ordinary caller's runs each count in their own user namespace."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    uids = range(61930, 61934)
+    sandbox = Sandbox(limits=Limits(wall_seconds=30), uid=uids[0], uid_pool=len(uids))
+    code = "import os, time; time.sleep(1.5); print(os.getuid())"
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: run_python(sandbox, code), range(3)))
+    seen = [int(result.stdout) for result in results]
+    if os.geteuid() == 0:
+        assert len(set(seen)) == 3 and set(seen) <= set(uids)
+    else:
+        assert seen == [uids[0]] * 3

@@ -144,6 +144,9 @@ def _captured_streams():
             spill = tempfile.TemporaryFile()
             os.dup2(spill.fileno(), 2)
         except (OSError, AttributeError, ValueError):
+            # No usable file descriptor 2 (an embedded interpreter): Python-level capture only.
+            if saved_fd is not None:
+                os.close(saved_fd)
             saved_fd = None
         with redirect_stdout(buffer), redirect_stderr(buffer):
             yield buffer

@@ -45,6 +45,10 @@ def require_tool(name: str) -> str:
     return path
 
 
+_SAME_UID = 'test "$(id -u)" = {uid} || {{ echo "the test ran as uid $(id -u)" >&2; exit 1; }}'
+"""The probe's program: it fails unless it really runs as the unprivileged uid."""
+
+
 @functools.cache
 def _probe(as_root: bool, bwrap: str | None) -> None:
     """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
@@ -63,7 +67,7 @@ def _probe(as_root: bool, bwrap: str | None) -> None:
         with lease_uid() as lease:
             hand_over(scratch, lease.uid)
             argv = bwrap_argv(
-                ["/bin/sh", "-c", "exit 0"],
+                ["/bin/sh", "-c", _SAME_UID.format(uid=lease.uid)],
                 bwrap=tools["bwrap"],
                 setpriv=tools["setpriv"],
                 prlimit=tools["prlimit"],

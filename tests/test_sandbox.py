@@ -28,6 +28,7 @@ from course_lib.sandbox import (
     SandboxUnavailable,
     limits_from_config,
 )
+from course_lib.sandbox.environment import THREAD_POOLS
 from course_lib.sandbox.identity import DEFAULT_UID, DEFAULT_UID_POOL
 
 PYTHON = sys.executable
@@ -518,6 +519,7 @@ def test_nothing_persists_between_runs(sandbox, monkeypatch):
         "MPLBACKEND",
         "PWD",
         "COURSE_DATA_DIR",
+        *THREAD_POOLS,
     }
     assert second["env"]["PYTHONNOUSERSITE"] == "1" and second["env"]["MPLBACKEND"] == "Agg"
 

@@ -7,15 +7,30 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["scrubbed_environment"]
+__all__ = ["THREAD_POOLS", "scrubbed_environment"]
+
+THREAD_POOLS = {
+    "OMP_NUM_THREADS": "2",
+    "OPENBLAS_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+    "TF_NUM_INTRAOP_THREADS": "2",
+    "TF_NUM_INTEROP_THREADS": "2",
+}
+"""Small thread pools for numpy's BLAS and TensorFlow.
+
+Threads count against the process limit (``RLIMIT_NPROC``), and these
+libraries otherwise start one thread per core: on a many-core grading server
+a plain ``import numpy`` would exceed the limit.
+"""
 
 
 def scrubbed_environment(*, home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The complete environment of a sandboxed program.
 
     Only ``PATH`` (the venv's ``bin`` first), ``HOME`` and ``TMPDIR`` (both the
-    scratch folder), ``LANG``, ``PYTHONNOUSERSITE=1``, ``MPLBACKEND=Agg`` and
-    ``COURSE_DATA_DIR`` when the caller has it, plus ``extra``.
+    scratch folder), ``LANG``, ``PYTHONNOUSERSITE=1``, ``MPLBACKEND=Agg``,
+    ``COURSE_DATA_DIR`` when the caller has it, the thread-pool sizes of
+    :data:`THREAD_POOLS`, plus ``extra`` (which may override any of them).
 
     Examples
     --------
@@ -34,6 +49,7 @@ def scrubbed_environment(*, home: str, extra: Mapping[str, str] | None = None) -
         "LANG": "C.UTF-8",
         "PYTHONNOUSERSITE": "1",
         "MPLBACKEND": "Agg",
+        **THREAD_POOLS,
     }
     if os.environ.get("COURSE_DATA_DIR"):
         env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]

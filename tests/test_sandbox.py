@@ -453,6 +453,12 @@ def test_exit_code_and_stdin_pass_through(sandbox):
     assert result.stdout == b"300000\n" and not result.succeeded
 
 
+def test_unread_input_does_not_block(sandbox):
+    """A program that ignores a large stdin still ends normally (the parent stops feeding it)."""
+    result = run_python(sandbox, "print('ignored')", stdin=b"x" * 10_000_000)
+    assert (result.status, result.returncode, result.stdout) == ("ok", 0, b"ignored\n")
+
+
 def test_killing_the_parent_fails(sandbox):
     """kill(getppid()), kill(1), kill of the test's pid and killpg reach nothing outside."""
     result = run_python(

@@ -126,6 +126,10 @@ def _pump(
                 if key.data == "exit":
                     exited_at = time.monotonic()
                     selector.unregister(pidfd)
+                    if not process.stdin.closed:
+                        # Input the program never read: nobody is left to take it.
+                        selector.unregister(process.stdin)
+                        process.stdin.close()
                 elif key.data == "input":
                     try:
                         written = os.write(process.stdin.fileno(), pending[:_CHUNK])
@@ -136,7 +140,10 @@ def _pump(
                         selector.unregister(process.stdin)
                         process.stdin.close()
                 else:
-                    chunk = os.read(key.fileobj.fileno(), _CHUNK)
+                    try:
+                        chunk = os.read(key.fileobj.fileno(), _CHUNK)
+                    except BlockingIOError:
+                        continue
                     if not chunk:
                         selector.unregister(key.fileobj)
                         continue

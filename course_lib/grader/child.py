@@ -77,7 +77,10 @@ def main() -> int:
             {"value": outcome.value, "inputs_after": tuple(outcome.inputs_after)},
         )
     send({"kind": "end"})
-    return 0
+    channel.close()
+    # Skip interpreter teardown: it is slow, and student code may have left threads or
+    # atexit handlers behind that would otherwise keep the child alive.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""Tests for the ``course grade`` and ``course validate`` commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_lib import cli
+from course_lib.grader import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "autograde" / "samples"
+
+
+def test_grade_rejects_bad_jobs_and_missing_folders(tmp_path, capsys):
+    """Bad options end with exit status 2 and a message naming the problem."""
+    assert cli.main(["grade", "--jobs", "0", "--unsafe"]) == 2
+    assert "--jobs must be >= 1" in capsys.readouterr().err
+    missing = tmp_path / "nowhere"
+    assert cli.main(["grade", "--submitted", str(missing), "--out", str(tmp_path), "--unsafe"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_validate_rejects_unknown_files(tmp_path, capsys):
+    """A missing file or one whose assignment cannot be told gives exit status 2."""
+    assert cli.main(["validate", str(tmp_path / "01_convolution.ipynb")]) == 2
+    odd = tmp_path / "homework.ipynb"
+    odd.write_text("{}")
+    assert cli.main(["validate", str(odd)]) == 2
+    assert "cannot tell which assignment" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_validate_reports_per_exercise_and_sets_exit_status(capsys):
+    """A correct notebook exits 0; a flipped kernel exits 1 and the report names the mistake."""
+    good = SAMPLES / "alice" / "01_convolution" / "01_convolution.ipynb"
+    assert cli.main(["validate", str(good)]) == 0
+    assert "convolve_hidden: passed" in capsys.readouterr().out
+    wrong = SAMPLES / "bob" / "01_convolution" / "01_convolution.ipynb"
+    assert cli.main(["validate", str(wrong)]) == 1
+    assert "flipped-kernel" in capsys.readouterr().out
+    records = validate(wrong, show=False)
+    assert {r["grade_id"] for r in records} == {
+        "output_size_visible", "output_size_hidden", "convolve_visible", "convolve_hidden"
+    }
+
+
+@pytest.mark.slow
+def test_grade_without_arguments_writes_all_outputs():
+    """`course grade` alone grades the sample class into grading-output/ with all four outputs."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = ROOT / "grading-output"
+    results = json.loads((out / "results.json").read_text())
+    students = {r["student"] for r in results["records"]}
+    assert students == {p.name for p in SAMPLES.iterdir() if p.is_dir()}
+    assert {r["status"] for r in results["records"]} >= {"passed", "failed", "timeout", "crashed",
+                                                          "missing", "error"}
+    assignments = sorted({p.name for p in SAMPLES.glob("*/*") if p.is_dir()})
+    header = (out / "grades.csv").read_text().splitlines()[0]
+    assert header == ",".join(["student", *assignments, "total"])
+    for student in students:
+        assert (out / "feedback" / student / "01_convolution.html").is_file()
+    assert "data:image/png;base64," in (out / "report.html").read_text()

@@ -213,6 +213,9 @@ def _generate(name: str, master_folder: Path, workdir: Path) -> Path:
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"
     config.CourseDirectory.db_url = f"sqlite:///{workdir / 'unused.db'}"
+    # nbgrader's API sets up an exchange even when it does not use one; a private,
+    # existing folder keeps it from complaining about the system-wide default.
+    (workdir / "exchange").mkdir()
     config.Exchange.root = str(workdir / "exchange")
     # The student copy does not depend on any gradebook: nothing is recorded.
     config.GenerateAssignment.no_database = True

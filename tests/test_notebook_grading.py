@@ -43,6 +43,7 @@ def _course(root: Path, name: str, submission: Path, student: str) -> NbGraderAP
     config = Config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    (root / "exchange").mkdir()
     config.Exchange.root = str(root / "exchange")
     config.Execute.timeout = CELL_TIMEOUT
     return NbGraderAPI(config=config)

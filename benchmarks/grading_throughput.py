@@ -1,7 +1,7 @@
 """Grading throughput: ``course grade --jobs 2`` against plain ``nbgrader autograde``.
 
-Run: ``.venv/bin/python benchmarks/grading_throughput.py`` (10-30 minutes: plain nbgrader
-executes every notebook, explorations included).
+Run: ``.venv/bin/python benchmarks/grading_throughput.py`` (about 8 minutes on a quiet
+2-core machine: plain nbgrader executes every notebook, explorations included).
 
 Builds a class of 40 submissions (a mix of the sample variants: correct answers,
 typical mistakes, a tampering attempt), split over the assignments that have samples,

@@ -69,3 +69,28 @@ def test_grade_without_arguments_writes_all_outputs():
     for student in students:
         assert (out / "feedback" / student / "01_convolution.html").is_file()
     assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_validate_works_from_a_cell_with_the_released_notebooks_as_trusted_source(capsys):
+    """grading.validate grades a saved notebook even where solutions/ is not shipped."""
+    from course_lib import grading
+
+    master = ROOT / "solutions" / "02_padding" / "02_padding.ipynb"
+    records = grading.validate(master, solutions=ROOT / "notebooks")
+    assert {r["function"] for r in records} >= {"zero_pad", "convolve_same"}
+    assert all(r["status"] == "passed" for r in records)
+    assert "total:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_validate_runs_unsandboxed_with_a_note_where_bubblewrap_is_missing(tmp_path):
+    """A student's laptop without bubblewrap still gets its self-check, with a note saying so."""
+    from course_lib.grader.validate import self_check_settings
+
+    settings, note = self_check_settings(bwrap=str(tmp_path / "no-bwrap-here"))
+    assert settings.unsafe and "the sandbox is not available here" in note
+    master = ROOT / "solutions" / "01_convolution" / "01_convolution.ipynb"
+    records = validate(master, settings=settings, show=False)
+    assert [r["status"] for r in records] == ["passed"] * 4
+    assert self_check_settings()[0].unsafe is False  # bubblewrap works on this machine

@@ -22,8 +22,9 @@ def run(args) -> int:
     from course_lib.grader import load_settings, validate
 
     try:
-        records = validate(args.notebook, assignment=args.assignment,
-                           settings=load_settings(args.config, unsafe=args.unsafe))
+        explicit = args.unsafe or args.config is not None
+        settings = load_settings(args.config, unsafe=args.unsafe) if explicit else None
+        records = validate(args.notebook, assignment=args.assignment, settings=settings)
     except (FileNotFoundError, ValueError) as error:
         print(f"course validate: {error}", file=sys.stderr)
         return 2

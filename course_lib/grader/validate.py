@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 from .assignment import SOLUTIONS_DIR, available_assignments, load_assignment
 from .settings import GraderSettings, load_settings
 from .submission import grade_notebook_file
 
-__all__ = ["format_records", "validate"]
+__all__ = [
+    "RELEASE_DIR",
+    "format_records",
+    "self_check_settings",
+    "trusted_notebooks",
+    "validate",
+]
+
+RELEASE_DIR = SOLUTIONS_DIR.parent / "notebooks"
+"""The released student notebooks: the trusted cells when solutions/ is not shipped."""
 
 _NUMBERED = re.compile(r"^(\d\d_[a-z_]+?)(?:[ _-]*\(\d+\)|[ _-]*copy\d*)?$")
 
@@ -59,13 +69,54 @@ def format_records(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def trusted_notebooks() -> Path:
+    """Return the folder whose notebooks supply the trusted setup and test cells.
+
+    The master notebooks when this is the instructor's repository; in a
+    student bundle (no ``solutions/``) the released notebooks, whose setup
+    cells and points are the same.
+
+    Examples
+    --------
+    >>> trusted_notebooks().name in ("solutions", "notebooks")
+    True
+    """
+    return SOLUTIONS_DIR if SOLUTIONS_DIR.is_dir() else RELEASE_DIR
+
+
+def self_check_settings(
+    settings: GraderSettings | None = None, *, bwrap: str | None = None
+) -> tuple[GraderSettings, str | None]:
+    """Return settings for checking one's own work, and a note for the student or None.
+
+    Sandboxed when bubblewrap works here; otherwise unsandboxed with a note
+    instead of a refusal (a student's own code on their own machine needs
+    no protection from itself). ``bwrap`` names the bubblewrap program to
+    probe (default: the system's).
+    """
+    if settings is not None:
+        return settings, None
+    from course_lib.sandbox import Sandbox, SandboxUnavailable
+
+    settings = load_settings()
+    try:
+        Sandbox.check_available(bwrap=bwrap)
+    except SandboxUnavailable as error:
+        note = (
+            f"(the sandbox is not available here: {error.reason}; your code ran "
+            "unsandboxed, which is fine for checking your own work)"
+        )
+        return replace(settings, unsafe=True), note
+    return settings, None
+
+
 def validate(
     notebook: str | Path,
     *,
     assignment: str | None = None,
     settings: GraderSettings | None = None,
     show: bool = True,
-    solutions: Path = SOLUTIONS_DIR,
+    solutions: Path | None = None,
 ) -> list[dict]:
     """Grade one notebook file out of process and print a per-exercise report.
 
@@ -75,12 +126,13 @@ def validate(
         The ``.ipynb`` file (saved: the file is read, not the running kernel).
     assignment : str, optional
         Which assignment it is; default: guessed from the file name.
-    settings : GraderSettings, optional
-        Limits; default from ``autograde/nbgrader_config.py``.
     show : bool
         Print the report.
-    solutions : Path
-        Folder of the master notebooks.
+    settings : GraderSettings, optional
+        Limits and sandbox choice; by default the configured limits, sandboxed
+        when bubblewrap works here and unsandboxed (with a note) otherwise.
+    solutions : Path, optional
+        Folder of the trusted notebooks; default :func:`trusted_notebooks`.
 
     Returns
     -------
@@ -97,10 +149,13 @@ def validate(
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"notebook {path} does not exist")
-    name = assignment or _assignment_of(path, Path(solutions))
-    spec = load_assignment(name, solutions=Path(solutions))
-    settings = settings or load_settings()
+    solutions = Path(solutions) if solutions is not None else trusted_notebooks()
+    name = assignment or _assignment_of(path, solutions)
+    spec = load_assignment(name, solutions=solutions)
+    settings, note = self_check_settings(settings)
     records = grade_notebook_file(path, spec, seed=secrets.randbelow(2**31), settings=settings)
     if show:
         print(format_records(records))
+        if note:
+            print(note)
     return records

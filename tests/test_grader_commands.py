@@ -94,3 +94,33 @@ def test_validate_runs_unsandboxed_with_a_note_where_bubblewrap_is_missing(tmp_p
     records = validate(master, settings=settings, show=False)
     assert [r["status"] for r in records] == ["passed"] * 4
     assert self_check_settings()[0].unsafe is False  # bubblewrap works on this machine
+
+
+@pytest.mark.slow
+def test_out_of_process_grading_blocks_library_calls_only_where_the_exercise_does(tmp_path):
+    """zero_pad may use library padding, as in the notebook's own check; convolve may not."""
+    import nbformat
+
+    master = ROOT / "solutions" / "02_padding" / "02_padding.ipynb"
+    notebook = nbformat.read(master, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "zero_pad_answer":
+            cell.source = (
+                "def zero_pad(image, pad):\n"
+                "    return reference.pad(image, pad)\n"
+            )
+        if grade_id == "convolve_answer":
+            cell.source = (
+                "def convolve(image, kernel):\n"
+                "    total = 0\n"
+                "    for _ in range(1):\n"
+                "        total = reference.correlate2d(image, kernel)\n"
+                "    return total\n"
+            )
+    path = tmp_path / "02_padding.ipynb"
+    nbformat.write(notebook, path)
+    records = {r["grade_id"]: r for r in validate(path, show=False)}
+    assert records["zero_pad_hidden"]["status"] == "passed"
+    assert records["convolve_same_hidden"]["status"] in {"rejected", "failed", "error"}
+    assert records["convolve_same_hidden"]["score"] == 0

@@ -136,7 +136,7 @@ def run_exercise(
         "cells": [("setup", setup_source), *cells],
         "function": name,
         "cases": visible + hidden,
-        "guard": True,
+        "guard": exercise.guarded,
     }
     started = time.perf_counter()
     result = sandbox.run(list(CHILD_ARGV), stdin=pickle.dumps(request), timeout=settings.timeout)

@@ -58,11 +58,17 @@ c.Course.assignments = [
 # anything else: RLIMIT_NPROC counts every process of a uid.
 # c.Sandbox.uid = 61000
 # c.Sandbox.uid_pool = 32
-# To run whole notebooks (nbgrader autograde) in the sandbox too:
-# c.Execute.kernel_manager_class = "course_lib.sandbox.kernel.SandboxedKernelManager"
-# c.SandboxedKernelManager.cpu_seconds = 600  # for the whole notebook
 
 # --- Running notebooks (nbgrader autograde) ----------------------------------
+# Plain `nbgrader autograde` with this file runs each submission's kernel in
+# the same sandbox (its own network namespace, talking over ZMQ ipc sockets).
+# `course grade` does not execute notebooks at all: its scores come from the
+# sandboxed per-function runs (docs/grading.md).
+c.Execute.kernel_manager_class = "course_lib.sandbox.kernel.SandboxedKernelManager"
+c.SandboxedKernelManager.cpu_seconds = 600  # for the whole notebook
+# Address space, not resident memory: TensorFlow (notebook 05) reserves several
+# GiB of virtual memory when it loads, far more than it touches.
+c.SandboxedKernelManager.memory_bytes = 8 * 1024**3
 # Notebook 01 runs a student's loop-based convolution on the whole 512x512
 # image; a slow but correct answer must not hit nbgrader's 30 s per-cell default.
 c.Execute.timeout = 120

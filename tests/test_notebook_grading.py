@@ -9,6 +9,7 @@ that every master runs.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 from course_lib import assignments
 
@@ -45,6 +47,12 @@ def _course(root: Path, name: str, submission: Path, student: str) -> NbGraderAP
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     (root / "exchange").mkdir()
     config.Exchange.root = str(root / "exchange")
+    course_config = PyFileConfigLoader(
+        "nbgrader_config.py", path=str(assignments.REPO_ROOT / "autograde")
+    ).load_config()
+    # Notebooks run exactly as the course's own configuration runs them: sandboxed kernel.
+    config.Execute = course_config.Execute
+    config.SandboxedKernelManager = course_config.SandboxedKernelManager
     config.Execute.timeout = CELL_TIMEOUT
     return NbGraderAPI(config=config)
 
@@ -64,7 +72,7 @@ def _autograde(tmp_path, monkeypatch, name: str, submission: Path):
     graded = api.autograde(name, student)
     seconds = time.perf_counter() - start
     assert graded["success"], graded.get("log", "") + graded.get("error", "")
-    print(f"{name}: autograded {submission.relative_to(assignments.REPO_ROOT)} in {seconds:.1f} s")
+    print(f"{name}: autograded {submission.name} in {seconds:.1f} s")
     with Gradebook(api.coursedir.db_url) as gradebook:
         result = gradebook.find_submission(name, student)
         grades = {
@@ -118,3 +126,47 @@ def test_untouched_student_notebook_earns_zero_everywhere(name, tmp_path, monkey
     assert hidden and all("hidden=True" in c.source for c in hidden), (
         "autograding must restore the hidden tests from the gradebook"
     )
+
+
+PROBE = '''
+import json as _json, os as _os
+def _can_read(path):
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError:
+        return False
+with open("/proc/net/dev") as _dev:
+    _interfaces = sorted(line.split(":")[0].strip() for line in _dev.readlines()[2:])
+print("PROBE", _json.dumps({
+    "uid": _os.getuid(),
+    "interfaces": _interfaces,
+    "gradebook": _can_read(GRADEBOOK),
+    "solutions": _can_read(SOLUTION),
+}))
+'''
+
+
+def test_course_configuration_runs_the_kernel_in_the_sandbox(tmp_path, monkeypatch):
+    """Plain nbgrader autograde with the course's config: no network, no gradebook, not root."""
+    name = "01_convolution"
+    submission = nbformat.read(str(assignments.master_path(name)), as_version=4)
+    for cell in submission.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "convolve_answer":
+            cell.source += "\n\n" + PROBE.replace(
+                "GRADEBOOK", repr(str(tmp_path / "gradebook.db"))
+            ).replace("SOLUTION", repr(str(assignments.master_path(name))))
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(submission, str(path))
+    grades, _, autograded = _autograde(tmp_path / "course", monkeypatch, name, path)
+    printed = "".join(
+        output.get("text", "")
+        for cell in autograded.cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "stream"
+    )
+    probe = json.loads(printed.split("PROBE ", 1)[1].splitlines()[0])
+    assert probe["interfaces"] == ["lo"]
+    assert probe["uid"] != 0
+    assert probe["gradebook"] is False and probe["solutions"] is False
+    assert grades["convolve_hidden"][0] == grades["convolve_hidden"][1]

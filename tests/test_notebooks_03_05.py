@@ -95,12 +95,11 @@ def test_tensorflow_notebook_asserts_every_comparison():
 
 
 def test_tensorflow_import_is_guarded_and_quiet():
-    """The first TensorFlow cell silences the C++ log first and explains a missing install."""
+    """TensorFlow is loaded once, through the quiet loader that explains a missing install."""
     cells = _code(_master("05_tensorflow"))
-    first = next(source for source in cells if "import tensorflow" in source)
-    assert first.index("TF_CPP_MIN_LOG_LEVEL") < first.index("import tensorflow")
-    assert "except ImportError" in first and "pip install tensorflow" in first
-    assert not any("import tensorflow" in source for source in cells[: cells.index(first)])
+    first = next(source for source in cells if "load_tensorflow()" in source)
+    assert "tf, keras = load_tensorflow()" in first
+    assert not any("import tensorflow" in source for source in cells)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -119,7 +118,7 @@ def test_answers_and_setup_do_not_need_tensorflow(name):
 
 @pytest.mark.slow
 def test_tensorflow_notebook_without_tensorflow_explains_and_still_grades(monkeypatch):
-    """With TensorFlow missing, 05 prints how to install it, stops without a traceback,
+    """With TensorFlow missing, 05 says how to install it, stops without a traceback,
     and every graded test before it still earns full marks."""
     notebook = _master("05_tensorflow")
     blocker = nbformat.v4.new_code_cell(
@@ -129,12 +128,13 @@ def test_tensorflow_notebook_without_tensorflow_explains_and_still_grades(monkey
     seconds = _execute(notebook, "05_tensorflow", monkeypatch)
     print(f"05_tensorflow without TensorFlow ran in {seconds:.1f} s")
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
-    guard = next(c for c in code_cells if "import tensorflow" in c.source)
+    guard = next(c for c in code_cells if "load_tensorflow()" in c.source)
     before = code_cells[: code_cells.index(guard)]
-    assert "pip install tensorflow" in _text(guard)
     errors = [o for o in guard.outputs if o.output_type == "error"]
-    assert [e.ename for e in errors] == ["SystemExit"]
+    assert [e.ename for e in errors] == ["TensorFlowMissing"]
+    assert "    python -m pip install tensorflow" in errors[0].traceback
     assert not any("Traceback" in line or "File " in line for line in errors[0].traceback)
+    assert not [o for o in guard.outputs if o.get("name") == "stderr"]
     assert all(_errors(c) == [] for c in before), [(_grade_id(c), _errors(c)) for c in before]
     tests = [c for c in before if _grade_id(c).endswith(("_visible", "_hidden"))]
     assert len(tests) == 6

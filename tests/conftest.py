@@ -34,3 +34,26 @@ def artifacts_dir() -> Path:
     folder = ROOT / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+CHROMIUM_OPTIONS = {
+    # Debian's chromium; Playwright must never download a browser of its own.
+    "executable_path": "/usr/bin/chromium",
+    # Root in CI needs --no-sandbox; the rest keep Chromium off the (closed) network.
+    "args": [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def chromium_options() -> dict:
+    """Keyword arguments for playwright's chromium.launch()."""
+    return dict(CHROMIUM_OPTIONS)

@@ -284,6 +284,26 @@ def test_grades_csv_and_report(graded):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+def test_report_opens_in_a_browser_with_its_plots(graded, artifacts_dir, chromium_options):
+    """Headless Chromium renders report.html: every plot decodes and the page names the flagged."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium_options)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto((graded["out"] / "report.html").as_uri())
+            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+            text = page.inner_text("body")
+            page.screenshot(path=str(artifacts_dir / "class_report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(widths) >= 3 and all(width > 100 for width in widths), widths
+    assert "h_hang" in text and "t_allclose" in text
+
+
+@pytest.mark.slow
 def test_rerun_is_idempotent(graded):
     """Running again on the same output folder gives identical records (timings aside:
     stored results are reused, but a change to the grading code regrades everything)."""

@@ -14,15 +14,15 @@ import os
 import statistics
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import scipy.ndimage
+import scipy.signal
 
-import numpy as np  # noqa: E402
-import scipy.ndimage  # noqa: E402
-import scipy.signal  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from course_lib import data, reference
+from course_lib.reference._correlate import choose_method
+from course_lib.tf_loader import load_tensorflow
 
-from course_lib import data, reference  # noqa: E402
-from course_lib.reference._correlate import choose_method  # noqa: E402
+tf, _ = load_tensorflow()
 
 SIZES = (3, 5, 7, 15, 31)
 REPEATS = 9

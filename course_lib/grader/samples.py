@@ -446,7 +446,7 @@ def generate(
             elif kind == "empty":
                 text = ""
             elif kind == "renamed":
-                target = folder / f"{assignment} (1).ipynb"
+                target = folder / f"{assignment.title()}(1).ipynb"
             _write(target, text + ("\n" if text else ""))
             written.append(target)
     return written

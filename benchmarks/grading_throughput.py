@@ -60,7 +60,8 @@ print(json.dumps(times))
 def build_class(folder: Path) -> list[str]:
     """Write 40 submissions (variants cycled; the students split over the assignments that
     have samples, e.g. 20 students x 2 assignments); return the assignments."""
-    from course_lib.grader.samples import VARIANTS, student_notebook
+    sys.path.insert(0, str(ROOT / "autograde"))
+    from sample_class import VARIANTS, student_notebook
 
     assignments = [
         name for name in VARIANTS if (ROOT / "solutions" / name / f"{name}.ipynb").is_file()

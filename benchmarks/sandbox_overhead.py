@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from course_lib.sandbox import Limits, Sandbox
+from course_lib.sandbox import Sandbox
 
 PROGRAM = "import numpy as np; a = np.arange(1e4).reshape(100, 100); print(float((a @ a).sum()))"
 
@@ -52,11 +52,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="rounds (default 15)")
     runs = parser.parse_args().runs
     Sandbox.check_available()
-    limits = Limits(wall_seconds=60)
     ways = {
         "plain": plain,
-        "unsafe": through(Sandbox(limits=limits, unsafe=True)),
-        "sandbox": through(Sandbox(limits=limits)),
+        "unsafe": through(Sandbox(wall_seconds=60, unsafe=True)),
+        "sandbox": through(Sandbox(wall_seconds=60)),
     }
     expected = plain()
     for run in ways.values():

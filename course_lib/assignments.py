@@ -1,54 +1,54 @@
-"""The course's assignments: master notebooks, student copies and how copies are made.
+"""The course's assignments: which there are, their notebooks, and how copies are made.
 
-Each assignment is one notebook. The master, with solutions and hidden tests,
-is ``solutions/<name>/<name>.ipynb``; the student copy is generated from it
-into ``notebooks/<name>/<name>.ipynb`` by nbgrader's ``generate_assignment``
-(solutions replaced by ``raise NotImplementedError()``, hidden tests removed,
-locked cells marked read-only). :func:`release` runs nbgrader in a throw-away
-course folder, so it never needs (or touches) the instructor's gradebook, and
-writes tidy notebooks: no outputs, no execution counts, no editor noise, so
-running it twice gives identical bytes.
+The list of assignments is ``c.Course.assignments`` in the course's
+``nbgrader_config.py`` (see :mod:`course_lib.config`); nothing else lists
+them. Each assignment is one notebook. The master, with solutions and hidden
+tests, is ``<source>/<name>/<name>.ipynb`` (``solutions/``); the student copy is
+generated from it into ``<release>/<name>/<name>.ipynb`` (``notebooks/``) by
+nbgrader's ``generate_assignment`` (solutions replaced by ``raise
+NotImplementedError()``, hidden tests removed, locked cells marked read-only).
+
+The master is also what grading trusts: :func:`load_assignment` reads its
+``setup`` cell, which starts every grading program, and its test cells,
+``<function>_visible`` and ``<function>_hidden``, which say what is graded,
+where, and for how many points.
 
 Examples
 --------
 >>> from course_lib import assignments
->>> "01_convolution" in assignments.configured_assignments()
-True
->>> assignments.master_path("01_convolution").relative_to(assignments.REPO_ROOT).as_posix()
-'solutions/01_convolution/01_convolution.ipynb'
+>>> from course_lib.config import load_course
+>>> course = load_course()
+>>> assignments.available_assignments(course)[:2]
+['01_convolution', '02_padding']
+>>> spec = assignments.load_assignment("01_convolution", course=course)
+>>> [(cell.grade_id, cell.points) for cell in spec.test_cells][:2]
+[('output_size_visible', 1.0), ('output_size_hidden', 2.0)]
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
+import hashlib
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import LoadedCourse, check_assignment_name, load_course, nbgrader_scripts_on_path
+
 __all__ = [
-    "CONFIG_FILE",
-    "REPO_ROOT",
+    "CELL_NOISE",
+    "NOTEBOOK_NOISE",
+    "Assignment",
     "ReleaseError",
     "Released",
+    "TestCell",
     "available_assignments",
-    "configured_assignments",
-    "master_path",
+    "load_assignment",
     "release",
-    "student_path",
+    "test_cell_role",
     "tidy_notebook",
 ]
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_FILE = REPO_ROOT / "autograde" / "nbgrader_config.py"
-SOURCE_FOLDER = "solutions"
-RELEASE_FOLDER = "notebooks"
-
-_NAME = re.compile(r"^[0-9]{2}_[a-z][a-z0-9_]*$")
 
 CELL_NOISE = ("execution", "trusted")
 """Cell metadata that editors add on every run (timings, trust): never stored."""
@@ -56,9 +56,186 @@ CELL_NOISE = ("execution", "trusted")
 NOTEBOOK_NOISE = ("widgets",)
 """Notebook metadata that records a session's state (saved widget views): never stored."""
 
+TEST_ROLES = ("visible", "hidden")
+"""The two test cells of a graded function: ``<function>_visible``, ``<function>_hidden``."""
+
 
 class ReleaseError(RuntimeError):
     """An assignment could not be turned into a student notebook."""
+
+
+def available_assignments(course: LoadedCourse | None = None) -> list[str]:
+    """Return the configured assignments that have a master notebook, in release order.
+
+    Parameters
+    ----------
+    course : LoadedCourse, optional
+        The course; by default :func:`course_lib.config.load_course`.
+    """
+    course = course or load_course()
+    return [name for name in course.assignments if course.master(name).is_file()]
+
+
+def _checked_selection(names, course: LoadedCourse) -> list[str]:
+    available = available_assignments(course)
+    selected = list(available if names is None else names)
+    for name in selected:
+        check_assignment_name(name)
+        if name not in available:
+            listed = ", ".join(available) or "none"
+            raise ValueError(
+                f"assignment {name!r} has no master notebook {course.master(name)} or is not "
+                f"listed in c.Course.assignments; available: {listed}"
+            )
+    return selected
+
+
+# --- what grading trusts --------------------------------------------------------------
+
+
+def test_cell_role(grade_id: str) -> tuple[str, bool] | None:
+    """``(function, hidden)`` for a test cell's grade id, None for any other id.
+
+    Examples
+    --------
+    >>> test_cell_role("convolve_hidden"), test_cell_role("convolve_answer")
+    (('convolve', True), None)
+    """
+    function, _, role = str(grade_id).rpartition("_")
+    if role not in TEST_ROLES or not function:
+        return None
+    return function, role == "hidden"
+
+
+@dataclass(frozen=True)
+class TestCell:
+    """A graded test cell of the master: which function, which battery, how many points."""
+
+    grade_id: str
+    function: str
+    hidden: bool
+    points: float
+
+    @property
+    def battery(self) -> str:
+        """``"hidden"`` or ``"visible"``."""
+        return "hidden" if self.hidden else "visible"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment as grading sees it, read from its trusted notebook.
+
+    Attributes
+    ----------
+    name : str
+        e.g. ``"01_convolution"``.
+    notebook : Path
+        The trusted notebook: the master, or in a student bundle the released copy.
+    setup_source : str
+        Its ``setup`` cell, which starts every grading program.
+    test_cells : tuple of TestCell
+        Every graded test cell, in notebook order.
+    cell_ids : frozenset of str
+        Every nbgrader grade id of the notebook (tells this assignment's
+        notebooks from another's).
+    digest : str
+        sha256 of the trusted notebook.
+    battery_seed : int or None
+        The seed of the hidden battery fixed when the assignment was released.
+    """
+
+    name: str
+    notebook: Path
+    setup_source: str
+    test_cells: tuple[TestCell, ...]
+    cell_ids: frozenset = field(default_factory=frozenset)
+    digest: str = ""
+    battery_seed: int | None = None
+
+    @property
+    def functions(self) -> list[str]:
+        """The graded functions, in notebook order."""
+        return list(dict.fromkeys(cell.function for cell in self.test_cells))
+
+    @property
+    def max_score(self) -> float:
+        """Total points of the graded test cells."""
+        return float(sum(cell.points for cell in self.test_cells))
+
+    def points(self, grade_id: str) -> float:
+        """The points of one test cell (0 for an unknown id)."""
+        return next((c.points for c in self.test_cells if c.grade_id == grade_id), 0.0)
+
+
+BATTERY_SEED_KEY = "battery_seed"
+"""Key of the hidden battery's seed in the master's ``metadata["course"]``."""
+
+
+def _trusted_metadata(notebook) -> dict:
+    metadata = notebook.get("metadata", {}).get("course", {})
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def load_assignment(
+    name: str, *, course: LoadedCourse | None = None, notebook: Path | None = None
+) -> Assignment:
+    """Read an assignment's trusted notebook.
+
+    Parameters
+    ----------
+    name : str
+        The assignment.
+    course : LoadedCourse, optional
+        The course (default: :func:`course_lib.config.load_course`).
+    notebook : Path, optional
+        The trusted notebook; default the master (``course.master(name)``).
+
+    Raises
+    ------
+    ValueError
+        If the notebook does not exist, has no ``setup`` cell or no graded test cell.
+    """
+    import nbformat
+
+    course = course or load_course()
+    path = Path(notebook) if notebook is not None else course.master(check_assignment_name(name))
+    if not path.is_file():
+        known = ", ".join(available_assignments(course)) or "none"
+        raise ValueError(f"unknown assignment {name!r}: no {path}; known: {known}")
+    raw = path.read_bytes()
+    parsed = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    setup = None
+    tests = []
+    ids = set()
+    for cell in parsed.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not isinstance(grade_id, str):
+            continue
+        ids.add(grade_id)
+        if cell.cell_type == "code" and grade_id == "setup":
+            setup = cell.source
+        role = test_cell_role(grade_id)
+        if cell.cell_type == "code" and role and meta.get("grade") and not meta.get("solution"):
+            tests.append(TestCell(grade_id, role[0], role[1], float(meta.get("points", 0))))
+    if setup is None:
+        raise ValueError(f"{path} has no code cell with grade_id 'setup'")
+    if not tests:
+        raise ValueError(f"{path} has no graded test cell (<function>_visible/_hidden)")
+    seed = _trusted_metadata(parsed).get(BATTERY_SEED_KEY)
+    return Assignment(
+        name=name,
+        notebook=path,
+        setup_source=setup,
+        test_cells=tuple(tests),
+        cell_ids=frozenset(ids),
+        digest=hashlib.sha256(raw).hexdigest(),
+        battery_seed=int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None,
+    )
+
+
+# --- student copies -----------------------------------------------------------------
 
 
 @dataclass
@@ -79,79 +256,8 @@ class Released:
     unchanged: list[Path] = field(default_factory=list)
 
 
-def check_name(name) -> str:
-    """Return ``name`` after checking it looks like an assignment (``NN_snake_case``).
-
-    Examples
-    --------
-    >>> check_name("02_padding")
-    '02_padding'
-    >>> check_name("../etc")
-    Traceback (most recent call last):
-    ...
-    ValueError: assignment name must look like '01_convolution' (NN_snake_case), got '../etc'
-    """
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
-            f"assignment name must look like '01_convolution' (NN_snake_case), got {name!r}"
-        )
-    return name
-
-
-def master_path(name: str, *, root: Path | str = REPO_ROOT) -> Path:
-    """Return where the master notebook of assignment ``name`` lives."""
-    name = check_name(name)
-    return Path(root) / SOURCE_FOLDER / name / f"{name}.ipynb"
-
-
-def student_path(name: str, *, root: Path | str = REPO_ROOT) -> Path:
-    """Return where the generated student notebook of assignment ``name`` lives."""
-    name = check_name(name)
-    return Path(root) / RELEASE_FOLDER / name / f"{name}.ipynb"
-
-
-def configured_assignments(config_file: Path | str = CONFIG_FILE) -> list[str]:
-    """Return ``c.Course.assignments`` from the nbgrader config file, in release order.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the config file does not exist.
-    ValueError
-        If the file does not define the list, or a name is malformed.
-    """
-    from traitlets.config.loader import PyFileConfigLoader
-
-    path = Path(config_file)
-    if not path.is_file():
-        raise FileNotFoundError(f"config_file {path} does not exist")
-    config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-    names = config.get("Course", {}).get("assignments")
-    if not isinstance(names, list | tuple) or not names:
-        raise ValueError(f"{path} must set c.Course.assignments to a non-empty list of names")
-    return [check_name(name) for name in names]
-
-
-def available_assignments(*, root: Path | str = REPO_ROOT) -> list[str]:
-    """Return the assignments that have a master notebook, configured ones first.
-
-    The order is the release order of :func:`configured_assignments` (when the
-    config file exists), then any other masters by name.
-    """
-    root = Path(root)
-    source = root / SOURCE_FOLDER
-    found = sorted(
-        folder.name
-        for folder in (source.iterdir() if source.is_dir() else ())
-        if _NAME.match(folder.name) and (folder / f"{folder.name}.ipynb").is_file()
-    )
-    config_file = root / CONFIG_FILE.relative_to(REPO_ROOT)
-    order = configured_assignments(config_file) if config_file.is_file() else []
-    return [n for n in order if n in found] + [n for n in found if n not in order]
-
-
 def tidy_notebook(notebook):
-    """Strip outputs, execution counts and editor noise from a notebook, in place.
+    """Strip outputs, execution counts, editor noise and instructor metadata, in place.
 
     Parameters
     ----------
@@ -167,11 +273,14 @@ def tidy_notebook(notebook):
     >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1", execution_count=3)])
     >>> nb.cells[0].metadata["execution"] = {"iopub.status.idle": "2026-01-01"}
-    >>> tidy = tidy_notebook(nb).cells[0]
-    >>> tidy.execution_count, tidy.outputs, dict(tidy.metadata)
+    >>> nb.metadata["course"] = {"battery_seed": 7}
+    >>> tidy = tidy_notebook(nb)
+    >>> tidy.cells[0].execution_count, tidy.cells[0].outputs, dict(tidy.cells[0].metadata)
     (None, [], {})
+    >>> "course" in tidy.metadata
+    False
     """
-    for key in NOTEBOOK_NOISE:
+    for key in (*NOTEBOOK_NOISE, "course"):
         notebook.metadata.pop(key, None)
     for cell in notebook.cells:
         for key in CELL_NOISE:
@@ -180,22 +289,6 @@ def tidy_notebook(notebook):
             cell.outputs = []
             cell.execution_count = None
     return notebook
-
-
-@contextlib.contextmanager
-def _interpreter_scripts_on_path():
-    """Let nbgrader find the scripts it starts (``alembic``) next to this interpreter.
-
-    ``.venv/bin/course`` runs without the virtual environment being activated,
-    so its ``bin`` folder is not necessarily on PATH.
-    """
-    scripts = str(Path(sys.executable).parent)
-    before = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([scripts, before]) if before else scripts
-    try:
-        yield
-    finally:
-        os.environ["PATH"] = before
 
 
 def _generate(name: str, master_folder: Path, workdir: Path) -> Path:
@@ -222,7 +315,7 @@ def _generate(name: str, master_folder: Path, workdir: Path) -> Path:
     config.SaveCells.enabled = False
     api = NbGraderAPI(config=config)
     api.log.setLevel("ERROR")
-    with _interpreter_scripts_on_path():
+    with nbgrader_scripts_on_path():
         result = api.generate_assignment(name, force=True, create=False)
     if not result.get("success"):
         details = (result.get("log") or "") + (result.get("error") or "")
@@ -241,19 +334,24 @@ def _tidy_bytes(path: Path) -> bytes:
 def release(
     names: Iterable[str] | None = None,
     *,
-    root: Path | str = REPO_ROOT,
+    course: LoadedCourse | None = None,
     destination: Path | str | None = None,
 ) -> list[Released]:
     """Generate the student notebooks of the named assignments (default: all).
 
+    Runs nbgrader in a throw-away course folder, so it never needs (or
+    touches) the instructor's gradebook, and writes tidy notebooks: no
+    outputs, no execution counts, no editor noise, no instructor metadata,
+    so running it twice gives identical bytes.
+
     Parameters
     ----------
     names : iterable of str, optional
-        Assignments to release; by default every one with a master notebook.
-    root : path
-        The repository (holding ``solutions/``).
+        Assignments to release; by default every configured one with a master.
+    course : LoadedCourse, optional
+        The course (default: :func:`course_lib.config.load_course`).
     destination : path, optional
-        Where the student folders go; defaults to ``<root>/notebooks``.
+        Where the student folders go; defaults to the release directory.
 
     Returns
     -------
@@ -267,22 +365,13 @@ def release(
     ReleaseError
         When nbgrader rejects a master (e.g. duplicate grade ids, bad metadata).
     """
-    root = Path(root)
-    destination = Path(destination) if destination is not None else root / RELEASE_FOLDER
-    available = available_assignments(root=root)
-    selected = list(available if names is None else names)
-    for name in selected:
-        check_name(name)
-        if name not in available:
-            listed = ", ".join(available) or "none"
-            raise ValueError(
-                f"assignment {name!r} has no master notebook {master_path(name, root=root)}; "
-                f"available: {listed}"
-            )
+    course = course or load_course()
+    destination = Path(destination) if destination is not None else course.release
+    selected = _checked_selection(names, course)
     results = []
     for name in selected:
         with tempfile.TemporaryDirectory(prefix=f"release-{name}-") as scratch:
-            generated = _generate(name, root / SOURCE_FOLDER / name, Path(scratch))
+            generated = _generate(name, course.master(name).parent, Path(scratch))
             results.append(_copy_release(name, generated, destination / name))
     return results
 

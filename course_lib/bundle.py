@@ -41,9 +41,10 @@ lab: setup
 """
 
 
-def project_root() -> Path:
-    """Return the repository folder that holds course_lib."""
-    return Path(__file__).resolve().parent.parent
+def _course_root() -> Path:
+    from course_lib.config import load_course
+
+    return load_course().root
 
 
 def bundle_files(root: Path | None = None) -> list[Path]:
@@ -60,7 +61,7 @@ def bundle_files(root: Path | None = None) -> list[Path]:
     >>> Path("data/ascent.png") in files
     True
     """
-    root = project_root() if root is None else Path(root)
+    root = _course_root() if root is None else Path(root)
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", *INCLUDED],
@@ -99,7 +100,7 @@ def build_bundle(destination, *, root: Path | None = None) -> Path:
     ValueError
         If a student notebook contains a solution or hidden-test marker.
     """
-    root = project_root() if root is None else Path(root)
+    root = _course_root() if root is None else Path(root)
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     files = bundle_files(root)

@@ -15,9 +15,10 @@ import sys
 SUBCOMMANDS = {
     "lab": "open the course in JupyterLab",
     "release": "regenerate the student notebooks in notebooks/ from solutions/",
-    "grade": "grade a folder of submissions (default: the bundled sample class)",
-    "validate": "check a notebook with the same diagnostics as grading",
+    "grade": "grade a folder of submissions (default: the collected ones, else the sample class)",
+    "validate": "check a notebook with the same grading as `course grade`",
     "bundle": "build a student bundle without solutions or hidden tests",
+    "config": "show the configuration file in use and the course's options",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The sample class generator is instructor tooling outside course_lib (autograde/):
+# tests import it as `sample_class`.
+sys.path.insert(0, str(ROOT / "autograde"))
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +62,17 @@ CHROMIUM_OPTIONS = {
 def chromium_options() -> dict:
     """Keyword arguments for playwright's chromium.launch()."""
     return dict(CHROMIUM_OPTIONS)
+
+
+def write_course_config(path: Path, **sandbox) -> Path:
+    """Write a config file that is the course's own plus ``c.Sandbox`` options."""
+    lines = ["c = get_config()", f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})"]
+    lines += [f"c.Sandbox.{name} = {value!r}" for name, value in sandbox.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def course_config():
+    """Returns ``write(path, **sandbox_options)``: the course's config plus sandbox options."""
+    return write_course_config

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from course_lib import cli
-from course_lib.grader import validate
+from course_lib.grader.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "autograde" / "samples"
@@ -40,12 +40,12 @@ def test_validate_reports_per_exercise_and_sets_exit_status(capsys):
     """A correct notebook exits 0; a flipped kernel exits 1 and the report names the mistake."""
     good = SAMPLES / "alice" / "01_convolution" / "01_convolution.ipynb"
     assert cli.main(["validate", str(good)]) == 0
-    assert "convolve_hidden: passed" in capsys.readouterr().out
+    assert "convolve (hidden tests): passed, 3 / 3 points" in capsys.readouterr().out
     wrong = SAMPLES / "bob" / "01_convolution" / "01_convolution.ipynb"
     assert cli.main(["validate", str(wrong)]) == 1
     assert "flipped-kernel" in capsys.readouterr().out
     records = validate(wrong, show=False)
-    assert {r["grade_id"] for r in records} == {
+    assert {r.grade_id for r in records} == {
         "output_size_visible", "output_size_hidden", "convolve_visible", "convolve_hidden"
     }
 
@@ -62,7 +62,7 @@ def test_grade_without_arguments_writes_all_outputs():
     students = {r["student"] for r in results["records"]}
     assert students == {p.name for p in SAMPLES.iterdir() if p.is_dir()}
     assert {r["status"] for r in results["records"]} >= {"passed", "failed", "timeout", "crashed",
-                                                          "missing", "error"}
+                                                          "not-submitted", "error"}
     assignments = sorted({p.name for p in SAMPLES.glob("*/*") if p.is_dir()})
     header = (out / "grades.csv").read_text().splitlines()[0]
     assert header == ",".join(["student", *assignments, "total"])
@@ -72,28 +72,39 @@ def test_grade_without_arguments_writes_all_outputs():
 
 
 @pytest.mark.slow
-def test_validate_works_from_a_cell_with_the_released_notebooks_as_trusted_source(capsys):
+def test_validate_works_from_a_cell_with_the_released_notebooks_as_trusted_source(
+    capsys, tmp_path, course_config
+):
     """grading.validate grades a saved notebook even where solutions/ is not shipped."""
     from course_lib import grading
+    from course_lib.config import load_course
 
+    config = course_config(tmp_path / "nbgrader_config.py")
+    config.write_text(config.read_text() + 'c.CourseDirectory.source_directory = "absent"\n')
+    course = load_course(config)
+    assert not course.master("02_padding").exists()
     master = ROOT / "solutions" / "02_padding" / "02_padding.ipynb"
-    records = grading.validate(master, solutions=ROOT / "notebooks")
-    assert {r["function"] for r in records} >= {"zero_pad", "convolve_same"}
-    assert all(r["status"] == "passed" for r in records)
+    records = grading.validate(master, course=course)
+    assert {r.function for r in records} >= {"zero_pad", "convolve_same"}
+    assert all(r.status == "passed" for r in records)
     assert "total:" in capsys.readouterr().out
 
 
 @pytest.mark.slow
-def test_validate_runs_unsandboxed_with_a_note_where_bubblewrap_is_missing(tmp_path):
+def test_validate_runs_unsandboxed_with_a_note_where_bubblewrap_is_missing(
+    tmp_path, course_config
+):
     """A student's laptop without bubblewrap still gets its self-check, with a note saying so."""
-    from course_lib.grader.validate import self_check_settings
+    from course_lib.config import load_course
+    from course_lib.grader.validate import self_check_sandbox
 
-    settings, note = self_check_settings(bwrap=str(tmp_path / "no-bwrap-here"))
-    assert settings.unsafe and "the sandbox is not available here" in note
+    config = course_config(tmp_path / "nbgrader_config.py", bwrap=str(tmp_path / "no-bwrap"))
+    sandbox, note = self_check_sandbox(load_course(config))
+    assert sandbox.unsafe and "the sandbox is not available here" in note
     master = ROOT / "solutions" / "01_convolution" / "01_convolution.ipynb"
-    records = validate(master, settings=settings, show=False)
-    assert [r["status"] for r in records] == ["passed"] * 4
-    assert self_check_settings()[0].unsafe is False  # bubblewrap works on this machine
+    records = validate(master, sandbox=sandbox, show=False)
+    assert [r.status for r in records] == ["passed"] * 4
+    assert self_check_sandbox(load_course())[0].unsafe is False  # bubblewrap works here
 
 
 @pytest.mark.slow
@@ -120,7 +131,7 @@ def test_out_of_process_grading_blocks_library_calls_only_where_the_exercise_doe
             )
     path = tmp_path / "02_padding.ipynb"
     nbformat.write(notebook, path)
-    records = {r["grade_id"]: r for r in validate(path, show=False)}
-    assert records["zero_pad_hidden"]["status"] == "passed"
-    assert records["convolve_same_hidden"]["status"] in {"rejected", "failed", "error"}
-    assert records["convolve_same_hidden"]["score"] == 0
+    records = {r.grade_id: r for r in validate(path, show=False)}
+    assert records["zero_pad_hidden"].status == "passed"
+    assert records["convolve_same_hidden"].status in {"rejected", "failed", "error"}
+    assert records["convolve_same_hidden"].score == 0

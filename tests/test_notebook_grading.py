@@ -1,10 +1,10 @@
-"""Real nbgrader on the real notebooks: masters earn full marks, untouched copies earn zero.
+"""Plain nbgrader with the course's config grades exactly as `course grade` does.
 
-Each test builds a throw-away nbgrader course in tmp_path (the master as the
-source, one student's submission), runs nbgrader's own generate_assignment
-and autograde, and reads the scores from the gradebook. Autograding executes
-the whole notebook top to bottom in a fresh kernel, so these tests also prove
-that every master runs.
+An instructor types ``nbgrader generate_assignment`` and ``nbgrader autograde``
+in a course folder whose nbgrader_config.py is the course's. Its autograde
+step is the out-of-process grader (course_lib.grader.nbgrader_bridge), so the
+gradebook gets the scores ``course grade`` computes, whatever the submission
+does in its own process.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,11 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
 from course_lib import assignments
+from course_lib.config import load_course
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,141 +31,114 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
 ]
 
-MASTERS = assignments.available_assignments()
-CELL_TIMEOUT = 300
+COURSE = load_course()
+ROOT = COURSE.root
+MASTERS = assignments.available_assignments(COURSE)
+SAMPLES = ROOT / "autograde" / "samples"
+NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 
 
-def _course(root: Path, name: str, submission: Path, student: str) -> NbGraderAPI:
-    """An nbgrader course in ``root`` with ``name``'s master as source and one submission."""
-    shutil.copytree(assignments.master_path(name).parent, root / "source" / name)
-    submitted = root / "submitted" / student / name
-    submitted.mkdir(parents=True)
-    shutil.copyfile(submission, submitted / f"{name}.ipynb")
-    config = Config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+def _nbgrader_course(root: Path, names, course_config, **sandbox) -> Path:
+    """A course folder as an instructor sets one up: the course's config, masters, nothing else."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = course_config(root / "nbgrader_config.py", **sandbox)
+    config.write_text(
+        config.read_text()
+        + f"c.CourseDirectory.root = {str(root)!r}\n"
+        + "c.CourseDirectory.source_directory = 'source'\n"
+        + "c.CourseDirectory.submitted_directory = 'submitted'\n"
+        + "c.CourseDirectory.autograded_directory = 'autograded'\n"
+        + "c.CourseDirectory.feedback_directory = 'feedback'\n"
+        + "c.CourseDirectory.release_directory = 'release'\n"
+        + f"c.CourseDirectory.db_url = {'sqlite:///' + str(root / 'gradebook.db')!r}\n"
+        + f"c.Exchange.root = {str(root / 'exchange')!r}\n"
+    )
     (root / "exchange").mkdir()
-    config.Exchange.root = str(root / "exchange")
-    course_config = PyFileConfigLoader(
-        "nbgrader_config.py", path=str(assignments.REPO_ROOT / "autograde")
-    ).load_config()
-    # Notebooks run exactly as the course's own configuration runs them: sandboxed kernel.
-    config.Execute = course_config.Execute
-    config.SandboxedKernelManager = course_config.SandboxedKernelManager
-    config.Execute.timeout = CELL_TIMEOUT
-    return NbGraderAPI(config=config)
+    for name in names:
+        shutil.copytree(COURSE.master(name).parent, root / "source" / name)
+    return root
 
 
-def _autograde(tmp_path, monkeypatch, name: str, submission: Path):
-    """Run generate_assignment and autograde; return (grades by grade_id, autograded notebook)."""
-    # nbgrader starts `alembic` by name, and kernels must draw inline (not with the
-    # test session's Agg backend, which keeps figures open and warns after 20).
-    scripts = str(Path(sys.executable).parent)
-    monkeypatch.setenv("PATH", os.pathsep.join([scripts, os.environ.get("PATH", "")]))
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    student = "student"
-    api = _course(tmp_path, name, submission, student)
-    generated = api.generate_assignment(name)
-    assert generated["success"], generated.get("log", "") + generated.get("error", "")
-    start = time.perf_counter()
-    graded = api.autograde(name, student)
-    seconds = time.perf_counter() - start
-    assert graded["success"], graded.get("log", "") + graded.get("error", "")
-    print(f"{name}: autograded {submission.name} in {seconds:.1f} s")
-    with Gradebook(api.coursedir.db_url) as gradebook:
-        result = gradebook.find_submission(name, student)
-        grades = {
-            grade.name: (grade.score, grade.max_score)
-            for notebook in result.notebooks
+def _nbgrader(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run([NBGRADER, *args], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def _submit(root: Path, name: str, student: str, notebook: Path) -> None:
+    target = root / "submitted" / student / name / f"{name}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+
+
+def _gradebook(root: Path, name: str) -> dict:
+    """(student, grade_id) -> score, as formgrader and `nbgrader export` see them."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        return {
+            (submission.student_id, grade.name): grade.score
+            for submission in gradebook.assignment_submissions(name)
+            for notebook in submission.notebooks
             for grade in notebook.grades
         }
-        total = (result.score, result.max_score)
-    autograded = tmp_path / "autograded" / student / name / f"{name}.ipynb"
-    return grades, total, nbformat.read(str(autograded), as_version=4)
-
-
-def _errors(notebook) -> list[str]:
-    found = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                found.append(f"{cell.id}: {output.ename}: {output.evalue}")
-            elif output.output_type == "stream" and output.name == "stderr":
-                found.append(f"{cell.id}: stderr: {output.text[:200]}")
-    return found
 
 
 @pytest.mark.parametrize("name", MASTERS)
-def test_master_runs_cleanly_and_earns_full_marks(name, tmp_path, monkeypatch):
-    """The master, submitted as if by a student, runs without errors and gets every point."""
-    grades, total, autograded = _autograde(
-        tmp_path, monkeypatch, name, assignments.master_path(name)
+def test_master_gets_every_point_and_the_untouched_copy_none(name, tmp_path, course_config):
+    """Through plain nbgrader: the master as a submission earns every point, the released
+    notebook handed in unchanged earns 0 everywhere, and hidden tests are restored."""
+    root = _nbgrader_course(tmp_path / "course", [name], course_config)
+    _submit(root, name, "master", COURSE.master(name))
+    _submit(root, name, "untouched", COURSE.student(name))
+    _nbgrader(root, "generate_assignment", name, "--force")
+    _nbgrader(root, "autograde", name, "--force")
+    grades = _gradebook(root, name)
+    spec = assignments.load_assignment(name, course=COURSE)
+    for cell in spec.test_cells:
+        assert grades[("master", cell.grade_id)] == cell.points > 0
+        assert grades[("untouched", cell.grade_id)] == 0
+    autograded = nbformat.read(
+        str(root / "autograded" / "untouched" / name / f"{name}.ipynb"), as_version=4
     )
-    assert _errors(autograded) == []
-    assert grades, "nbgrader found no graded cells"
-    assert {grade_id: score for grade_id, (score, _) in grades.items()} == {
-        grade_id: maximum for grade_id, (_, maximum) in grades.items()
-    }
-    assert total[0] == total[1] > 0
+    hidden = [c for c in autograded.cells
+              if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_hidden")]
+    assert hidden and all("hidden=True" in c.source for c in hidden)
 
 
-@pytest.mark.parametrize("name", MASTERS)
-def test_untouched_student_notebook_earns_zero_everywhere(name, tmp_path, monkeypatch):
-    """The released notebook handed in unchanged completes grading with 0 on every part."""
-    grades, total, autograded = _autograde(
-        tmp_path, monkeypatch, name, assignments.student_path(name)
+def test_plain_nbgrader_and_course_grade_record_the_same_scores(tmp_path, course_config):
+    """The sample class (a tamperer and a hang included) gets one grade by either route."""
+    names = ["01_convolution", "04_pooling"]
+    limits = {"wall_seconds": 10, "cpu_seconds": 10}
+    root = _nbgrader_course(tmp_path / "course", names, course_config, **limits)
+    for name in names:
+        for notebook in sorted(SAMPLES.glob(f"*/{name}/{name}.ipynb")):
+            try:
+                nbformat.read(str(notebook), as_version=4)
+            except Exception:  # noqa: BLE001 - nbgrader itself cannot read a broken file
+                continue
+            _submit(root, name, notebook.parents[1].name, notebook)
+        _nbgrader(root, "generate_assignment", name, "--force")
+    start = time.perf_counter()
+    for name in names:
+        _nbgrader(root, "autograde", name, "--force")
+    plain_seconds = time.perf_counter() - start
+    out = tmp_path / "out"
+    config = course_config(tmp_path / "grade_config.py", **limits)
+    done = subprocess.run(
+        [sys.executable, "-m", "course_lib.cli", "grade", *names, "--submitted",
+         str(root / "submitted"), "--out", str(out), "--config", str(config), "--quiet",
+         "--jobs", "2"],
+        capture_output=True, text=True, timeout=900,
     )
-    assert grades and all(score == 0 for score, _ in grades.values()), grades
-    assert total[0] == 0 and total[1] > 0
-    hidden = [
-        c
-        for c in autograded.cells
-        if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_hidden")
-    ]
-    assert hidden and all("hidden=True" in c.source for c in hidden), (
-        "autograding must restore the hidden tests from the gradebook"
-    )
-
-
-PROBE = '''
-import json as _json, os as _os
-def _can_read(path):
-    try:
-        with open(path, "rb"):
-            return True
-    except OSError:
-        return False
-with open("/proc/net/dev") as _dev:
-    _interfaces = sorted(line.split(":")[0].strip() for line in _dev.readlines()[2:])
-print("PROBE", _json.dumps({
-    "uid": _os.getuid(),
-    "interfaces": _interfaces,
-    "gradebook": _can_read(GRADEBOOK),
-    "solutions": _can_read(SOLUTION),
-}))
-'''
-
-
-def test_course_configuration_runs_the_kernel_in_the_sandbox(tmp_path, monkeypatch):
-    """Plain nbgrader autograde with the course's config: no network, no gradebook, not root."""
-    name = "01_convolution"
-    submission = nbformat.read(str(assignments.master_path(name)), as_version=4)
-    for cell in submission.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "convolve_answer":
-            cell.source += "\n\n" + PROBE.replace(
-                "GRADEBOOK", repr(str(tmp_path / "gradebook.db"))
-            ).replace("SOLUTION", repr(str(assignments.master_path(name))))
-    path = tmp_path / "probe.ipynb"
-    nbformat.write(submission, str(path))
-    grades, _, autograded = _autograde(tmp_path / "course", monkeypatch, name, path)
-    printed = "".join(
-        output.get("text", "")
-        for cell in autograded.cells
-        for output in cell.get("outputs", [])
-        if output.output_type == "stream"
-    )
-    probe = json.loads(printed.split("PROBE ", 1)[1].splitlines()[0])
-    assert probe["interfaces"] == ["lo"]
-    assert probe["uid"] != 0
-    assert probe["gradebook"] is False and probe["solutions"] is False
-    assert grades["convolve_hidden"][0] == grades["convolve_hidden"][1]
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = json.loads((out / "results.json").read_text())["records"]
+    for name in names:
+        plain = _gradebook(root, name)
+        ours = {(r["student"], r["grade_id"]): r["score"] for r in records
+                if r["assignment"] == name and r["status"] != "not-submitted"}
+        assert plain == ours, name
+    heidi = {k: v for k, v in _gradebook(root, "01_convolution").items() if k[0] == "heidi"}
+    assert heidi[("heidi", "convolve_hidden")] == 0, "tampering must not earn points"
+    # frank's endless loop costs its wall-clock limit, not nbgrader's 7 x 120 s cell timeouts.
+    assert plain_seconds < 600

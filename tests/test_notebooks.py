@@ -19,9 +19,11 @@ import nbformat
 import pytest
 
 from course_lib import assignments
+from course_lib.config import load_course
 from course_lib.grading import exercises
 
-ROOT = assignments.REPO_ROOT
+COURSE = load_course()
+ROOT = COURSE.root
 
 CONTRACT = {
     "01_convolution": ["output_size(image_size, kernel_size)", "convolve(image, kernel)"],
@@ -41,7 +43,7 @@ CONTRACT = {
 }
 """Graded functions per assignment, with their exact signatures, in notebook order."""
 
-MASTERS = assignments.available_assignments()
+MASTERS = assignments.available_assignments(COURSE)
 ALL_NOTEBOOKS = sorted(
     p.relative_to(ROOT).as_posix()
     for folder in ("solutions", "notebooks")
@@ -115,25 +117,37 @@ def _solution_lines(source: str) -> list[str]:
     return [line.strip() for line in match.group(1).split("\n") if line.strip()]
 
 
+def _bare_course(root: Path, names: list[str]):
+    """A course of just ``solutions/`` under ``root``, configured in code."""
+    from traitlets.config import Config
+
+    from course_lib.config import LoadedCourse
+
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.source_directory = "solutions"
+    config.CourseDirectory.release_directory = "notebooks"
+    config.Course.assignments = names
+    return LoadedCourse(config, None)
+
+
 def test_config_lays_out_the_course_with_the_repository_as_root():
     """nbgrader's roles map onto the repository's folders and the state stays in autograde/."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "autograde")).load_config()
-    course = config.CourseDirectory
-    assert Path(course.root) == ROOT
+    course = COURSE.coursedir
+    assert Path(course.root) == ROOT == Path(__file__).resolve().parents[1]
     assert (course.source_directory, course.release_directory) == ("solutions", "notebooks")
     for role in ("submitted", "autograded", "feedback"):
         assert getattr(course, f"{role}_directory") == f"autograde/{role}"
     assert course.db_url == f"sqlite:///{ROOT / 'autograde' / 'gradebook.db'}"
-    assert assignments.configured_assignments() == list(CONTRACT)
+    assert COURSE.assignments == list(CONTRACT)
 
 
 def test_every_master_is_a_configured_assignment():
     """A notebook added to solutions/ must also be listed in the config (release order)."""
     assert MASTERS, "no master notebooks found in solutions/"
-    assert set(MASTERS) <= set(assignments.configured_assignments())
-    assert MASTERS == [n for n in assignments.configured_assignments() if n in MASTERS]
+    masters = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb"))
+    assert set(masters) == set(MASTERS) <= set(COURSE.assignments)
+    assert MASTERS == [n for n in COURSE.assignments if n in MASTERS]
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS)
@@ -152,7 +166,7 @@ def test_notebook_is_stored_without_outputs(path):
 @pytest.mark.parametrize("name", MASTERS)
 def test_master_follows_the_grading_contract(name):
     """setup first, then per graded function: answer, visible and hidden cells as agreed."""
-    notebook = _read(assignments.master_path(name))
+    notebook = _read(COURSE.master(name))
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     setup = _nbgrader(code[0])
     assert setup.get("grade_id") == "setup", "the first code cell must be the setup cell"
@@ -208,7 +222,7 @@ def test_student_notebook_is_in_sync_with_its_master(name, tmp_path):
     (result,) = assignments.release([name], destination=tmp_path)
     generated = tmp_path / name / f"{name}.ipynb"
     assert generated in result.written
-    committed = assignments.student_path(name)
+    committed = COURSE.student(name)
     assert committed.is_file(), f"{committed} is missing: run `course release`"
     assert committed.read_bytes() == generated.read_bytes(), (
         f"{committed.relative_to(ROOT)} is out of date: run `course release` and commit it"
@@ -218,11 +232,11 @@ def test_student_notebook_is_in_sync_with_its_master(name, tmp_path):
 @pytest.mark.parametrize("name", MASTERS)
 def test_student_notebook_has_no_solutions_or_hidden_tests(name):
     """The student copy keeps the contract's cells but not a line of any solution."""
-    student_path = assignments.student_path(name)
+    student_path = COURSE.student(name)
     text = student_path.read_text(encoding="utf-8")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden=True"):
         assert marker not in text, f"{marker!r} leaked into {student_path.name}"
-    master_cells = _by_grade_id(_read(assignments.master_path(name)))
+    master_cells = _by_grade_id(_read(COURSE.master(name)))
     student = _read(student_path)
     student_cells = _by_grade_id(student)
     assert set(student_cells) == set(master_cells)
@@ -257,7 +271,7 @@ def test_release_needs_no_gradebook_and_writes_only_to_the_destination(tmp_path)
     name = MASTERS[0]
     root = tmp_path / "course"
     shutil.copytree(ROOT / "solutions" / name, root / "solutions" / name)
-    (result,) = assignments.release(root=root)
+    (result,) = assignments.release(course=_bare_course(root, [name]))
     assert result.assignment == name
     created = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert created == [f"notebooks/{name}/{name}.ipynb", f"solutions/{name}/{name}.ipynb"]
@@ -282,7 +296,7 @@ def test_release_explains_a_broken_master(tmp_path):
         notebook.cells.append(cell)
     nbformat.write(notebook, str(folder / f"{name}.ipynb"))
     with pytest.raises(assignments.ReleaseError, match="(?s)09_broken.*[Dd]uplicate"):
-        assignments.release(root=tmp_path)
+        assignments.release(course=_bare_course(tmp_path, [name]))
 
 
 @pytest.mark.parametrize(
@@ -303,7 +317,7 @@ def test_course_release_check_reports_a_stale_copy(tmp_path, capsys):
     name = MASTERS[0]
     assert cli.main(["release", name, "--into", str(tmp_path)]) == 0
     copy = tmp_path / name / f"{name}.ipynb"
-    assert copy.read_bytes() == assignments.student_path(name).read_bytes()
+    assert copy.read_bytes() == COURSE.student(name).read_bytes()
     assert cli.main(["release", "--check", name, "--into", str(tmp_path)]) == 0
     copy.write_bytes(copy.read_bytes() + b" ")
     capsys.readouterr()

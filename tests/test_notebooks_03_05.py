@@ -18,14 +18,16 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_lib import assignments
-from course_lib.grader.samples import student_notebook
+from course_lib.config import load_course
+from sample_class import student_notebook
+
+COURSE = load_course()
 
 NOTEBOOKS = ("03_filters", "04_pooling", "05_tensorflow")
 
 
 def _master(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(str(assignments.master_path(name)), as_version=4)
+    return nbformat.read(str(COURSE.master(name)), as_version=4)
 
 
 def _code(notebook) -> list[str]:
@@ -39,7 +41,7 @@ def _grade_id(cell) -> str:
 def _execute(notebook, name: str, monkeypatch, *, timeout: int = 300) -> float:
     """Run ``notebook`` top to bottom in a fresh kernel (errors recorded, not raised)."""
     monkeypatch.delenv("MPLBACKEND", raising=False)
-    folder = assignments.master_path(name).parent
+    folder = COURSE.master(name).parent
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -146,7 +148,7 @@ def test_tensorflow_notebook_without_tensorflow_explains_and_still_grades(monkey
 def test_tutorial_max_pool_gets_named_partial_credit_in_the_kernel(monkeypatch):
     """A student notebook with the pixels[0] bug: the visible test names 'first-element'
     and gives partial points; avg_pool, answered correctly, gets full points."""
-    master = json.loads(assignments.master_path("04_pooling").read_text(encoding="utf-8"))
+    master = json.loads(COURSE.master("04_pooling").read_text(encoding="utf-8"))
     buggy = '''def max_pool(image, size=2, stride=None):
     stride = size if stride is None else stride
     rows = (image.shape[0] - size) // stride + 1

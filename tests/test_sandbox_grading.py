@@ -27,22 +27,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib.grader.launch import make_sandbox
-from course_lib.grader.samples import student_notebook
-from course_lib.grader.settings import load_settings
+from course_lib.config import load_course
+from sample_class import student_notebook
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "01_convolution"
 MASTER = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-LIMITS = (
-    "c = get_config()\n"
-    "c.Sandbox.wall_seconds = 10\n"
-    "c.Sandbox.cpu_seconds = 10\n"
-    "c.Sandbox.memory_bytes = 2**30\n"
-    "c.Sandbox.processes = 32\n"
-)
+LIMITS = {"wall_seconds": 10, "cpu_seconds": 10, "memory_bytes": 2**30, "processes": 32}
 
 CORRECT = '''
 def _correct(image, kernel):
@@ -224,12 +217,11 @@ def _control_succeeds(attack: str, targets: list) -> bool:
 
 
 @pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
+def hostile_class(tmp_path_factory, course_config):
     """A class of attackers graded once by `course grade`, with everything the tests compare."""
     base = tmp_path_factory.mktemp("hostile")
     submitted, out = base / "submitted", base / "out"
-    config = base / "nbgrader_config.py"
-    config.write_text(LIMITS)
+    config = course_config(base / "nbgrader_config.py", **LIMITS)
     secret = base / "instructor_secret.txt"
     secret.write_text("the answers")
     master = json.loads(MASTER.read_text())
@@ -257,7 +249,7 @@ def hostile_class(tmp_path_factory):
     before = {path: _digest(path) for path in (victim, secret, MASTER)}
 
     # The fork bomb is only launched once the process limit is known to hold.
-    probe = make_sandbox(load_settings(config)).run(
+    probe = load_course(config).sandbox().run(
         [sys.executable, "-c", "import os, resource; "
          "print(os.getuid(), resource.getrlimit(resource.RLIMIT_NPROC)[0])"],
         timeout=30,

@@ -21,6 +21,8 @@ from course_lib.sandbox.kernel import SandboxedKernelManager
 ROOT = Path(__file__).resolve().parent.parent
 UIDS = range(61910, 61914)
 """Uids of these tests only, so that other sandboxes running meanwhile are not counted."""
+POOL = Config({"Sandbox": {"uid": UIDS[0], "uid_pool": len(UIDS)}})
+"""Config giving the kernels of these tests that pool."""
 
 
 def notebook(*sources: str) -> nbformat.NotebookNode:
@@ -94,8 +96,8 @@ def test_notebook_runs_in_sandboxed_kernel(folders, local_server):
     """A notebook runs in a kernel that sees only lo and allowed files and writes only HOME."""
     work, allowed, secret = folders
     config = Config(
-        {"SandboxedKernelManager": {"readable": [str(allowed)], "uid": UIDS[0],
-                                    "uid_pool": len(UIDS)}}
+        {"SandboxedKernelManager": {"readable": [str(allowed)]},
+         "Sandbox": {"uid": UIDS[0], "uid_pool": len(UIDS)}}
     )
     book = notebook(
         "import json, os, socket\n"
@@ -167,7 +169,7 @@ async def _start_run_and_stop(manager: SandboxedKernelManager, cwd: Path) -> dic
 def test_kernel_talks_over_ipc_sockets_in_a_private_folder(folders):
     """The manager uses ZeroMQ's ipc transport with socket files in a folder removed afterwards."""
     work, _, _ = folders
-    manager = SandboxedKernelManager(uid=UIDS[0], uid_pool=len(UIDS))
+    manager = SandboxedKernelManager(config=POOL)
     seen = asyncio.run(_start_run_and_stop(manager, work))
     assert seen["info"]["transport"] == "ipc"
     assert Path(seen["info"]["ip"]).parent == seen["private"]
@@ -184,8 +186,7 @@ def test_nbgrader_execute_preprocessor_accepts_the_manager(folders):
     work, _, _ = folders
     book = notebook("import os\nprint(os.getuid() != 0, sorted(os.listdir('/home')) if "
                     "os.path.exists('/home') else 'no /home')")
-    config = Config({"SandboxedKernelManager": {"uid": UIDS[0], "uid_pool": len(UIDS)}})
-    preprocessor = Execute(kernel_manager_class=SandboxedKernelManager, config=config)
+    preprocessor = Execute(kernel_manager_class=SandboxedKernelManager, config=POOL)
     book, _ = preprocessor.preprocess(book, {"metadata": {"path": str(work)}})
     assert book.cells[0].outputs[0]["text"] == "True no /home\n"
 
@@ -195,11 +196,10 @@ def test_endless_cell_is_interrupted_and_the_kernel_lives_on(folders):
     """A cell timeout interrupts the sandboxed kernel (by message) and later cells still run."""
     work, _, _ = folders
     book = notebook("while True:\n    pass", "print('after')")
-    config = Config({"SandboxedKernelManager": {"uid": UIDS[0], "uid_pool": len(UIDS)}})
     client = NotebookClient(
         book,
         kernel_manager_class=SandboxedKernelManager,
-        config=config,
+        config=POOL,
         timeout=3,
         startup_timeout=60,
         interrupt_on_timeout=True,
@@ -214,10 +214,12 @@ def test_endless_cell_is_interrupted_and_the_kernel_lives_on(folders):
 MANAGER_THEN_WAIT = """
 import asyncio, sys, time
 from pathlib import Path
+from traitlets.config import Config
 from course_lib.sandbox.kernel import SandboxedKernelManager
 
 async def main():
-    manager = SandboxedKernelManager(uid=int(sys.argv[1]), uid_pool=int(sys.argv[2]))
+    pool = Config({"Sandbox": {"uid": int(sys.argv[1]), "uid_pool": int(sys.argv[2])}})
+    manager = SandboxedKernelManager(config=pool)
     await manager.start_kernel()
     client = manager.client()
     client.start_channels()

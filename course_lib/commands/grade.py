@@ -3,69 +3,120 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
-HELP = "grade a folder of submissions (default: the bundled sample class)"
+HELP = "grade a folder of submissions (default: the collected ones, else the sample class)"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT / "autograde" / "samples"
-DEFAULT_OUT = REPO_ROOT / "grading-output"
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="assignments to grade (default: every one found)")
     parser.add_argument("--submitted", type=Path, default=None,
-                        help="SUBMITTED/<student>/<assignment>/<notebook>.ipynb tree "
-                        f"(default: the sample class in {SAMPLES.relative_to(REPO_ROOT)})")
+                        help="SUBMITTED/<student>/<assignment>/<notebook>.ipynb tree (default: "
+                        "CourseDirectory.submitted_directory if it has submissions, else "
+                        "Course.sample_class)")
     parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default: {DEFAULT_OUT.name}/)")
+                        help="output folder (default: Course.grading_output)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at the same time (default: CPU count)")
     parser.add_argument("--unsafe", action="store_true",
                         help="run student code without bubblewrap (resource limits only)")
     parser.add_argument("--seed", type=int, default=None,
-                        help="hidden-battery seed (default: the seed of the run in --out, or new)")
+                        help="draw a new hidden battery with this seed (default: the battery "
+                        "released with each assignment, the one plain nbgrader uses)")
     parser.add_argument("--regrade", action="store_true",
                         help="ignore stored results in --out and grade everything again")
     parser.add_argument("--config", type=Path, default=None,
-                        help="nbgrader_config.py with Sandbox limits "
-                        "(default: autograde/nbgrader_config.py)")
+                        help="the course's nbgrader_config.py (default: the repository's)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _default_submitted(course) -> tuple[Path, str | None]:
+    collected = course.folder("submitted_directory")
+    if collected.is_dir() and any(p.is_dir() for p in collected.iterdir()):
+        return collected, None
+    samples = course.path("sample_class")
+    return samples, f"no submissions in {collected}: grading the sample class in {samples}"
+
+
+class _StopOnInterrupt:
+    """Ctrl-C stops grading promptly: the first press asks the batch to stop and kills the
+    running children; a second press ends the process at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._previous = None
+
+    def _handle(self, signum, frame) -> None:
+        from course_lib.sandbox.supervise import stop_all
+
+        if self.event.is_set():
+            stop_all()
+            os._exit(EXIT_INTERRUPTED)
+        self.event.set()
+        print("\ncourse grade: stopping (Ctrl-C again to quit at once) ...", file=sys.stderr)
+        stop_all()
+
+    def __enter__(self) -> threading.Event:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self.event
+
+    def __exit__(self, *exc_info) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def run(args) -> int:
-    from course_lib.grader import grade_class, load_settings
-    from course_lib.grader.launch import check_available
+    from course_lib.config import ConfigError, load_course
+    from course_lib.grader.batch import Interrupted, grade_class
+    from course_lib.sandbox import SandboxUnavailable
 
     if args.jobs < 1:
         print(f"course grade: --jobs must be >= 1, got {args.jobs}", file=sys.stderr)
         return 2
-    if not args.unsafe:
-        from course_lib.sandbox import SandboxUnavailable
-
-        try:
-            check_available()
-        except SandboxUnavailable as error:
-            print(f"course grade: the sandbox is not available: {error}", file=sys.stderr)
-            print("Install bubblewrap (make system-deps, or apt-get install bubblewrap), or "
-                  "pass --unsafe to grade without it (only for code you trust).",
-                  file=sys.stderr)
-            return 3
-    submitted = args.submitted or SAMPLES
-    out = args.out or DEFAULT_OUT
-    settings = load_settings(args.config, unsafe=args.unsafe)
     try:
-        result = grade_class(submitted=submitted, out=out, assignments=args.assignments,
-                             jobs=args.jobs, settings=settings, seed=args.seed,
-                             regrade=args.regrade, progress=not args.quiet)
+        course = load_course(args.config)
+        sandbox = course.sandbox(unsafe=True) if args.unsafe else course.sandbox()
+    except (ConfigError, ValueError) as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 2
+    try:
+        sandbox.check()
+    except SandboxUnavailable as error:
+        print(f"course grade: the sandbox is not available: {error}", file=sys.stderr)
+        print("Install bubblewrap (make system-deps, or apt-get install bubblewrap), or "
+              "pass --unsafe to grade without it (only for code you trust).", file=sys.stderr)
+        return 3
+    submitted, note = (args.submitted, None) if args.submitted else _default_submitted(course)
+    if note:
+        print(f"course grade: {note}", file=sys.stderr)
+    out = args.out or course.path("grading_output")
+    try:
+        with _StopOnInterrupt() as interrupt:
+            result = grade_class(course=course, submitted=submitted, out=out, sandbox=sandbox,
+                                 assignments=args.assignments, jobs=args.jobs, seed=args.seed,
+                                 regrade=args.regrade, progress=not args.quiet,
+                                 interrupt=interrupt)
+    except Interrupted as stopped:
+        print(f"course grade: interrupted; {stopped.graded} notebooks were graded and kept, "
+              f"{stopped.remaining} are left. Run the same command again to resume.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (FileNotFoundError, ValueError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
-    students = {r["student"] for r in result.records}
-    print(f"graded {len(students)} students ({result.graded} notebooks graded, "
-          f"{result.reused} reused) with seed {result.seed}")
+    submitted_count = result.graded + result.reused
+    batteries = "as released" if args.seed is None else f"new batteries, seed {args.seed}"
+    print(f"graded {len(result.students)} students: {submitted_count} notebooks "
+          f"({result.graded} graded now, {result.reused} reused from {out / 'work'}), "
+          f"{result.missing} missing; hidden tests: {batteries}")
     for name in ("results.json", "grades.csv", "report.html", "feedback"):
         print(f"  {out / name}")
     for what, error in result.nbgrader_failures.items():

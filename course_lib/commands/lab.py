@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 HELP = "open the course in JupyterLab"
 
@@ -15,8 +14,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    from course_lib.config import load_course
+
+    course = load_course()
+    notebooks = course.release
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebooks}", *args.extra]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    return subprocess.call(command)
+    return subprocess.call(command, cwd=course.root)

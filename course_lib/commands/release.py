@@ -19,13 +19,13 @@ def add_arguments(parser) -> None:
                         "release would produce")
 
 
-def _stale(names, destination: Path) -> list[Path]:
+def _stale(names, destination: Path, course) -> list[Path]:
     """Regenerate into a scratch folder; return the files of ``destination`` that differ."""
     from course_lib.assignments import release
 
     stale = []
     with tempfile.TemporaryDirectory(prefix="release-check-") as scratch:
-        for result in release(names, destination=scratch):
+        for result in release(names, course=course, destination=scratch):
             for generated in result.written + result.unchanged:
                 current = destination / generated.relative_to(scratch)
                 if not current.is_file() or current.read_bytes() != generated.read_bytes():
@@ -33,36 +33,37 @@ def _stale(names, destination: Path) -> list[Path]:
     return stale
 
 
-def _shown(path: Path) -> str:
-    from course_lib.assignments import REPO_ROOT
-
+def _shown(path: Path, root: Path) -> str:
     path = Path(path).resolve()
-    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def run(args) -> int:
-    from course_lib.assignments import RELEASE_FOLDER, REPO_ROOT, ReleaseError, release
+    from course_lib.assignments import ReleaseError, release
+    from course_lib.config import ConfigError, load_course
 
     names = args.assignments or None
-    destination = args.into if args.into is not None else REPO_ROOT / RELEASE_FOLDER
     try:
+        course = load_course()
+        root = course.root.resolve()
+        destination = args.into if args.into is not None else course.release
         if args.check:
-            stale = _stale(names, destination)
+            stale = _stale(names, destination, course)
             for path in stale:
-                print(f"out of date: {_shown(path)}", file=sys.stderr)
+                print(f"out of date: {_shown(path, root)}", file=sys.stderr)
             if stale:
                 print("run `course release` (or `make release`) and commit the result",
                       file=sys.stderr)
                 return 1
-            print(f"{_shown(destination)} is up to date")
+            print(f"{_shown(destination, root)} is up to date")
             return 0
-        results = release(names, destination=destination)
-    except (ValueError, ReleaseError) as error:
+        results = release(names, course=course, destination=destination)
+    except (ConfigError, ValueError, ReleaseError) as error:
         print(f"course release: {error}", file=sys.stderr)
         return 1
     for result in results:
         for path in result.written:
-            print(f"wrote     {_shown(path)}")
+            print(f"wrote     {_shown(path, root)}")
         for path in result.unchanged:
-            print(f"unchanged {_shown(path)}")
+            print(f"unchanged {_shown(path, root)}")
     return 0

@@ -1,26 +1,28 @@
 """Put the authoritative grades into nbgrader: gradebook, autograded notebooks, feedback.
 
-nbgrader stays the workflow. In a working course directory (``OUT/course``:
-``source`` = copies of the master folders, ``submitted`` = the submissions,
-renamed where needed) this module runs nbgrader's own ``generate_assignment``,
-``autograde`` and ``generate_feedback`` through :class:`nbgrader.apps.NbGraderAPI`
-with a config built in code. Autograde keeps its sanitising steps (cells
-restored from the gradebook by checksum: OverwriteCells, DeduplicateIds), but
-its ``Execute`` step is replaced by :class:`AuthoritativeResults`, which fills
-every graded test cell with the out-of-process verdict (the report as printed
-output and the points as the cell's result). nbgrader's own SaveAutoGrades
-then stores ``points * fraction`` in the gradebook, and feedback shows the
-report. Feedback also runs ClearHiddenTests, so hidden test code never reaches
-a student.
+nbgrader stays the workflow, and its autograde step is the course's grader:
+
+- :class:`GradeOutOfProcess` replaces nbgrader's ``Execute`` preprocessor.
+  It fills every graded test cell with the out-of-process verdict (the
+  report as printed output, the points as the cell's result), which
+  nbgrader's own SaveAutoGrades stores in the gradebook. With
+  ``results_dir`` set it reads the verdicts ``course grade`` computed in
+  parallel; otherwise it grades the notebook itself, so plain ``nbgrader
+  autograde`` with the course's config gives the same scores.
+- :class:`NbgraderCourse` drives nbgrader's own ``generate_assignment``,
+  ``autograde`` and ``generate_feedback`` in a course directory through
+  :class:`nbgrader.apps.NbGraderAPI`. Autograde keeps its sanitising steps
+  (cells restored from the gradebook by checksum); feedback runs
+  ClearHiddenTests, so hidden test code never reaches a student, and pages
+  read offline (MathJax from the installed ``jupyter_server_mathjax``
+  package, long lines wrapped).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
+import re
 import shutil
-import sys
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -41,109 +43,165 @@ from nbgrader.preprocessors import (
 from traitlets import Unicode
 from traitlets.config import Config
 
-__all__ = ["AuthoritativeResults", "NbgraderCourse"]
+from course_lib.config import nbgrader_scripts_on_path
+
+from .files import write_atomic
+from .records import GradeRecord
+from .store import read_result
+
+__all__ = [
+    "COURSE_ID",
+    "FeedbackStyle",
+    "GradeOutOfProcess",
+    "NbgraderCourse",
+    "grading_preprocessors",
+    "install_mathjax",
+    "offline_page",
+]
 
 log = logging.getLogger(__name__)
 COURSE_ID = "course"
+MATHJAX_FOLDER = "mathjax"
+"""Folder next to the feedback pages that holds the offline copy of MathJax."""
+_MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 
 
-class AuthoritativeResults(NbGraderPreprocessor):
-    """Fill graded test cells with the out-of-process grader's verdicts (replaces Execute).
+def _cell_outputs(record: GradeRecord | None):
+    if record is None:
+        text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
+    else:
+        text, score = record.report() + "\n", record.score
+    return [
+        nbformat.v4.new_output("stream", name="stdout", text=text),
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": repr(float(score))}, execution_count=None
+        ),
+    ]
 
-    For each code test cell it sets two outputs: a stdout stream with the
-    report (status, diagnoses, message) and an ``execute_result`` holding the
-    points earned, which nbgrader reads as partial credit. A test cell without
-    a verdict gets 0 points and says so, so nothing is ever given for free.
+
+class GradeOutOfProcess(NbGraderPreprocessor):
+    """nbgrader's grading step: every test cell gets the out-of-process grader's verdict.
+
+    Code cells get no other output: nothing of the submission runs in
+    nbgrader's process or in a kernel. A test cell without a verdict gets 0
+    points and says so, so nothing is ever given for free.
     """
 
-    results_dir = Unicode("", help="Folder of per-submission result files").tag(config=True)
+    results_dir = Unicode(
+        "",
+        help="Folder of the result files `course grade` wrote (<assignment>/<student>.json); "
+        "empty: grade each notebook here, in the sandbox configured by c.Sandbox.",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
         student = resources["nbgrader"]["student"]
-        path = Path(self.results_dir) / assignment / f"{student}.json"
-        try:
-            records = json.loads(path.read_text(encoding="utf-8"))["records"]
-        except (OSError, ValueError, KeyError):
-            records = []
-        self._verdicts = {r["grade_id"]: r for r in records}
+        if self.results_dir:
+            path = Path(self.results_dir) / assignment / f"{student}.json"
+            records = read_result(path) or []
+        else:
+            records = self._grade(nb, assignment, student)
+        self._verdicts = {r.grade_id: r for r in records}
         return super().preprocess(nb, resources)
 
+    def _grade(self, nb, assignment: str, student: str) -> list[GradeRecord]:
+        from course_lib.config import LoadedCourse
+
+        from .batch import grade_notebook_bytes
+
+        course = LoadedCourse(self.config, None)
+        return grade_notebook_bytes(
+            nbformat.writes(nb).encode("utf-8"),
+            assignment=assignment,
+            student=student,
+            course=course,
+        )
+
     def preprocess_cell(self, cell, resources, index):
-        nbgrader = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
             return cell, resources
         cell.outputs = []
-        if not nbgrader.get("grade") or nbgrader.get("solution"):
-            return cell, resources
-        record = self._verdicts.get(nbgrader.get("grade_id"))
-        if record is None:
-            text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
-        else:
-            text, score = feedback_text(record), record["score"]
-        cell.outputs = [
-            nbformat.v4.new_output("stream", name="stdout", text=text),
-            nbformat.v4.new_output(
-                "execute_result", data={"text/plain": repr(float(score))}, execution_count=None
-            ),
-        ]
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            cell.outputs = _cell_outputs(self._verdicts.get(nbgrader.get("grade_id")))
         return cell, resources
 
 
-def feedback_text(record: dict) -> str:
-    """Return the report shown in a test cell's output.
+FEEDBACK_CSS = """
+/* Reports and diagnoses are preformatted text: wrap long lines instead of cutting them. */
+div.output_area pre, div.output_text pre { white-space: pre-wrap; overflow-wrap: break-word; }
+"""
+
+
+class FeedbackStyle(NbGraderPreprocessor):
+    """Adds the course's CSS to feedback pages (long report lines wrap)."""
+
+    def preprocess(self, nb, resources):
+        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
+        return nb, resources
+
+
+def grading_preprocessors() -> list[type]:
+    """The preprocessors this module adds to nbgrader (for checking config options)."""
+    return [GradeOutOfProcess, FeedbackStyle]
+
+
+def install_mathjax(folder: Path) -> Path:
+    """Copy MathJax from the installed ``jupyter_server_mathjax`` package into ``folder``.
+
+    Feedback pages then show their formulas without a network. The copy is
+    made once per output folder.
+    """
+    import jupyter_server_mathjax
+
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    target = Path(folder) / MATHJAX_FOLDER
+    if not (target / "MathJax.js").is_file():
+        partial = target.with_name(f".{MATHJAX_FOLDER}.{uuid.uuid4().hex[:8]}")
+        shutil.copytree(source, partial)
+        if (target / "MathJax.js").is_file():
+            shutil.rmtree(partial)
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+    return target
+
+
+_CDN_MATHJAX = re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^\"']+")
+
+
+def offline_page(html: str) -> str:
+    """A feedback page that loads MathJax from the copy beside it instead of a CDN.
+
+    nbgrader's feedback template names the CDN in its ``mathjax()`` call; pages
+    are copied to ``<out>/feedback/<student>/<assignment>.html``, next to
+    ``<out>/feedback/mathjax`` (:func:`install_mathjax`).
 
     Examples
     --------
-    >>> print(feedback_text({"function": "f", "battery": "visible", "status": "failed",
-    ...     "score": 0.5, "max_score": 1.0, "diagnoses": ["transposed"],
-    ...     "message": "rows and columns swapped", "notes": []}))
-    f (visible tests): failed, 0.5 / 1 points
-    diagnosis: transposed
-    rows and columns swapped
+    >>> offline_page('<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/'
+    ...              'latest.js?config=TeX-AMS_CHTML-full,Safe"></script>')
+    '<script src="../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>'
     """
-    lines = [
-        f"{record['function']} ({record['battery']} tests): {record['status']}, "
-        f"{record['score']:g} / {record['max_score']:g} points"
-    ]
-    if record.get("diagnoses"):
-        lines.append("diagnosis: " + ", ".join(record["diagnoses"]))
-    if record.get("message"):
-        lines.append(record["message"])
-    lines.extend(f"note: {note}" for note in record.get("notes", []))
-    return "\n".join(lines)
+    local = f"../{MATHJAX_FOLDER}/MathJax.js?config={_MATHJAX_CONFIG}"
+    return _CDN_MATHJAX.sub(local, html)
 
 
 @contextmanager
 def _quiet_nbgrader():
     """nbgrader's SQLAlchemy use warns about its own session handling; keep that out."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), nbgrader_scripts_on_path():
         warnings.simplefilter("ignore")
         yield
 
 
 def _normalise(notebook):
-    """Give every cell a unique id and keep only the last cell of a repeated grade_id.
-
-    Text-editor copies duplicate cell ids, which nbgrader rejects; duplicated
-    answer cells are graded with the last definition winning (as when the
-    notebook runs top to bottom), so the feedback shows that one.
-    """
+    """Give every cell a unique id (text-editor copies duplicate them; nbgrader rejects that)."""
     seen = set()
     for cell in notebook.cells:
         if not cell.get("id") or cell["id"] in seen:
             cell["id"] = uuid.uuid4().hex[:12]
         seen.add(cell["id"])
-    last = {}
-    for index, cell in enumerate(notebook.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id:
-            last[grade_id] = index
-    notebook.cells = [
-        cell
-        for index, cell in enumerate(notebook.cells)
-        if last.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"), index) == index
-    ]
     return notebook
 
 
@@ -163,18 +221,19 @@ class NbgraderCourse:
         self.results_dir = Path(results_dir)
         self._nbgrader = None
         self.root.mkdir(parents=True, exist_ok=True)
-        # nbgrader runs the `alembic` tool by name when it creates a gradebook.
-        tools = str(Path(sys.executable).parent)
-        if tools not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
+
+    @property
+    def db_url(self) -> str:
+        """The gradebook (formgrader and ``nbgrader export`` read it)."""
+        return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def _config(self) -> Config:
         c = Config()
         c.CourseDirectory.root = str(self.root)
         c.CourseDirectory.course_id = COURSE_ID
-        c.CourseDirectory.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        c.CourseDirectory.db_url = self.db_url
         c.Autograde.autograde_preprocessors = [
-            AuthoritativeResults,
+            GradeOutOfProcess,
             IgnorePattern,
             ClearMetadataPreprocessor,
             LimitOutput,
@@ -182,8 +241,13 @@ class NbgraderCourse:
             AssignLatePenalties,
             CheckCellMetadata,
         ]
-        c.AuthoritativeResults.results_dir = str(self.results_dir)
-        c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+        c.GradeOutOfProcess.results_dir = str(self.results_dir)
+        c.GenerateFeedback.preprocessors = [
+            GetGrades,
+            ClearHiddenTests,
+            CSSHTMLHeaderPreprocessor,
+            FeedbackStyle,
+        ]
         c.ClearHiddenTests.enforce_metadata = False
         c.NbGraderAPI.log_level = "WARN"
         return c
@@ -212,14 +276,16 @@ class NbgraderCourse:
         return self.root / "release" / assignment / f"{assignment}.ipynb"
 
     def stage(
-        self, student: str, assignment: str, notebook: Path | None, release: Path, *, note=None
+        self, student: str, assignment: str, notebook: Path, release: Path, *, note=None
     ) -> None:
-        """Place a submission (or, when unreadable or missing, the released copy with a
-        note) at nbgrader's expected path ``submitted/<student>/<assignment>/``."""
+        """Place a submission at nbgrader's expected path ``submitted/<student>/<assignment>/``.
+
+        A file nbgrader cannot read is staged as the released copy with ``note``
+        at the top, so the student still gets a feedback page that explains.
+        """
         target = self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
         readable = None
-        if notebook is not None:
+        if note is None:
             try:
                 readable = _normalise(nbformat.read(str(notebook), as_version=4))
                 nbformat.validate(readable)
@@ -228,53 +294,45 @@ class NbgraderCourse:
         if readable is None:
             readable = nbformat.read(str(release), as_version=4)
             note = note or (
-                "**Your submitted notebook could not be read or was missing**, so this is the "
-                "released notebook; the test cells below explain what the grader found."
+                "**Your submitted notebook could not be read**, so this is the released "
+                "notebook; the test cells below explain what the grader found."
             )
             readable.cells.insert(0, nbformat.v4.new_markdown_cell(note))
-        nbformat.write(readable, str(target))
+        write_atomic(target, nbformat.writes(readable))
 
-    def autograde(self, assignment: str, students: list[str]) -> dict[str, str]:
-        """Run nbgrader autograde (without executing anything); return failures by student."""
-        api = self._api()
-        failures = {}
-        for student in students:
-            with _quiet_nbgrader():
-                result = api.autograde(assignment, student, force=True, create=True)
-            if not result.get("success"):
-                failures[student] = str(result.get("error") or result.get("log"))[-2000:]
-                log.error("nbgrader autograde failed for %s/%s", student, assignment)
-        return failures
+    def autograde(self, assignment: str, student: str) -> str | None:
+        """Run nbgrader autograde (without executing anything); return an error or None."""
+        with _quiet_nbgrader():
+            result = self._api().autograde(assignment, student, force=True, create=True)
+        if result.get("success"):
+            return None
+        log.error("nbgrader autograde failed for %s/%s", student, assignment)
+        return str(result.get("error") or result.get("log"))[-2000:]
 
-    def sync_gradebook(self, assignment: str, records: list[dict]) -> None:
-        """Make sure every graded cell's ``auto_score`` is ``points * fraction``."""
+    def check_gradebook(self, assignment: str, records: list[GradeRecord]) -> None:
+        """Make sure every graded cell's ``auto_score`` is the record's score."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        with _quiet_nbgrader(), Gradebook(
-            f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID
-        ) as gradebook:
+        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
             for record in records:
                 try:
                     grade = gradebook.find_grade(
-                        record["grade_id"], assignment, assignment, record["student"]
+                        record.grade_id, assignment, assignment, record.student
                     )
                 except MissingEntry:
                     continue
-                if grade.auto_score != record["score"]:
-                    grade.auto_score = record["score"]
-                    grade.needs_manual_grade = False
+                if grade.auto_score != record.score:
+                    grade.auto_score = record.score
+                    grade.needs_manual_grade = grade.manual_score is not None
             gradebook.db.commit()
 
-    def feedback(self, assignment: str, out: Path, *, student: str | None = None) -> None:
-        """Generate nbgrader feedback (for one student or all) and copy it to
-        ``out/<student>/<assignment>.html``."""
+    def feedback(self, assignment: str, out: Path, *, student: str) -> Path:
+        """Generate nbgrader's feedback for one student; copy it to
+        ``out/<student>/<assignment>.html`` (atomically) and return that path."""
         with _quiet_nbgrader():
             result = self._api().generate_feedback(assignment, student, force=True)
         if not result.get("success"):
             raise RuntimeError(f"nbgrader generate_feedback failed: {result.get('error')}")
-        pattern = f"{student or '*'}/{assignment}/{assignment}.html"
-        for html in sorted((self.root / "feedback").glob(pattern)):
-            student = html.parent.parent.name
-            target = Path(out) / student / f"{assignment}.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(html, target)
+        html = self.root / "feedback" / student / assignment / f"{assignment}.html"
+        page = offline_page(html.read_text(encoding="utf-8"))
+        return write_atomic(Path(out) / student / f"{assignment}.html", page)

@@ -1,37 +1,39 @@
-"""Assemble the batch outputs from the per-submission records: results.json and grades.csv."""
+"""The outputs of a grading run, all made from the same records: results.json,
+grades.csv and report.html.
+
+Every figure is computed once, here (:class:`ClassSummary`), and every file is
+written whole or not at all (:mod:`.files`). The report is rendered from the
+jinja2 template ``templates/report.html.j2`` (escaping is automatic), with
+its plots embedded as PNG data URIs, so it is one self-contained file.
+"""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
-import os
-import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import write_json_atomic
+from .files import write_atomic, write_json
+from .records import NOTEBOOK_DIAGNOSES, GradeRecord
 
-__all__ = ["grade_table", "write_grades_csv", "write_results_json"]
-
-
-def write_results_json(path: Path, records: list[dict], *, run: dict) -> None:
-    """Write every record plus the run's description (seed, limits, assignments)."""
-    write_json_atomic(Path(path), {"run": run, "records": records})
+__all__ = ["ClassSummary", "grade_table", "render_report", "write_outputs"]
 
 
-def grade_table(records: list[dict], assignments: list[str]) -> list[dict]:
-    """Return one row per student: score per assignment and the total.
+def grade_table(records: list[GradeRecord], assignments: list[str]) -> list[dict]:
+    """One row per student: the score per assignment (manual grades included) and the total.
 
     Examples
     --------
-    >>> rows = grade_table([{"student": "a", "assignment": "01", "score": 1.5},
-    ...                     {"student": "a", "assignment": "01", "score": 2.0}], ["01"])
-    >>> rows
+    >>> r = GradeRecord("a", "01", "01.ipynb", "f_visible", "f", "visible", 1.5, 2.0, "failed")
+    >>> grade_table([r, r.replace(grade_id="f_hidden", battery="hidden", score=2.0)], ["01"])
     [{'student': 'a', '01': 3.5, 'total': 3.5}]
     """
     scores: dict = defaultdict(lambda: defaultdict(float))
     for record in records:
-        scores[record["student"]][record["assignment"]] += float(record["score"])
+        scores[record.student][record.assignment] += record.final_score
     rows = []
     for student in sorted(scores):
         row = {"student": student}
@@ -41,14 +43,197 @@ def grade_table(records: list[dict], assignments: list[str]) -> list[dict]:
     return rows
 
 
-def write_grades_csv(path: Path, records: list[dict], assignments: list[str]) -> None:
-    """Write grades.csv (student, one column per assignment, total) atomically."""
+@dataclass
+class Flag:
+    """A student an instructor should look at, with every reason and the feedback pages."""
+
+    student: str
+    reasons: list[str] = field(default_factory=list)
+    pages: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ClassSummary:
+    """Every figure of the report, computed once from the records.
+
+    Attributes
+    ----------
+    assignments : list of str
+    students : list of str
+    submitted : dict
+        assignment -> students who handed in a notebook for it.
+    missing : dict
+        assignment -> students who did not.
+    totals, max_totals : dict
+        student -> total score (manual grades included) and the most they could get.
+    averages : dict
+        assignment -> (mean score over students who submitted, maximum score).
+    pass_rates : dict
+        ``"<assignment>: <grade_id>"`` -> share of submitters whose cell passed.
+    diagnoses : Counter
+        diagnosis -> number of (student, assignment, function) it was given to (of
+        (student, assignment) for diagnoses about a whole notebook, such as tampering).
+    flags : list of Flag
+        Students to look at, each once, with the reasons.
+    """
+
+    assignments: list[str]
+    students: list[str]
+    submitted: dict
+    missing: dict
+    totals: dict
+    max_totals: dict
+    averages: dict
+    pass_rates: dict
+    diagnoses: Counter
+    flags: list[Flag]
+
+    @classmethod
+    def of(cls, records: list[GradeRecord], assignments: list[str]) -> ClassSummary:
+        """Summarise the records of a run."""
+        students = sorted({r.student for r in records})
+        submitted: dict = defaultdict(set)
+        missing: dict = defaultdict(set)
+        totals: dict = defaultdict(float)
+        max_totals: dict = defaultdict(float)
+        scores: dict = defaultdict(lambda: defaultdict(float))
+        per_student_max: dict = defaultdict(float)
+        cells: dict = defaultdict(list)
+        diagnosed: dict = defaultdict(set)
+        flags: dict = {}
+        for record in records:
+            totals[record.student] += record.final_score
+            max_totals[record.student] += record.max_score
+            per_student_max[(record.assignment, record.student)] += record.max_score
+            if record.status == "not-submitted":
+                missing[record.assignment].add(record.student)
+                continue
+            submitted[record.assignment].add(record.student)
+            scores[record.assignment][record.student] += record.final_score
+            cells[f"{record.assignment}: {record.grade_id}"].append(record.status == "passed")
+            for code in record.diagnoses:
+                where = "" if code in NOTEBOOK_DIAGNOSES else record.function
+                diagnosed[code].add((record.student, record.assignment, where))
+            if record.flagged:
+                flag = flags.setdefault(record.student, Flag(record.student))
+                reason = (
+                    "tampering" if "tampering" in record.diagnoses and record.status in (
+                        "passed", "failed") else record.status
+                )
+                text = f"{record.assignment} {record.function}: {reason}"
+                if text not in flag.reasons:
+                    flag.reasons.append(text)
+                page = (record.assignment, f"feedback/{record.student}/{record.assignment}.html")
+                if page not in flag.pages:
+                    flag.pages.append(page)
+        averages = {
+            name: (
+                sum(scores[name].values()) / len(submitted[name]) if submitted[name] else None,
+                max((m for (a, _), m in per_student_max.items() if a == name), default=0.0),
+            )
+            for name in assignments
+        }
+        return cls(
+            assignments=list(assignments),
+            students=students,
+            submitted={a: sorted(submitted[a]) for a in assignments},
+            missing={a: sorted(missing[a]) for a in assignments},
+            totals=dict(totals),
+            max_totals=dict(max_totals),
+            averages=averages,
+            pass_rates={key: sum(v) / len(v) for key, v in cells.items()},
+            diagnoses=Counter({code: len(who) for code, who in diagnosed.items()}),
+            flags=[flags[s] for s in sorted(flags)],
+        )
+
+    @property
+    def notebooks_submitted(self) -> int:
+        """Notebooks handed in (readable or not)."""
+        return sum(len(v) for v in self.submitted.values())
+
+    @property
+    def notebooks_missing(self) -> int:
+        """Student x assignment pairs without a notebook."""
+        return sum(len(v) for v in self.missing.values())
+
+
+def _png(figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _plots(summary: ClassSummary) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    plots = {}
+    figure, axis = plt.subplots(figsize=(6, 3))
+    totals = list(summary.totals.values()) or [0]
+    axis.hist(totals, bins=min(10, max(len(totals), 1)), color="#4477aa")
+    most = max(summary.max_totals.values(), default=0.0)
+    axis.set(xlabel=f"total score (out of {most:g})", ylabel="students", title="Score distribution")
+    plots["scores"] = _png(figure)
+    if summary.pass_rates:
+        names = list(summary.pass_rates)
+        figure, axis = plt.subplots(figsize=(6, 0.35 * max(len(names), 2) + 1))
+        axis.barh(names, [summary.pass_rates[n] * 100 for n in names], color="#228833")
+        axis.set(xlabel="students passing, of those who submitted (%)", xlim=(0, 100),
+                 title="Pass rate per test cell")
+        axis.invert_yaxis()
+        plots["pass_rates"] = _png(figure)
+    if summary.diagnoses:
+        common = summary.diagnoses.most_common(10)
+        figure, axis = plt.subplots(figsize=(6, 0.35 * len(common) + 1))
+        axis.barh([c for c, _ in common], [n for _, n in common], color="#ee6677")
+        axis.set(xlabel="students x functions", title="Most frequent diagnoses")
+        axis.invert_yaxis()
+        plots["diagnoses"] = _png(figure)
+    return plots
+
+
+def render_report(records: list[GradeRecord], *, run: dict, assignments: list[str]) -> str:
+    """Return the class report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    records : list of GradeRecord
+        Every record of the run.
+    run : dict
+        The run's description (seed, sandbox settings, timings).
+    assignments : list of str
+        The assignments graded, in release order.
+    """
+    import jinja2
+
+    summary = ClassSummary.of(records, assignments)
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("course_lib.grader", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    template = environment.get_template("report.html.j2")
+    return template.render(summary=summary, run=run, plots=_plots(summary))
+
+
+def write_outputs(out: Path, records: list[GradeRecord], *, run: dict, assignments) -> None:
+    """Write results.json, grades.csv and report.html into ``out`` (each atomically)."""
+    names = [a if isinstance(a, str) else a.name for a in assignments]
+    summary = ClassSummary.of(records, names)
+    run = {
+        **run,
+        "notebooks_submitted": summary.notebooks_submitted,
+        "notebooks_missing": summary.notebooks_missing,
+    }
+    write_json(Path(out) / "results.json", {"run": run, "records": [r.to_json() for r in records]})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["student", *assignments, "total"])
+    writer = csv.DictWriter(buffer, fieldnames=["student", *names, "total"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(grade_table(records, assignments))
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-        stream.write(buffer.getvalue())
-    os.replace(temporary, path)
+    writer.writerows(grade_table(records, names))
+    write_atomic(Path(out) / "grades.csv", buffer.getvalue())
+    write_atomic(Path(out) / "report.html", render_report(records, run=run, assignments=names))

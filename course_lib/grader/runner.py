@@ -11,17 +11,19 @@ other; a hang or crash in the hidden battery leaves the visible verdict intact.
 from __future__ import annotations
 
 import pickle
-import time
+import sys
 from dataclasses import dataclass, field
 
 from course_lib.grading.outcome import Outcome, Report
 
-from .launch import CHILD_ARGV
 from .program import SubmittedNotebook
 from .tamper import TAMPERING, find_tampering
 from .wire import WireError, decode_stream
 
-__all__ = ["BatteryVerdict", "run_exercise"]
+__all__ = ["CHILD_ARGV", "BatteryVerdict", "run_exercise"]
+
+CHILD_ARGV = (sys.executable, "-m", "course_lib.grader.child")
+"""The command every grading child runs."""
 
 _LIMIT_STATUS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed"}
 
@@ -53,17 +55,17 @@ def _stopped_report(name: str, status: str, message: str) -> Report:
     return Report(exercise=name, fraction=0.0, status=status, diagnoses=[], message=message)
 
 
-def _limit_message(status: str, function: str, label: str, settings) -> str:
+def _limit_message(status: str, function: str, label: str, limits) -> str:
     where = f" on the test input {label!r}" if label else ""
     if status == "timeout":
         return (
-            f"{function} did not finish within {settings.timeout:g} s{where}: look for a loop "
+            f"{function} did not finish within {limits.wall_seconds:g} s{where}: look for a loop "
             "that never ends (a while loop whose condition never changes)."
         )
     if status == "memory":
         return (
-            f"{function} used more than {settings.memory_mb} MiB of memory{where}: it probably "
-            "allocates an array far larger than the image."
+            f"{function} used more than {limits.memory_bytes >> 20} MiB of memory{where}: it "
+            "probably allocates an array far larger than the image."
         )
     return (
         f"the grading process stopped abruptly while running {function}{where} (a crash, "
@@ -90,7 +92,6 @@ def run_exercise(
     setup_source: str,
     seed: int,
     sandbox,
-    settings,
 ) -> list[BatteryVerdict]:
     """Run ``exercise``'s visible and hidden batteries on a submission, out of process.
 
@@ -105,9 +106,7 @@ def run_exercise(
     seed : int
         Seed of this grading run's hidden battery.
     sandbox : course_lib.sandbox.Sandbox
-        Where children run.
-    settings : GraderSettings
-        Limits (the timeout is per exercise).
+        Where children run; its wall clock is the time limit of the exercise.
 
     Returns
     -------
@@ -138,9 +137,7 @@ def run_exercise(
         "cases": visible + hidden,
         "guard": exercise.guarded,
     }
-    started = time.perf_counter()
-    result = sandbox.run(list(CHILD_ARGV), stdin=pickle.dumps(request), timeout=settings.timeout)
-    seconds = time.perf_counter() - started
+    result = sandbox.run(list(CHILD_ARGV), stdin=pickle.dumps(request))
     try:
         frames = decode_stream(bytes(result.stdout or b""))
         malformed = ""
@@ -170,7 +167,7 @@ def run_exercise(
         else:
             status = _LIMIT_STATUS.get(result.status, "crashed")
             label = cases[len(done)].label if len(done) < len(cases) else ""
-            message = _limit_message(status, name, label, settings)
+            message = _limit_message(status, name, label, sandbox.limits)
             if malformed:
                 message = (
                     f"the grading process sent output that is not valid ({malformed}); "
@@ -186,5 +183,7 @@ def run_exercise(
                 + "; ".join(tampering) + "); this has no effect on the grade and is reported "
                 "to the instructor."
             ).strip()
-        verdicts.append(BatteryVerdict(is_hidden, report, seconds / 2, list(notes)))
+        verdicts.append(
+            BatteryVerdict(is_hidden, report, sum(o.seconds for o in done), list(notes))
+        )
     return verdicts

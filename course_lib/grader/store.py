@@ -1,77 +1,87 @@
-"""Per-submission result files, written atomically, so an interrupted run loses nothing.
+"""Per-submission result files, so an interrupted or repeated run redoes only what changed.
 
 Each graded submission is one JSON file ``<work>/results/<assignment>/<student>.json``
-holding a fingerprint (the submitted file's bytes, the master notebook, the
-seed, the limits and the grading code) and the records. A re-run reuses a file
-whose fingerprint still matches and grades the rest; since files are written to
-a temporary name and then renamed, a run killed mid-way leaves either a whole
-file or none.
+holding a fingerprint and the records. The fingerprint covers everything that
+can change a score: the submitted bytes and how the file was found, the
+trusted notebook, the battery (its seed), every sandbox setting including
+``unsafe``, and the source of every module of course_lib. A re-run reuses a
+file whose fingerprint still matches and grades the rest; files are written
+atomically (:mod:`.files`), so a run killed mid-way leaves whole files only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
-__all__ = ["code_digest", "fingerprint", "read_result", "write_json_atomic"]
+from .files import write_json
+from .records import GradeRecord, RecordError
+
+__all__ = ["code_digest", "fingerprint", "read_result", "write_result"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
-def write_json_atomic(path: Path, data) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a" / "r.json"
-    >>> write_json_atomic(target, {"x": 1})
-    >>> target.read_text()
-    '{\\n  "x": 1\\n}'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @cache
 def code_digest() -> str:
-    """Return a digest of the grading code (course_lib.grading and course_lib.grader)."""
+    """A digest of every source and template file of course_lib (the grading code and
+    everything it imports: kernels, reference, validation, ...)."""
     digest = hashlib.sha256()
-    for folder in ("grading", "grader", "reference"):
-        for path in sorted((_PACKAGE / folder).rglob("*.py")):
-            digest.update(path.name.encode())
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".j2", ".html", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def fingerprint(*, submitted: Path | None, note: str, master_digest: str, seed: int, limits) -> str:
-    """Return what must be unchanged for a stored result to be reused."""
+def fingerprint(*, submission: bytes | None, inputs: dict) -> str:
+    """What must be unchanged for a stored result to be reused.
+
+    Parameters
+    ----------
+    submission : bytes or None
+        The submitted file's bytes (None when nothing was submitted).
+    inputs : dict
+        Every other input of the grading, JSON-serialisable: how the file was
+        found, the trusted notebook's digest, the battery, the sandbox settings.
+
+    Examples
+    --------
+    >>> a = fingerprint(submission=b"{}", inputs={"seed": 1, "unsafe": False})
+    >>> a == fingerprint(submission=b"{}", inputs={"seed": 1, "unsafe": True})
+    False
+    """
     digest = hashlib.sha256()
-    if submitted is not None and Path(submitted).is_file():
-        digest.update(Path(submitted).read_bytes())
-    digest.update(repr((str(submitted), note, master_digest, seed, limits, code_digest())).encode())
+    digest.update(b"none" if submission is None else hashlib.sha256(submission).digest())
+    digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
+    digest.update(code_digest().encode())
     return digest.hexdigest()
 
 
-def read_result(path: Path, expected_fingerprint: str) -> list[dict] | None:
-    """Return stored records when ``path`` exists, parses and has the expected fingerprint."""
+def write_result(path: Path, *, fingerprint: str, source: str, records) -> None:
+    """Store one submission's records under ``fingerprint`` (atomically)."""
+    write_json(
+        path,
+        {"fingerprint": fingerprint, "source": source, "records": [r.to_json() for r in records]},
+    )
+
+
+def read_result(path: Path, expected_fingerprint: str | None = None) -> list[GradeRecord] | None:
+    """Stored records, or None when the file is missing, damaged or has another fingerprint.
+
+    ``expected_fingerprint=None`` accepts any fingerprint (for readers of a finished run).
+    """
     try:
         stored = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(stored, dict) or stored.get("fingerprint") != expected_fingerprint:
+    if not isinstance(stored, dict):
         return None
-    records = stored.get("records")
-    return records if isinstance(records, list) else None
+    if expected_fingerprint is not None and stored.get("fingerprint") != expected_fingerprint:
+        return None
+    try:
+        return [GradeRecord.from_json(item) for item in stored.get("records", [])]
+    except RecordError:
+        return None

@@ -2,122 +2,123 @@
 
 Every failure stays inside this submission: an unreadable file, a missing
 notebook or a grader fault becomes records with a status and a message, and
-one exercise's hang or crash costs that exercise only.
+one function's hang or crash costs that function only.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
-from .assignment import AssignmentSpec
-from .launch import make_sandbox
+from course_lib.assignments import Assignment
+from course_lib.grading.outcome import Report
+
 from .locate import Located
 from .program import NotebookUnreadable, read_notebook
+from .records import GradeRecord
 from .runner import BatteryVerdict, run_exercise
 
-__all__ = ["grade_notebook_file", "grade_located"]
+__all__ = ["grade_located", "grade_notebook_file", "records_for_all"]
 
 log = logging.getLogger(__name__)
 
 
-def _record(spec, located, grade_id, exercise, hidden, verdict: BatteryVerdict, seed) -> dict:
+def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerdict, seed):
     report = verdict.report
-    points = spec.points.get(grade_id, 0.0)
-    return {
-        "student": located.student,
-        "assignment": spec.name,
-        "notebook": located.path.name if located.path else f"{spec.name}.ipynb",
-        "grade_id": grade_id,
-        "function": exercise.name,
-        "battery": "hidden" if hidden else "visible",
-        "score": round(points * report.fraction, 2),
-        "max_score": points,
-        "status": report.status,
-        "diagnoses": list(report.diagnoses),
-        "message": report.message,
-        "passed": int(report.passed),
-        "total": int(report.total),
-        "notes": [n for n in [located.note, *verdict.notes] if n],
-        "seed": seed,
-        "seconds": round(verdict.seconds, 3),
-    }
+    return GradeRecord(
+        student=located.student,
+        assignment=assignment.name,
+        notebook=located.path.name if located.path else f"{assignment.name}.ipynb",
+        grade_id=cell.grade_id,
+        function=cell.function,
+        battery=cell.battery,
+        score=round(cell.points * report.fraction, 2),
+        max_score=cell.points,
+        status=report.status,
+        diagnoses=tuple(report.diagnoses),
+        message=report.message,
+        passed=int(report.passed),
+        total=int(report.total),
+        notes=tuple(n for n in [located.note, *verdict.notes] if n),
+        seed=seed,
+        seconds=round(verdict.seconds, 3),
+    )
 
 
-def _everything(spec, located, seed, status, message) -> list[dict]:
-    from course_lib.grading.outcome import Report
-
-    records = []
-    for grade_id, exercise, hidden in spec.cells():
-        report = Report(exercise=exercise.name, fraction=0.0, status=status, message=message)
-        verdict = BatteryVerdict(hidden, report)
-        records.append(_record(spec, located, grade_id, exercise, hidden, verdict, seed))
-    return records
+def records_for_all(
+    assignment: Assignment, located: Located, seed, status: str, message: str
+) -> list[GradeRecord]:
+    """The same verdict for every test cell (nothing submitted, unreadable, grader fault)."""
+    return [
+        _record(
+            assignment,
+            located,
+            cell,
+            BatteryVerdict(cell.hidden, Report(cell.function, 0.0, status, message=message)),
+            seed,
+        )
+        for cell in assignment.test_cells
+    ]
 
 
 def grade_located(
-    located: Located, spec: AssignmentSpec, *, seed: int, settings
-) -> list[dict]:
+    located: Located, assignment: Assignment, *, seed: int, sandbox
+) -> list[GradeRecord]:
     """Grade a located submission; never raises for anything the submission does.
 
     Parameters
     ----------
     located : Located
         Where the notebook was found (``path`` None when missing).
-    spec : AssignmentSpec
-        The assignment.
+    assignment : Assignment
+        The assignment, read from its trusted notebook.
     seed : int
-        This grading run's hidden-battery seed.
-    settings : GraderSettings
-        Child limits.
+        The hidden battery's seed.
+    sandbox : course_lib.sandbox.Sandbox
+        Where each function's child runs, with its limits.
 
     Returns
     -------
-    list of dict
-        One record per graded test cell (see ``results.json``).
+    list of GradeRecord
+        One per graded test cell, in the trusted notebook's order.
     """
+    from course_lib.grading import exercises
+
     if located.path is None:
-        message = f"no notebook submitted for {spec.name} ({located.note})."
-        return _everything(spec, located, seed, "missing", message)
+        message = f"no notebook submitted for {assignment.name} ({located.note})."
+        return records_for_all(assignment, located, seed, "not-submitted", message)
     try:
         submitted = read_notebook(located.path)
     except NotebookUnreadable as error:
-        return _everything(spec, located, seed, "error", f"{error}; nothing could be graded.")
-    records = []
-    for exercise in spec.exercises:
-        started = time.perf_counter()
+        return records_for_all(assignment, located, seed, "error", f"{error}; nothing was graded.")
+    verdicts: dict[tuple[str, bool], BatteryVerdict] = {}
+    for function in assignment.functions:
         try:
-            verdicts = run_exercise(
-                exercise,
+            found = run_exercise(
+                exercises.get(function),
                 submitted,
-                setup_source=spec.setup_source,
+                setup_source=assignment.setup_source,
                 seed=seed,
-                sandbox=make_sandbox(settings),
-                settings=settings,
+                sandbox=sandbox,
             )
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
-            log.exception("grading %s of %s failed", exercise.name, located.student)
-            from course_lib.grading.outcome import Report
-
+            log.exception("grading %s of %s failed", function, located.student)
             message = f"the grader failed on this exercise ({type(error).__name__}: {error})"
-            verdicts = [
-                BatteryVerdict(hidden, Report(exercise.name, 0.0, "error", message=message))
+            found = [
+                BatteryVerdict(hidden, Report(function, 0.0, "error", message=message))
                 for hidden in (False, True)
             ]
-        seconds = time.perf_counter() - started
-        for verdict in verdicts:
-            verdict.seconds = round(seconds / len(verdicts), 3)
-            grade_id = f"{exercise.name}_{'hidden' if verdict.hidden else 'visible'}"
-            records.append(
-                _record(spec, located, grade_id, exercise, verdict.hidden, verdict, seed)
-            )
-    return records
+        for verdict in found:
+            verdicts[(function, verdict.hidden)] = verdict
+    return [
+        _record(assignment, located, cell, verdicts[(cell.function, cell.hidden)], seed)
+        for cell in assignment.test_cells
+    ]
 
 
 def grade_notebook_file(
-    path: str | Path, spec: AssignmentSpec, *, seed: int, settings, student: str = "you"
-) -> list[dict]:
-    """Grade a single notebook file (``course validate``); same records as a batch."""
-    located = Located(student, spec.name, Path(path))
-    return grade_located(located, spec, seed=seed, settings=settings)
+    path: str | Path, assignment: Assignment, *, seed: int, sandbox, student: str = "you"
+) -> list[GradeRecord]:
+    """Grade a single notebook file (``course validate``); the same records as a batch."""
+    located = Located(student, assignment.name, Path(path))
+    return grade_located(located, assignment, seed=seed, sandbox=sandbox)

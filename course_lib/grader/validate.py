@@ -1,4 +1,4 @@
-"""Check one notebook file with the same out-of-process diagnostics as grading.
+"""Check one notebook file with the same out-of-process grading as ``course grade``.
 
 Used by ``course validate NOTEBOOK`` and, from a notebook cell, by
 ``course_lib.grading.validate("01_convolution.ipynb")``.
@@ -7,30 +7,20 @@ Used by ``course validate NOTEBOOK`` and, from a notebook cell, by
 from __future__ import annotations
 
 import re
-import secrets
-from dataclasses import replace
 from pathlib import Path
 
-from .assignment import SOLUTIONS_DIR, available_assignments, load_assignment
-from .settings import GraderSettings, load_settings
+from course_lib.assignments import Assignment, load_assignment
+from course_lib.config import LoadedCourse, load_course
+
+from .records import GradeRecord
 from .submission import grade_notebook_file
 
-__all__ = [
-    "RELEASE_DIR",
-    "format_records",
-    "self_check_settings",
-    "trusted_notebooks",
-    "validate",
-]
-
-RELEASE_DIR = SOLUTIONS_DIR.parent / "notebooks"
-"""The released student notebooks: the trusted cells when solutions/ is not shipped."""
+__all__ = ["format_records", "self_check_sandbox", "trusted_assignment", "validate"]
 
 _NUMBERED = re.compile(r"^(\d\d_[a-z_]+?)(?:[ _-]*\(\d+\)|[ _-]*copy\d*)?$")
 
 
-def _assignment_of(path: Path, solutions: Path) -> str:
-    known = available_assignments(solutions)
+def _assignment_of(path: Path, known: list[str]) -> str:
     stem = path.stem.lower().strip()
     match = _NUMBERED.match(stem)
     for candidate in (stem, match.group(1) if match else None, path.parent.name.lower()):
@@ -42,83 +32,68 @@ def _assignment_of(path: Path, solutions: Path) -> str:
     )
 
 
-def format_records(records: list[dict]) -> str:
-    """Return a per-exercise text report.
+def format_records(records: list[GradeRecord]) -> str:
+    """Return the per-test-cell reports and the total.
 
     Examples
     --------
-    >>> print(format_records([{"grade_id": "f_visible", "status": "passed", "score": 1.0,
-    ...     "max_score": 1.0, "diagnoses": [], "message": "all 3 cases passed", "notes": []}]))
-    f_visible: passed (1 / 1)
-      all 3 cases passed
+    >>> r = GradeRecord("you", "01", "01.ipynb", "f_visible", "f", "visible", 1.0, 1.0,
+    ...                 "passed", message="f: all 3 checks passed.")
+    >>> print(format_records([r]))
+    f (visible tests): passed, 1 / 1 points
+    f: all 3 checks passed.
     total: 1 / 1
     """
-    lines = []
-    for record in records:
-        lines.append(
-            f"{record['grade_id']}: {record['status']} "
-            f"({record['score']:g} / {record['max_score']:g})"
-        )
-        if record.get("diagnoses"):
-            lines.append("  diagnosis: " + ", ".join(record["diagnoses"]))
-        for text in [record.get("message", ""), *record.get("notes", [])]:
-            lines.extend(f"  {line}" for line in str(text).splitlines() if line.strip())
-    total = sum(r["score"] for r in records)
-    most = sum(r["max_score"] for r in records)
+    lines = [record.report() for record in records]
+    total = sum(r.final_score for r in records)
+    most = sum(r.max_score for r in records)
     lines.append(f"total: {total:g} / {most:g}")
     return "\n".join(lines)
 
 
-def trusted_notebooks() -> Path:
-    """Return the folder whose notebooks supply the trusted setup and test cells.
-
-    The master notebooks when this is the instructor's repository; in a
-    student bundle (no ``solutions/``) the released notebooks, whose setup
-    cells and points are the same.
-
-    Examples
-    --------
-    >>> trusted_notebooks().name in ("solutions", "notebooks")
-    True
-    """
-    return SOLUTIONS_DIR if SOLUTIONS_DIR.is_dir() else RELEASE_DIR
+def trusted_assignment(name: str | None, path: Path, course: LoadedCourse) -> Assignment:
+    """The assignment ``path`` belongs to, read from its master notebook; in a student
+    bundle (no masters) from the released notebook, whose setup cell and points are
+    the same."""
+    candidates = [
+        n for n in course.assignments if course.master(n).is_file() or course.student(n).is_file()
+    ]
+    name = name or _assignment_of(path, candidates)
+    master = course.master(name)
+    trusted = master if master.is_file() else course.student(name)
+    return load_assignment(name, course=course, notebook=trusted)
 
 
-def self_check_settings(
-    settings: GraderSettings | None = None, *, bwrap: str | None = None
-) -> tuple[GraderSettings, str | None]:
-    """Return settings for checking one's own work, and a note for the student or None.
+def self_check_sandbox(course: LoadedCourse, *, unsafe: bool | None = None):
+    """The sandbox for checking one's own work, and a note for the student or None.
 
     Sandboxed when bubblewrap works here; otherwise unsandboxed with a note
     instead of a refusal (a student's own code on their own machine needs
-    no protection from itself). ``bwrap`` names the bubblewrap program to
-    probe (default: the system's).
+    no protection from itself). ``unsafe=True`` asks for no sandbox.
     """
-    if settings is not None:
-        return settings, None
-    from course_lib.sandbox import Sandbox, SandboxUnavailable
+    from course_lib.sandbox import SandboxUnavailable
 
-    settings = load_settings()
+    sandbox = course.sandbox() if unsafe is None else course.sandbox(unsafe=unsafe)
     try:
-        Sandbox.check_available(bwrap=bwrap)
+        sandbox.check()
     except SandboxUnavailable as error:
         note = (
             f"(the sandbox is not available here: {error.reason}; your code ran "
             "unsandboxed, which is fine for checking your own work)"
         )
-        return replace(settings, unsafe=True), note
-    return settings, None
+        return sandbox.with_options(unsafe=True), note
+    return sandbox, None
 
 
 def validate(
     notebook: str | Path,
     *,
     assignment: str | None = None,
-    settings: GraderSettings | None = None,
+    course: LoadedCourse | None = None,
+    sandbox=None,
     show: bool = True,
-    solutions: Path | None = None,
-) -> list[dict]:
-    """Grade one notebook file out of process and print a per-exercise report.
+) -> list[GradeRecord]:
+    """Grade one notebook file out of process and print a per-test-cell report.
 
     Parameters
     ----------
@@ -126,18 +101,18 @@ def validate(
         The ``.ipynb`` file (saved: the file is read, not the running kernel).
     assignment : str, optional
         Which assignment it is; default: guessed from the file name.
+    course : LoadedCourse, optional
+        The course (default: :func:`course_lib.config.load_course`).
+    sandbox : course_lib.sandbox.Sandbox, optional
+        Where the code runs; by default the configured sandbox when bubblewrap
+        works here, and unsandboxed (with a note) otherwise.
     show : bool
         Print the report.
-    settings : GraderSettings, optional
-        Limits and sandbox choice; by default the configured limits, sandboxed
-        when bubblewrap works here and unsandboxed (with a note) otherwise.
-    solutions : Path, optional
-        Folder of the trusted notebooks; default :func:`trusted_notebooks`.
 
     Returns
     -------
-    list of dict
-        One record per graded test cell, as in results.json.
+    list of GradeRecord
+        One per graded test cell, as in results.json.
 
     Raises
     ------
@@ -146,14 +121,17 @@ def validate(
     ValueError
         If the assignment cannot be determined.
     """
+    from .batch import battery_seed
+
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"notebook {path} does not exist")
-    solutions = Path(solutions) if solutions is not None else trusted_notebooks()
-    name = assignment or _assignment_of(path, solutions)
-    spec = load_assignment(name, solutions=solutions)
-    settings, note = self_check_settings(settings)
-    records = grade_notebook_file(path, spec, seed=secrets.randbelow(2**31), settings=settings)
+    course = course or load_course()
+    spec = trusted_assignment(assignment, path, course)
+    note = None
+    if sandbox is None:
+        sandbox, note = self_check_sandbox(course)
+    records = grade_notebook_file(path, spec, seed=battery_seed(spec), sandbox=sandbox)
     if show:
         print(format_records(records))
         if note:

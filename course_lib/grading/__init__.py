@@ -37,8 +37,8 @@ def validate(notebook, **options):
 
     Returns
     -------
-    list of dict
-        One record per graded test cell, as in ``results.json``.
+    list of course_lib.grader.records.GradeRecord
+        One per graded test cell, as in ``results.json``.
     """
     from course_lib.grader.validate import validate as validate_file
 

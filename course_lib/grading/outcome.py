@@ -18,8 +18,19 @@ import numpy as np
 
 __all__ = ["STATUSES", "Case", "Outcome", "Report", "describe_value"]
 
-STATUSES = ("passed", "failed", "error", "timeout", "crashed", "memory", "rejected", "missing")
-"""Every status a graded exercise can end with (see :class:`Report`)."""
+STATUSES = (
+    "passed",
+    "failed",
+    "error",
+    "timeout",
+    "crashed",
+    "memory",
+    "rejected",
+    "missing",
+    "not-submitted",
+)
+"""Every status a graded exercise can end with (see :class:`Report`): ``missing`` means the
+notebook has no definition of the function, ``not-submitted`` that there is no notebook."""
 
 
 @dataclass(frozen=True)

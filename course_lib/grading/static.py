@@ -46,7 +46,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-__all__ = ["ALLOWED", "Finding", "check_source"]
+__all__ = ["ALLOWED", "Finding", "Scope", "chain", "check_source"]
 
 ALLOWED = "loops, indexing and slicing, np.sum, np.max, np.multiply on windows"
 """What a loop-only answer may use, quoted in every finding."""
@@ -140,7 +140,7 @@ def _forbidden(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _chain(node: ast.AST) -> list[str] | None:
+def chain(node: ast.AST) -> list[str] | None:
     """``a.b.c`` -> ['a', 'b', 'c']; ``getattr(a, "b")`` with a literal counts as ``a.b``."""
     parts: list[str] = []
     while True:
@@ -182,8 +182,19 @@ def _does_work(node: ast.AST) -> bool:
     )
 
 
-class _Scope:
-    """Module-level bindings and the aliases that name modules or their members."""
+class Scope:
+    """Module-level bindings and the aliases that name modules or their members.
+
+    Names the notebook's setup cell provides (``np``, ``reference``) are known
+    without an import; ``import numpy as n`` or ``alias = np.testing`` add
+    aliases, so ``n.allclose`` resolves to ``numpy.allclose``.
+
+    Examples
+    --------
+    >>> scope = Scope(ast.parse("import numpy as n\\nt = n.testing"))
+    >>> scope.resolve(["t", "assert_allclose"])
+    'numpy.testing.assert_allclose'
+    """
 
     def __init__(self, tree: ast.Module) -> None:
         self.aliases: dict[str, str] = dict(_DEFAULT_ALIASES)
@@ -226,7 +237,7 @@ class _Scope:
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            parts = _chain(node.value)
+            parts = chain(node.value)
             if isinstance(target, ast.Name) and parts and parts[0] in self.aliases:
                 self.aliases[target.id] = self.resolve(parts)
 
@@ -241,7 +252,7 @@ class _Scope:
 class _Inspector:
     """Walks the graded function and everything it reaches, collecting findings."""
 
-    def __init__(self, scope: _Scope, function_name: str) -> None:
+    def __init__(self, scope: Scope, function_name: str) -> None:
         self.scope = scope
         self.function_name = function_name
         self.findings: list[Finding] = []
@@ -296,7 +307,7 @@ class _Inspector:
                 self.add(verdict[0], node, f"imports {module}, {verdict[1]}")
 
     def _check_reference(self, node: ast.AST) -> None:
-        parts = _chain(node)
+        parts = chain(node)
         if not parts or parts[0] not in self.scope.aliases:
             return
         path = self.scope.resolve(parts)
@@ -309,7 +320,7 @@ class _Inspector:
             self.add("library-call", node, f"looks names up in {path}, which hides what is called")
 
     def _check_call(self, node: ast.Call) -> None:
-        parts = _chain(node.func)
+        parts = chain(node.func)
         path = self.scope.resolve(parts) if parts else ""
         if path in _DYNAMIC_CALLS or (parts and parts[0] in _DYNAMIC_CALLS and len(parts) == 1):
             self.add("library-call", node, f"calls {path}(), which can hide a library call")
@@ -319,7 +330,7 @@ class _Inspector:
         if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
             target, name = node.args[0], node.args[1]
             computed = not (isinstance(name, ast.Constant) and isinstance(name.value, str))
-            target_parts = _chain(target)
+            target_parts = chain(target)
             on_module = bool(target_parts) and self.scope.is_module_alias(target_parts[0])
             if computed and on_module:
                 self.add(
@@ -371,7 +382,7 @@ def check_source(source: str, *, function_name: str, loop_only: bool) -> list[Fi
         tree = ast.parse(_strip_magics(source))
     except SyntaxError:
         return []
-    scope = _Scope(tree)
+    scope = Scope(tree)
     inspector = _Inspector(scope, function_name)
     if function_name not in scope.bindings:
         return [

@@ -3,14 +3,17 @@
 The grader runs every submission through a :class:`Sandbox`:
 
 >>> import sys
->>> from course_lib.sandbox import Limits, Sandbox
->>> sandbox = Sandbox(limits=Limits(cpu_seconds=10, wall_seconds=20))
+>>> from course_lib.sandbox import Sandbox
+>>> sandbox = Sandbox(cpu_seconds=10, wall_seconds=20)
 >>> sandbox.run([sys.executable, "-c", "print(6 * 7)"]).stdout
 b'42\\n'
 
+Its options (limits, uids, bubblewrap, unsafe) are traitlets options, read from
+the course's ``nbgrader_config.py`` as ``c.Sandbox.<option>``.
+
 Modules:
 
-- :mod:`~course_lib.sandbox.limits`: :class:`Limits` and :func:`limits_from_config`.
+- :mod:`~course_lib.sandbox.limits`: :class:`Limits`, the checked limits of one run.
 - :mod:`~course_lib.sandbox.sandbox`: :class:`Sandbox` (bubblewrap, or ``unsafe=True``).
 - :mod:`~course_lib.sandbox.availability`: :meth:`Sandbox.check_available`'s real test run.
 - :mod:`~course_lib.sandbox.environment`: the scrubbed environment.
@@ -25,7 +28,7 @@ See ``docs/sandbox.md`` for what is protected and what is not.
 
 from .environment import scrubbed_environment
 from .errors import UNSAFE_REFUSAL, SandboxUnavailable
-from .limits import Limits, limits_from_config
+from .limits import Limits
 from .sandbox import Sandbox
 from .supervise import RESULT_STATUSES, Result
 
@@ -36,6 +39,5 @@ __all__ = [
     "Result",
     "Sandbox",
     "SandboxUnavailable",
-    "limits_from_config",
     "scrubbed_environment",
 ]

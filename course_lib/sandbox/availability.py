@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import SandboxUnavailable
-from .identity import hand_over, lease_uid
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid
 from .layout import bwrap_argv, write_identity_files
 from .limits import Limits
 from .seccomp import filter_fd
@@ -45,12 +45,24 @@ def require_tool(name: str) -> str:
     return path
 
 
+_PROBE_LIMITS = Limits(
+    cpu_seconds=10,
+    wall_seconds=30.0,
+    memory_bytes=512 * 1024**2,
+    processes=16,
+    output_bytes=64 * 1024,
+    file_bytes=1024**2,
+    open_files=64,
+    disk_bytes=1024**2,
+)
+"""Enough for the probe's one shell command."""
+
 _SAME_UID = 'test "$(id -u)" = {uid} || {{ echo "the test ran as uid $(id -u)" >&2; exit 1; }}'
 """The probe's program: it fails unless it really runs as the unprivileged uid."""
 
 
 @functools.cache
-def _probe(as_root: bool, bwrap: str | None) -> None:
+def _probe(as_root: bool, bwrap: str | None, uid: int, uid_pool: int) -> None:
     """Run ``true`` in the real sandbox once per process; raise SandboxUnavailable if it fails."""
     tools = {name: find_tool(name) for name in ("bwrap", "setpriv", "prlimit")}
     if bwrap is not None:
@@ -64,7 +76,7 @@ def _probe(as_root: bool, bwrap: str | None) -> None:
         ids = Path(folder) / "ids"
         ids.mkdir()
         seccomp_fd = filter_fd()
-        with lease_uid() as lease:
+        with lease_uid(first=uid, count=uid_pool) as lease:
             hand_over(scratch, lease.uid)
             argv = bwrap_argv(
                 ["/bin/sh", "-c", _SAME_UID.format(uid=lease.uid)],
@@ -73,7 +85,7 @@ def _probe(as_root: bool, bwrap: str | None) -> None:
                 prlimit=tools["prlimit"],
                 uid=lease.uid,
                 as_root=as_root,
-                limits=Limits(),
+                limits=_PROBE_LIMITS,
                 scratch=scratch,
                 identity_files=write_identity_files(ids, uid=lease.uid, home=str(scratch)),
                 seccomp_fd=seccomp_fd,
@@ -100,9 +112,12 @@ def _probe(as_root: bool, bwrap: str | None) -> None:
         raise SandboxUnavailable(f"bubblewrap failed a test run: {said}", hint)
 
 
-def check_available(*, bwrap: str | None = None) -> None:
+def check_available(
+    *, bwrap: str | None = None, uid: int = DEFAULT_UID, uid_pool: int = DEFAULT_UID_POOL
+) -> None:
     """Raise :class:`SandboxUnavailable` unless a test program runs in the sandbox.
 
-    The answer is remembered for the rest of the process.
+    The test runs as a uid leased from ``uid .. uid + uid_pool - 1``, as real
+    runs do. The answer is remembered for the rest of the process.
     """
-    _probe(os.geteuid() == 0, None if bwrap is None else str(bwrap))
+    _probe(os.geteuid() == 0, None if bwrap is None else str(bwrap), int(uid), int(uid_pool))

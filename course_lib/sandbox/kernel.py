@@ -5,13 +5,17 @@ bubblewrap with its own network namespace. The kernel and its client talk over
 ZeroMQ's ``ipc`` transport: the sockets are files in a private folder that is
 bound read-write into the sandbox, so no network is needed at all.
 
-Use it wherever a ``kernel_manager_class`` is accepted, e.g. in
-``nbgrader_config.py``::
+Use it wherever a ``kernel_manager_class`` is accepted, e.g. in a config::
 
     c.ExecutePreprocessor.kernel_manager_class = (
         "course_lib.sandbox.kernel.SandboxedKernelManager"
     )
     c.SandboxedKernelManager.readable = ["/srv/course/extra-data"]
+
+Its sandbox takes every ``c.Sandbox`` option (processes, file size, uids,
+bubblewrap, unsafe) except the CPU time and memory, which are budgets for a
+whole notebook: ``c.SandboxedKernelManager.notebook_cpu_seconds`` and
+``notebook_memory_bytes``.
 
 or directly with nbclient::
 
@@ -32,51 +36,38 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Int, List, Unicode, default
+from traitlets import Integer, List, Unicode, default
 
 from .environment import scrubbed_environment
-from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
-from .limits import Limits
+from .identity import hand_over, lease_uid, wait_until_gone
 from .sandbox import Sandbox
 from .seccomp import filter_fd
 
 __all__ = ["SandboxedKernelManager"]
 
-_KERNEL_DEFAULTS = Limits(cpu_seconds=600, wall_seconds=3600.0)
-"""A kernel runs a whole notebook: more CPU time than one function call."""
-
-
 class SandboxedKernelManager(AsyncKernelManager):
     """Kernel manager whose kernels run in the course sandbox (see :class:`Sandbox`).
 
-    Every option can be set in a traitlets config (``c.SandboxedKernelManager.<name>``).
-    The kernel runs a whole notebook, so its CPU limit (600 s) is larger than
-    that of one sandboxed function run; the wall clock is left to the
-    executor's cell timeout.
+    The sandbox is configured like every other (``c.Sandbox.<option>``); a
+    kernel runs a whole notebook, so its CPU time and memory are options of
+    their own, and its wall clock is left to the executor's cell timeout.
 
     Examples
     --------
     >>> manager = SandboxedKernelManager()
-    >>> manager.transport
-    'ipc'
+    >>> manager.transport, manager.notebook_cpu_seconds
+    ('ipc', 600)
     """
 
     readable = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
-    cpu_seconds = Int(
-        _KERNEL_DEFAULTS.cpu_seconds, help="CPU seconds for the whole notebook (RLIMIT_CPU)."
+    notebook_cpu_seconds = Integer(
+        600, help="CPU seconds for the whole notebook (RLIMIT_CPU of the kernel)."
     ).tag(config=True)
-    memory_bytes = Int(
-        _KERNEL_DEFAULTS.memory_bytes, help="Address space of the kernel (RLIMIT_AS)."
+    notebook_memory_bytes = Integer(
+        8 * 1024**3,
+        help="Address space of the kernel (RLIMIT_AS). TensorFlow reserves several GiB of "
+        "virtual memory when it loads, far more than it touches.",
     ).tag(config=True)
-    processes = Int(
-        _KERNEL_DEFAULTS.processes, help="Processes and threads of the kernel (RLIMIT_NPROC)."
-    ).tag(config=True)
-    file_bytes = Int(
-        _KERNEL_DEFAULTS.file_bytes, help="Largest file the kernel may write (RLIMIT_FSIZE)."
-    ).tag(config=True)
-    unsafe = Bool(False, help="Run without bubblewrap (resource limits only).").tag(config=True)
-    uid = Int(DEFAULT_UID, help="First uid of the sandbox uid pool.").tag(config=True)
-    uid_pool = Int(DEFAULT_UID_POOL, help="Size of the sandbox uid pool.").tag(config=True)
 
     @default("transport")
     def _default_transport(self) -> str:
@@ -99,15 +90,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             )
         return self._kernel_spec
 
-    def _limits(self) -> Limits:
-        return _KERNEL_DEFAULTS.replace(
-            cpu_seconds=self.cpu_seconds,
-            memory_bytes=self.memory_bytes,
-            processes=self.processes,
-            file_bytes=self.file_bytes,
+    def _sandbox(self, **paths) -> Sandbox:
+        """The configured sandbox, with the notebook-wide CPU and memory budgets."""
+        return Sandbox(
+            parent=self,
+            cpu_seconds=self.notebook_cpu_seconds,
+            memory_bytes=self.notebook_memory_bytes,
+            wall_seconds=24 * 3600.0,
+            **paths,
         )
 
     _sandbox_private: Path | None = None
+    _sandbox_unsafe = False
 
     async def _async_pre_start_kernel(self, **kw):
         """Create the private folder for sockets and scratch before ports are chosen.
@@ -124,7 +118,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._sandbox_ids = self._sandbox_private / "ids"
         for folder in (self._sandbox_sockets, self._sandbox_scratch, self._sandbox_ids):
             folder.mkdir()
-        self._sandbox_lease = lease_uid(first=self.uid, count=self.uid_pool)
+        identity = self._sandbox()
+        self._sandbox_lease = lease_uid(first=identity.uid, count=identity.uid_pool)
         self.transport = "ipc"
         self.connection_file = str(self._sandbox_sockets / "kernel.json")
         self.ip = str(self._sandbox_sockets / "k")
@@ -138,22 +133,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         if cwd and Path(cwd).is_dir():
             readable.append(cwd)
             inside_cwd = Path(cwd).absolute()
-        sandbox = Sandbox(
-            limits=self._limits(),
-            readable=readable,
-            writable=[self._sandbox_sockets],
-            scratch=self._sandbox_scratch,
-            unsafe=self.unsafe,
-            uid=self.uid,
-            uid_pool=self.uid_pool,
+        sandbox = self._sandbox(
+            readable=readable, writable=[self._sandbox_sockets], scratch=self._sandbox_scratch
         )
-        if not self.unsafe:
+        self._sandbox_unsafe = sandbox.unsafe
+        if not sandbox.unsafe:
             hand_over(self._sandbox_sockets, self._sandbox_lease.uid)
             # Inside its pid namespace the kernel's parent is pid 1, which ipykernel would
             # take for "my parent died" if told the manager's pid; ipykernel knows pid 1
             # never goes away, and --die-with-parent ends the kernel with its manager.
             kernel_cmd = ["/usr/bin/env", "JPY_PARENT_PID=1", *kernel_cmd]
-        seccomp_fd = None if self.unsafe else filter_fd()
+        seccomp_fd = None if sandbox.unsafe else filter_fd()
         command = sandbox.command(
             kernel_cmd,
             uid=self._sandbox_lease.uid,
@@ -161,12 +151,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             identity_files=self._sandbox_ids,
             cwd=inside_cwd,
             seccomp_fd=seccomp_fd,
-            scratch_on_host=self.unsafe,
+            scratch_on_host=sandbox.unsafe,
         )
         kw["env"] = scrubbed_environment(
             home=str(self._sandbox_scratch), extra={"JUPYTER_PLATFORM_DIRS": "1"}
         )
-        kw["cwd"] = str(inside_cwd if self.unsafe and inside_cwd else self._sandbox_scratch)
+        kw["cwd"] = str(inside_cwd if sandbox.unsafe and inside_cwd else self._sandbox_scratch)
         kw["pass_fds"] = () if seccomp_fd is None else (seccomp_fd,)
         try:
             return await super()._async_launch_kernel(command, **kw)
@@ -181,7 +171,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         if self._sandbox_private is None:
             return
-        if not self.unsafe and os.geteuid() == 0:
+        if not self._sandbox_unsafe and os.geteuid() == 0:
             wait_until_gone(self._sandbox_lease.uid)
         self._sandbox_lease.release()
         shutil.rmtree(self._sandbox_private, ignore_errors=True)

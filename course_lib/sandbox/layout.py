@@ -180,7 +180,8 @@ def limit_argv(prlimit: str, limits: Limits) -> list[str]:
 
     Examples
     --------
-    >>> limit_argv("/usr/bin/prlimit", Limits(cpu_seconds=3))[:2]
+    >>> from course_lib.sandbox import Sandbox
+    >>> limit_argv("/usr/bin/prlimit", Sandbox(cpu_seconds=3).limits)[:2]
     ['/usr/bin/prlimit', '--cpu=3:4']
     """
     return [

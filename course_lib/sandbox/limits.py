@@ -1,7 +1,10 @@
-"""Resource limits for sandboxed runs, and loading them from ``nbgrader_config.py``.
+"""The resource limits of one sandboxed run, as a plain value.
 
 Every limit is enforced by the kernel (``setrlimit``) or by the supervising
 parent (wall clock, output size), never by the sandboxed program itself.
+The limits are configured, with their defaults and help, on
+:class:`course_lib.sandbox.Sandbox` (``c.Sandbox.cpu_seconds`` and so on);
+:class:`Limits` is the checked snapshot a run uses.
 """
 
 from __future__ import annotations
@@ -9,66 +12,60 @@ from __future__ import annotations
 import dataclasses
 import numbers
 from dataclasses import dataclass
-from pathlib import Path
 
 from course_lib._validation import check_positive_int
 
-__all__ = ["Limits", "limits_from_config"]
-
-_MIB = 1024 * 1024
+__all__ = ["LIMIT_NAMES", "Limits"]
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How much one sandboxed run may use.
+    """How much one sandboxed run may use (see :class:`~course_lib.sandbox.Sandbox`).
 
     Parameters
     ----------
     cpu_seconds : int
-        CPU time (``RLIMIT_CPU``); the process gets SIGXCPU when it is used up,
-        and the run ends with status ``"timeout"``.
+        CPU time (``RLIMIT_CPU``); status ``"timeout"`` when used up.
     wall_seconds : float
-        Wall-clock time after which the parent kills the whole sandbox
-        (status ``"timeout"``). ``Sandbox.run(timeout=...)`` overrides it.
+        Wall-clock time after which the parent kills the whole sandbox.
     memory_bytes : int
-        Address space (``RLIMIT_AS``); allocations beyond it fail, which
-        Python reports as ``MemoryError`` (status ``"memory"``).
+        Address space (``RLIMIT_AS``); status ``"memory"``.
     processes : int
-        Processes and threads the sandbox user may have (``RLIMIT_NPROC``);
-        stops fork bombs. Thread pools (OpenBLAS, TensorFlow) count too.
+        Processes and threads of the sandbox user (``RLIMIT_NPROC``).
     output_bytes : int
-        Bytes kept from each of stdout and stderr; the run is stopped as soon
-        as either goes over (status ``"output-limit"``).
+        Bytes kept from each of stdout and stderr (status ``"output-limit"``).
     file_bytes : int
         Largest file the program may write (``RLIMIT_FSIZE``).
     open_files : int
         Open file descriptors (``RLIMIT_NOFILE``).
     disk_bytes : int
-        Size of each of the sandbox's own temporary file systems: ``/tmp``,
-        ``/dev/shm`` and the scratch folder (unless the caller manages the
-        scratch folder, which then lives on the host's disk). Writes beyond
-        it fail with "No space left on device".
+        Size of each of the sandbox's own temporary file systems.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a limit that is not a positive number.
 
     Examples
     --------
-    >>> Limits().cpu_seconds
-    30
-    >>> Limits(memory_bytes=512 * 1024 * 1024).memory_bytes
-    536870912
-    >>> Limits(processes=0)
+    >>> from course_lib.sandbox import Sandbox
+    >>> limits = Sandbox().limits
+    >>> limits.replace(cpu_seconds=5).cpu_seconds
+    5
+    >>> limits.replace(processes=0)
     Traceback (most recent call last):
     ...
     ValueError: processes must be an integer >= 1, got 0
     """
 
-    cpu_seconds: int = 30
-    wall_seconds: float = 60.0
-    memory_bytes: int = 2048 * _MIB
-    processes: int = 64
-    output_bytes: int = 1 * _MIB
-    file_bytes: int = 64 * _MIB
-    open_files: int = 256
-    disk_bytes: int = 256 * _MIB
+    cpu_seconds: int
+    wall_seconds: float
+    memory_bytes: int
+    processes: int
+    output_bytes: int
+    file_bytes: int
+    open_files: int
+    disk_bytes: int
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -79,14 +76,16 @@ class Limits:
                 check_positive_int(value, name=field.name)
 
     def replace(self, **changes) -> Limits:
-        """Return a copy with some limits changed (checked like the constructor).
-
-        Examples
-        --------
-        >>> Limits().replace(wall_seconds=5).wall_seconds
-        5
-        """
+        """Return a copy with some limits changed (checked like the constructor)."""
         return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        """The limits as a plain dict (for results.json and fingerprints)."""
+        return dataclasses.asdict(self)
+
+
+LIMIT_NAMES = tuple(field.name for field in dataclasses.fields(Limits))
+"""The names of the limits, in declaration order."""
 
 
 def _check_positive_number(value, *, name: str) -> float:
@@ -95,73 +94,3 @@ def _check_positive_number(value, *, name: str) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be > 0, got {value}")
     return value
-
-
-_CONFIG_SECTIONS = ("Sandbox", "CourseGrader")
-"""Config sections whose ``Limits`` field names are read (the first set wins)."""
-
-
-def limits_from_config(path, *, base: Limits | None = None) -> Limits:
-    """Read sandbox limits from an nbgrader-style ``nbgrader_config.py``.
-
-    Options are read from ``c.Sandbox.<field>`` (and, as an alternative name,
-    ``c.CourseGrader.<field>``), where ``<field>`` is a :class:`Limits` field
-    such as ``cpu_seconds``. Options not set keep the value from ``base``
-    (default: ``Limits()``). An unknown option in the ``Sandbox`` section is
-    an error, so a typo cannot silently leave a limit at its default.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The config file.
-    base : Limits, optional
-        Values for the options the file does not set.
-
-    Returns
-    -------
-    Limits
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the file sets an unknown ``c.Sandbox`` option or a bad value.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "nbgrader_config.py").write_text(
-    ...     "c = get_config()\\nc.Sandbox.cpu_seconds = 5\\n")
-    >>> limits_from_config(folder / "nbgrader_config.py").cpu_seconds
-    5
-    """
-    from traitlets.config.loader import PyFileConfigLoader
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config file {path} does not exist")
-    config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-    base = Limits() if base is None else base
-    known = {field.name for field in dataclasses.fields(Limits)}
-    changes = {}
-    for section in reversed(_CONFIG_SECTIONS):
-        if section not in config:
-            continue
-        for key, value in config[section].items():
-            if key in known:
-                changes[key] = value
-            elif section == "Sandbox" and key not in _SANDBOX_OPTIONS:
-                listed = ", ".join(sorted(known | _SANDBOX_OPTIONS))
-                raise ValueError(
-                    f"unknown option c.Sandbox.{key} in {path}; known options: {listed}"
-                )
-    try:
-        return base.replace(**changes)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"bad sandbox limit in {path}: {error}") from None
-
-
-_SANDBOX_OPTIONS = frozenset({"uid", "uid_pool", "bwrap"})
-"""Non-limit options of the ``c.Sandbox`` section (read by ``Sandbox.from_config``)."""

@@ -9,12 +9,15 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from traitlets import Bool, Float, Integer, TraitError, Unicode, validate
+from traitlets.config import LoggingConfigurable
+
 from .availability import check_available as _check_available
 from .availability import require_tool
 from .environment import scrubbed_environment
 from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
 from .layout import bwrap_argv, course_paths, limit_argv, write_identity_files
-from .limits import Limits, limits_from_config
+from .limits import LIMIT_NAMES, Limits
 from .seccomp import filter_fd
 from .supervise import Result, supervise
 
@@ -67,13 +70,16 @@ def _check_scratch(scratch) -> Path:
     return path
 
 
-class Sandbox:
+class Sandbox(LoggingConfigurable):
     """Runs untrusted programs with no network, a minimal file system and resource limits.
+
+    Every limit and the identity options are traitlets options, declared here
+    once with their defaults (the limits of one graded function's run) and set
+    in the course's ``nbgrader_config.py`` as ``c.Sandbox.<option>``; see
+    :mod:`course_lib.config`. Any of them can also be passed as a keyword.
 
     Parameters
     ----------
-    limits : Limits, optional
-        Resource limits for every run (default: ``Limits()``).
     readable : sequence of path, optional
         Extra files or folders the program may read (e.g. the submission),
         bound read-only at the same path.
@@ -84,16 +90,10 @@ class Sandbox:
         and default working directory. When given, the caller manages it
         (reads results from it, empties it between runs); it is handed to the
         sandbox user at each run. When omitted, every run gets a fresh empty
-        file system of ``limits.disk_bytes`` (a folder on the host in unsafe
+        file system of ``disk_bytes`` (a folder on the host in unsafe
         mode) that is gone afterwards, so nothing persists between runs.
-    unsafe : bool, optional
-        Run without bubblewrap: resource limits and the scrubbed environment
-        only. For machines where bubblewrap cannot work; say so to the user.
-    uid, uid_pool : int, optional
-        The unprivileged uids runs use when the caller is root (see
-        :mod:`course_lib.sandbox.identity`).
-    bwrap : str, optional
-        Path of the bubblewrap program (default: ``bwrap`` on the system path).
+    **options
+        Trait values (``cpu_seconds=5``, ``unsafe=True``), ``config`` or ``parent``.
 
     Notes
     -----
@@ -102,84 +102,120 @@ class Sandbox:
     Examples
     --------
     >>> import sys
-    >>> sandbox = Sandbox(limits=Limits(wall_seconds=30))
+    >>> sandbox = Sandbox(wall_seconds=30)
     >>> result = sandbox.run([sys.executable, "-c", "import os; print(os.getuid() != 0)"])
     >>> result.status, result.stdout
     ('ok', b'True\\n')
+    >>> Sandbox(uid=500)
+    Traceback (most recent call last):
+    ...
+    traitlets.traitlets.TraitError: uid must be >= 1000 (not a system account), got 500
     """
 
-    def __init__(
-        self,
-        *,
-        limits: Limits | None = None,
-        readable: Sequence = (),
-        writable: Sequence = (),
-        scratch=None,
-        unsafe: bool = False,
-        uid: int = DEFAULT_UID,
-        uid_pool: int = DEFAULT_UID_POOL,
-        bwrap: str | None = None,
-    ) -> None:
-        if limits is None:
-            limits = Limits()
-        if not isinstance(limits, Limits):
-            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
-        if not isinstance(unsafe, bool):
-            raise TypeError(f"unsafe must be True or False, got {unsafe!r}")
-        for name, value in (("uid", uid), ("uid_pool", uid_pool)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if uid < 1000:
-            raise ValueError(f"uid must be >= 1000 (not a system account), got {uid}")
-        self.limits = limits
+    cpu_seconds = Integer(
+        20, help="CPU time of one run in seconds (RLIMIT_CPU); then status 'timeout'."
+    ).tag(config=True)
+    wall_seconds = Float(
+        20.0, help="Wall-clock seconds of one run; then the whole sandbox is killed ('timeout')."
+    ).tag(config=True)
+    memory_bytes = Integer(
+        2 * 1024**3, help="Address space of one run (RLIMIT_AS); then status 'memory'."
+    ).tag(config=True)
+    processes = Integer(
+        64, help="Processes and threads of the sandbox uid (RLIMIT_NPROC); stops fork bombs."
+    ).tag(config=True)
+    output_bytes = Integer(
+        64 * 1024**2,
+        help="Bytes kept of stdout and of stderr (room for result arrays); then 'output-limit'.",
+    ).tag(config=True)
+    file_bytes = Integer(
+        64 * 1024**2, help="Largest file a run may write (RLIMIT_FSIZE)."
+    ).tag(config=True)
+    open_files = Integer(256, help="Open file descriptors (RLIMIT_NOFILE).").tag(config=True)
+    disk_bytes = Integer(
+        256 * 1024**2, help="Size of each of the run's own /tmp, /dev/shm and scratch."
+    ).tag(config=True)
+    uid = Integer(
+        DEFAULT_UID,
+        help="When grading as root, runs use uids uid .. uid + uid_pool - 1; none of them may "
+        "be in /etc/passwd or used by anything else (RLIMIT_NPROC counts every process of a "
+        "uid). An ordinary caller appears as this uid inside its user namespace.",
+    ).tag(config=True)
+    uid_pool = Integer(
+        DEFAULT_UID_POOL, help="How many uids root callers lease at once (concurrent runs)."
+    ).tag(config=True)
+    bwrap = Unicode(
+        None, allow_none=True, help="Path of the bubblewrap program (default: bwrap on PATH)."
+    ).tag(config=True)
+    unsafe = Bool(
+        False,
+        help="Run without bubblewrap: resource limits and a scrubbed environment only. "
+        "Only for code you trust (docs/sandbox.md).",
+    ).tag(config=True)
+
+    @validate(*LIMIT_NAMES)
+    def _check_limit(self, proposal):
+        try:
+            Limits(**{**self._limit_values(), proposal.trait.name: proposal.value})
+        except (TypeError, ValueError) as error:
+            raise TraitError(str(error)) from None
+        return proposal.value
+
+    @validate("uid", "uid_pool")
+    def _check_identity(self, proposal):
+        name, value = proposal.trait.name, proposal.value
+        if value < 1:
+            raise TraitError(f"{name} must be a positive integer, got {value!r}")
+        if name == "uid" and value < 1000:
+            raise TraitError(f"uid must be >= 1000 (not a system account), got {value}")
+        return value
+
+    def __init__(self, *, readable: Sequence = (), writable: Sequence = (), scratch=None,
+                 **options) -> None:
+        super().__init__(**options)
         self.readable = _check_paths(readable, name="readable")
         self.writable = _check_paths(writable, name="writable")
         self.scratch = None if scratch is None else _check_scratch(scratch)
-        self.unsafe = unsafe
-        self.uid = uid
-        self.uid_pool = uid_pool
-        self.bwrap = None if bwrap is None else str(bwrap)
+
+    def _limit_values(self) -> dict:
+        return {name: getattr(self, name) for name in LIMIT_NAMES}
+
+    @property
+    def limits(self) -> Limits:
+        """The limits of every run, as a checked :class:`Limits` value."""
+        return Limits(**self._limit_values())
+
+    def settings(self) -> dict:
+        """Every option of this sandbox (limits, identity, unsafe): what can change a result."""
+        return {**self.limits.as_dict(), "uid": self.uid, "uid_pool": self.uid_pool,
+                "bwrap": self.bwrap, "unsafe": self.unsafe}
+
+    def with_options(self, **changes) -> Sandbox:
+        """A sandbox with the same options and paths, some of them changed."""
+        options = {name: getattr(self, name) for name in self.class_trait_names(config=True)}
+        return Sandbox(readable=self.readable, writable=self.writable, scratch=self.scratch,
+                       **{**options, **changes})
 
     def __repr__(self) -> str:
         mode = "unsafe (limits only)" if self.unsafe else "bubblewrap"
         return f"Sandbox({mode}, {self.limits}, readable={[str(p) for p in self.readable]})"
 
     @classmethod
-    def from_config(cls, path, **options) -> Sandbox:
-        """A sandbox whose limits (and ``uid``, ``uid_pool``, ``bwrap``) come from a config file.
-
-        ``options`` are the other constructor arguments (``readable``, ``scratch``, ...).
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> config = pathlib.Path(tempfile.mkdtemp()) / "nbgrader_config.py"
-        >>> _ = config.write_text("c = get_config()\\nc.Sandbox.memory_bytes = 2**29\\n")
-        >>> Sandbox.from_config(config, unsafe=True).limits.memory_bytes
-        536870912
-        """
-        from traitlets.config.loader import PyFileConfigLoader
-
-        limits = limits_from_config(path)
-        path = Path(path)
-        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-        section = config.get("Sandbox", {})
-        for name in ("uid", "uid_pool", "bwrap"):
-            if name in section and name not in options:
-                options[name] = section[name]
-        return cls(limits=limits, **options)
-
-    @classmethod
-    def check_available(cls, *, bwrap: str | None = None) -> None:
+    def check_available(
+        cls, *, bwrap: str | None = None, uid: int = DEFAULT_UID, uid_pool: int = DEFAULT_UID_POOL
+    ) -> None:
         """Raise :class:`SandboxUnavailable` unless a test program runs in the sandbox.
 
         The test really starts bubblewrap with the same namespaces and mounts
-        as :meth:`run` (once per process; the answer is remembered).
+        as :meth:`run`, as a uid of the pool (once per process; the answer is
+        remembered). :meth:`check` tests a configured sandbox.
 
         Parameters
         ----------
         bwrap : str, optional
             Path of the bubblewrap program (default: ``bwrap`` on the system path).
+        uid, uid_pool : int, optional
+            The uids the test may run as (see the options of the same names).
 
         Raises
         ------
@@ -190,7 +226,12 @@ class Sandbox:
         --------
         >>> Sandbox.check_available()
         """
-        _check_available(bwrap=bwrap)
+        _check_available(bwrap=bwrap, uid=uid, uid_pool=uid_pool)
+
+    def check(self) -> None:
+        """Raise :class:`SandboxUnavailable` unless this sandbox can run (always fine if unsafe)."""
+        if not self.unsafe:
+            self.check_available(bwrap=self.bwrap, uid=self.uid, uid_pool=self.uid_pool)
 
     def command(
         self,
@@ -211,7 +252,7 @@ class Sandbox:
         argv = _check_argv(argv)
         if self.unsafe:
             return limit_argv(require_tool("prlimit"), self._unsafe_limits()) + argv
-        self.check_available(bwrap=self.bwrap)
+        self.check()
         return bwrap_argv(
             argv,
             bwrap=self.bwrap or require_tool("bwrap"),
@@ -290,8 +331,7 @@ class Sandbox:
             cwd = Path(cwd)
             if not cwd.is_absolute() or not cwd.is_dir():
                 raise ValueError(f"cwd must be an absolute path to a folder, got {cwd}")
-        if not self.unsafe:
-            self.check_available(bwrap=self.bwrap)
+        self.check()
         with tempfile.TemporaryDirectory(prefix="course-sandbox-") as private:
             private = Path(private)
             os.chmod(private, 0o755)

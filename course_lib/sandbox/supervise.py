@@ -13,11 +13,12 @@ import re
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["RESULT_STATUSES", "Result", "supervise"]
+__all__ = ["RESULT_STATUSES", "Result", "stop_all", "supervise"]
 
 RESULT_STATUSES = ("ok", "timeout", "memory", "crashed", "output-limit")
 """How a sandboxed run can end (see :class:`Result`)."""
@@ -75,6 +76,22 @@ class _Ending:
     wait_status: int
     stopped_for: str | None
     seconds: float
+
+
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_all() -> int:
+    """Kill every supervised program that is still running (e.g. on Ctrl-C); return how many.
+
+    Each run then ends as if killed, and its :func:`supervise` call returns.
+    """
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        _kill_group(process)
+    return len(running)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -265,9 +282,15 @@ def supervise(
         if error.errno in (errno.ENOENT, errno.EACCES):
             raise FileNotFoundError(f"cannot start {argv[0]!r}: {error.strerror}") from None
         raise
-    out, err, ending = _pump(
-        process, bytes(stdin), start=start, wall_seconds=wall_seconds, output_bytes=output_bytes
-    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        out, err, ending = _pump(
+            process, bytes(stdin), start=start, wall_seconds=wall_seconds, output_bytes=output_bytes
+        )
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
     status, returncode, message = _classify(
         ending, bytes(err), signal_from_exit_code=sandboxed, cpu_limit=cpu_limit
     )

@@ -1,11 +1,16 @@
-"""Generate the sample class in ``autograde/samples/`` from the master notebooks.
+"""Generate the sample class (``Course.sample_class``, ``autograde/samples/``) from the masters.
+
+The sample class is the grading demo (``course grade`` without collected
+submissions), the class the benchmarks grade, and a fixture of the tests. It
+is instructor tooling, deliberately outside ``course_lib``: its answers are
+one edit away from the solutions, and nothing students receive may hold them.
 
 A student's submission is the master notebook as a student would hand it in:
 hidden tests removed, and each answer cell holding either the master solution
 or a variant from :data:`VARIANTS` (typical mistakes, hostile code). Some
 students instead submit a broken file (:data:`BROKEN`). The tables are
 data: to add samples for another assignment, add its entry to ``VARIANTS``
-(function name -> answer source) and run ``python -m course_lib.grader.samples``.
+(function name -> answer source) and run ``python autograde/sample_class.py``.
 
 Examples
 --------
@@ -22,11 +27,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .assignment import SOLUTIONS_DIR
-
 __all__ = ["BROKEN", "VARIANTS", "generate", "student_notebook"]
-
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "autograde" / "samples"
 
 _LOOP_HEADER = '''def convolve(image, kernel):
     """Sample answer."""
@@ -411,20 +412,30 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def generate(
-    *, out: Path = SAMPLES_DIR, solutions: Path = SOLUTIONS_DIR, assignments=None
-) -> list[Path]:
+def generate(*, course=None, out: Path | None = None, assignments=None) -> list[Path]:
     """Write the sample submissions for every assignment that has a master and variants.
+
+    Parameters
+    ----------
+    course : course_lib.config.LoadedCourse, optional
+        The course (default: the repository's); its masters are the source.
+    out : Path, optional
+        Where the class goes (default: ``Course.sample_class``).
+    assignments : list of str, optional
+        Only these assignments.
 
     Returns
     -------
     list of Path
         The files written (missing notebooks leave an empty assignment folder).
     """
-    out = Path(out)
+    from course_lib.config import load_course
+
+    course = course or load_course()
+    out = Path(out) if out is not None else course.path("sample_class")
     written = []
     for assignment, students in VARIANTS.items():
-        master_path = Path(solutions) / assignment / f"{assignment}.ipynb"
+        master_path = course.master(assignment)
         if (assignments and assignment not in assignments) or not master_path.is_file():
             continue
         master = json.loads(master_path.read_text(encoding="utf-8"))
@@ -453,13 +464,14 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m course_lib.grader.samples [--out DIR] [ASSIGNMENT ...]``."""
+    """Command line: ``python autograde/sample_class.py [--out DIR] [ASSIGNMENT ...]``."""
     parser = argparse.ArgumentParser(description="Generate the sample class of submissions.")
     parser.add_argument("assignments", nargs="*")
-    parser.add_argument("--out", type=Path, default=SAMPLES_DIR)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the class goes (default: Course.sample_class)")
     args = parser.parse_args(argv)
     files = generate(out=args.out, assignments=args.assignments or None)
-    print(f"wrote {len(files)} files under {args.out}")
+    print(f"wrote {len(files)} files")
     return 0
 
 

@@ -1,0 +1,93 @@
+"""results.json, grades.csv and report.html: figures computed once, counted the right way."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from course_lib.grader.outputs import ClassSummary, render_report, write_outputs
+from course_lib.grader.records import GradeRecord
+
+CELLS = [("f_visible", "f", "visible", 1.0), ("f_hidden", "f", "hidden", 2.0),
+         ("g_visible", "g", "visible", 1.0), ("g_hidden", "g", "hidden", 2.0)]
+
+
+def _notebook(student, *, status="passed", fraction=1.0, diagnoses=(), assignment="01_x"):
+    return [
+        GradeRecord(student, assignment, f"{assignment}.ipynb", grade_id, function, battery,
+                    round(points * fraction, 2), points, status, tuple(diagnoses))
+        for grade_id, function, battery, points in CELLS
+    ]
+
+
+def _class():
+    return [
+        *_notebook("ann"),
+        *_notebook("bob", status="failed", fraction=0.5, diagnoses=("transposed",)),
+        *_notebook("cat", status="failed", fraction=0.0, diagnoses=("transposed", "tampering")),
+        *_notebook("dan", status="not-submitted", fraction=0.0),
+        *_notebook("eve", status="timeout", fraction=0.0),
+    ]
+
+
+def test_averages_and_pass_rates_count_only_students_who_submitted():
+    """dan handed nothing in: he is missing, not a failing submission."""
+    summary = ClassSummary.of(_class(), ["01_x"])
+    assert summary.missing == {"01_x": ["dan"]}
+    assert summary.submitted["01_x"] == ["ann", "bob", "cat", "eve"]
+    average, most = summary.averages["01_x"]
+    assert (average, most) == ((6 + 3 + 0 + 0) / 4, 6.0)
+    assert summary.pass_rates["01_x: f_visible"] == 0.25
+    assert summary.notebooks_submitted == 4 and summary.notebooks_missing == 1
+
+
+def test_diagnoses_count_once_per_student_and_function_tampering_once_per_notebook():
+    """Two test cells with the same diagnosis count once; tampering counts per notebook."""
+    summary = ClassSummary.of(_class(), ["01_x"])
+    assert summary.diagnoses["transposed"] == 4  # bob and cat, functions f and g
+    assert summary.diagnoses["tampering"] == 1
+
+
+def test_students_to_look_at_are_listed_once_with_reasons_and_pages():
+    """Each flagged student appears once, with every reason and a link to the feedback page."""
+    summary = ClassSummary.of(_class(), ["01_x"])
+    flags = {flag.student: flag for flag in summary.flags}
+    assert set(flags) == {"cat", "eve"}
+    assert flags["eve"].reasons == ["01_x f: timeout", "01_x g: timeout"]
+    assert flags["cat"].reasons == ["01_x f: tampering", "01_x g: tampering"]
+    assert flags["eve"].pages == [("01_x", "feedback/eve/01_x.html")]
+
+
+def test_report_is_escaped_and_says_what_the_files_say(tmp_path):
+    """A student id with HTML in it is shown as text; the counts match results.json."""
+    records = _class() + _notebook("<b>mal</b>", status="crashed", fraction=0.0)
+    write_outputs(tmp_path, records, run={"seed_override": None, "sandbox": {"unsafe": False}},
+                  assignments=["01_x"])
+    report = (tmp_path / "report.html").read_text()
+    assert "<b>mal</b>" not in report and "&lt;b&gt;mal&lt;/b&gt;" in report
+    assert "6 students; 5 notebooks submitted and graded, 1 missing" in " ".join(report.split())
+    assert 'href="feedback/eve/01_x.html"' in report
+    run = json.loads((tmp_path / "results.json").read_text())["run"]
+    assert (run["notebooks_submitted"], run["notebooks_missing"]) == (5, 1)
+    assert "Average" in report or "average" in report
+    assert "4.50 / 6" not in report and "2.25 / 6" not in report
+    assert "1.80 / 6" in report  # (6 + 3 + 0 + 0 + 0) / 5 submitters
+
+
+def test_grades_csv_uses_manual_grades(tmp_path):
+    """A grade the instructor set replaces the automatic one in grades.csv."""
+    records = _notebook("ann", status="failed", fraction=0.0)
+    records[0] = records[0].replace(manual_score=1.0)
+    write_outputs(tmp_path, records, run={"seed_override": None, "sandbox": {"unsafe": False}},
+                  assignments=["01_x"])
+    with (tmp_path / "grades.csv").open() as stream:
+        (row,) = list(csv.DictReader(stream))
+    assert row == {"student": "ann", "01_x": "1.0", "total": "1.0"}
+
+
+def test_render_report_without_any_diagnosis_or_flag():
+    """A perfect class renders too: empty sections say so instead of breaking the page."""
+    html = render_report(_notebook("ann"), run={"seed_override": 5, "sandbox": {"unsafe": True}},
+                         assignments=["01_x"])
+    assert "nobody" in html and "new batteries drawn with seed 5" in html
+    assert "graded without the sandbox" in html

@@ -1,0 +1,59 @@
+"""GradeRecord: the one record type every output reads, with its JSON form and its text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course_lib.grader.records import GradeRecord, RecordError
+
+
+def _record(**changes) -> GradeRecord:
+    base = GradeRecord("ann", "01_convolution", "01_convolution.ipynb", "convolve_hidden",
+                       "convolve", "hidden", 1.5, 3.0, "failed", ("transposed",),
+                       "convolve applies the transposed kernel", 5, 10, ("renamed file",), 7, 0.25)
+    return base.replace(**changes)
+
+
+def test_json_round_trip_is_exact():
+    """A record survives results.json: to_json then from_json gives the same record."""
+    record = _record(manual_score=2.5)
+    assert GradeRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"student": "a"}, "incomplete record"),
+        ({**_record().to_json(), "bonus": 1}, "unknown record fields: bonus"),
+        ({**_record().to_json(), "score": "3"}, "score must be a number"),
+        ({**_record().to_json(), "status": "great"}, "record status must be one of"),
+        ({**_record().to_json(), "diagnoses": "transposed"}, "diagnoses must be a list"),
+    ],
+)
+def test_damaged_stored_records_are_refused(data, message):
+    """A hand-edited or truncated result file is refused with the field named."""
+    with pytest.raises(RecordError, match=message):
+        GradeRecord.from_json(data)
+
+
+def test_the_one_line_and_the_report():
+    """One line for lists, the full report (explanation and notes) for students."""
+    record = _record()
+    assert record.line() == "convolve (hidden tests): failed, 1.5 / 3 points [transposed]"
+    assert record.report().splitlines() == [
+        record.line(), "convolve applies the transposed kernel", "note: renamed file"
+    ]
+
+
+def test_a_manual_grade_replaces_the_automatic_one_and_says_so():
+    """The instructor's grade counts, and the text shows both."""
+    record = _record(manual_score=3.0)
+    assert record.final_score == 3.0
+    assert "set by the instructor; automatic 1.5" in record.line()
+
+
+def test_diagnoses_are_kept_once_in_order():
+    """A code reported twice is listed once."""
+    assert _record(diagnoses=("a", "b", "a")).diagnoses == ("a", "b")

@@ -1,24 +1,40 @@
 """Build the student bundle: what students get when the repository stays private.
 
 The bundle holds the student notebooks, ``course_lib``, the data and the
-set-up files. It never holds ``solutions/``, the sample submissions, the
-tests or anything else that contains solution code or hidden tests, and the
-build refuses to finish if a solution or hidden-test marker slipped in.
+set-up files, and nothing one edit away from an answer:
+
+- no ``solutions/``, sample submissions or tests;
+- no exercise definitions (``course_lib/grading/exercises/``: their
+  references and mistake models are answers with one change) and no hidden
+  battery: the student-side checks run the *visible* batteries, compiled to
+  data files (``course_lib/grading/released/<function>.visible.battery``);
+- a small ``nbgrader_config.py`` naming the assignments, so ``course
+  validate`` knows them.
+
+The build refuses to finish if a solution or hidden-test marker, or a
+loop-based definition of a graded function, slipped in (:func:`scan`).
 """
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-__all__ = ["INCLUDED", "SECRET_MARKERS", "build_bundle", "bundle_files"]
+__all__ = ["EXCLUDED", "INCLUDED", "SECRET_MARKERS", "build_bundle", "bundle_files", "scan"]
 
 INCLUDED = ("notebooks", "course_lib", "data", "README.md", "pyproject.toml", "environment.yml")
 """Top-level paths copied into the bundle (tracked files only)."""
 
+EXCLUDED = ("course_lib/grading/exercises",)
+"""Paths under INCLUDED that never go into the bundle (the exercise definitions)."""
+
 SECRET_MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS", "hidden=True")
-"""Text that must never appear in a student notebook."""
+"""Text that must never appear in a bundled notebook."""
+
+TOP = "convolution-course"
+"""The folder everything in the zip lives in."""
 
 _STUDENT_MAKEFILE = """\
 # Set up and open the course:  make lab
@@ -41,6 +57,18 @@ lab: setup
 """
 
 
+def _student_config(assignments: list[str]) -> str:
+    listed = "".join(f"    {name!r},\n" for name in assignments)
+    return (
+        '"""The student version of the course: its folders and assignments."""\n\n'
+        "from pathlib import Path\n\n"
+        "c = get_config()  # noqa: F821\n"
+        "c.CourseDirectory.root = str(Path(__file__).resolve().parent)\n"
+        'c.CourseDirectory.release_directory = "notebooks"\n'
+        f"c.Course.assignments = [\n{listed}]\n"
+    )
+
+
 def _course_root() -> Path:
     from course_lib.config import load_course
 
@@ -58,8 +86,8 @@ def bundle_files(root: Path | None = None) -> list[Path]:
     >>> files = bundle_files()
     >>> any(p.parts[0] == "solutions" for p in files)
     False
-    >>> Path("data/ascent.png") in files
-    True
+    >>> Path("data/ascent.png") in files, Path("course_lib/grading/exercises/pooling.py") in files
+    (True, False)
     """
     root = _course_root() if root is None else Path(root)
     try:
@@ -81,8 +109,80 @@ def bundle_files(root: Path | None = None) -> list[Path]:
     return [
         p
         for p in candidates
-        if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+        if "__pycache__" not in p.parts
+        and ".ipynb_checkpoints" not in p.parts
+        and not any(p.as_posix() == e or p.as_posix().startswith(e + "/") for e in EXCLUDED)
     ]
+
+
+def _graded_names() -> set[str]:
+    from course_lib.grading import exercises
+
+    return set(exercises.names())
+
+
+def _defines_loop(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.For | ast.While | ast.comprehension) for n in ast.walk(node))
+
+
+def scan(entries: dict[str, bytes], *, graded: set[str]) -> list[str]:
+    """What in a bundle would give answers away (empty when nothing does).
+
+    Parameters
+    ----------
+    entries : dict
+        Path in the bundle -> content.
+    graded : set of str
+        The names of the graded functions.
+
+    Returns
+    -------
+    list of str
+        One line per problem: a solution or hidden-test marker in a notebook,
+        an exercise definition, or a loop-based function named like a graded
+        function anywhere in the code.
+
+    Examples
+    --------
+    >>> scan({"x/a.py": b"def convolve(i, k):\\n    for r in i:\\n        pass\\n"},
+    ...      graded={"convolve"})
+    ['x/a.py: loop-based definition of graded function convolve (line 1)']
+    """
+    problems = []
+    for name, content in sorted(entries.items()):
+        path = PurePosixPath(name)
+        if "grading/exercises" in path.as_posix():
+            problems.append(f"{name}: exercise definitions (references and mistake models)")
+        if path.suffix not in (".py", ".ipynb"):
+            continue
+        text = content.decode("utf-8", errors="replace")
+        if path.suffix == ".ipynb":
+            problems += [f"{name}: contains {m!r}" for m in SECRET_MARKERS if m in text]
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in graded and _defines_loop(node):
+                problems.append(
+                    f"{name}: loop-based definition of graded function {node.name} "
+                    f"(line {node.lineno})"
+                )
+    return problems
+
+
+def _visible_batteries(names: list[str]) -> dict[str, bytes]:
+    from course_lib.grading.batteries import released_path
+    from course_lib.grading.exercises import for_assignment
+
+    package = Path(__file__).resolve().parent
+    compiled = {}
+    for assignment in names:
+        for exercise in for_assignment(assignment):
+            path = released_path(exercise.name).relative_to(package.parent)
+            compiled[path.as_posix()] = exercise.battery(hidden=False).to_bytes()
+    return compiled
 
 
 def build_bundle(destination, *, root: Path | None = None) -> Path:
@@ -93,29 +193,33 @@ def build_bundle(destination, *, root: Path | None = None) -> Path:
     destination : str or os.PathLike
         The zip file to write (its folder is created).
     root : pathlib.Path, optional
-        The repository; defaults to the one this package lives in.
+        The repository; defaults to the course's root.
 
     Raises
     ------
     ValueError
-        If a student notebook contains a solution or hidden-test marker.
+        If anything in the bundle would give an answer away (see :func:`scan`).
     """
+    from course_lib.config import load_course
+
     root = _course_root() if root is None else Path(root)
+    assignments = [n for n in load_course().assignments if (root / "notebooks" / n).is_dir()]
+    entries = {path.as_posix(): (root / path).read_bytes() for path in bundle_files(root)}
+    entries.update(_visible_batteries(assignments))
+    entries["nbgrader_config.py"] = _student_config(assignments).encode()
+    entries["Makefile"] = _STUDENT_MAKEFILE.encode()
+    problems = scan(entries, graded=_graded_names())
+    if problems:
+        raise ValueError(
+            "the bundle would give answers away: " + "; ".join(problems[:5])
+            + (" (regenerate the student notebooks with `course release`)" if any(
+                ".ipynb" in p for p in problems) else "")
+        )
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    files = bundle_files(root)
-    for path in files:
-        if path.suffix == ".ipynb":
-            text = (root / path).read_text(encoding="utf-8")
-            leaked = [marker for marker in SECRET_MARKERS if marker in text]
-            if leaked:
-                raise ValueError(
-                    f"{path} contains {leaked[0]!r}: regenerate it with `course release`"
-                )
     partial = destination.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            archive.write(root / path, Path("convolution-course") / path)
-        archive.writestr("convolution-course/Makefile", _STUDENT_MAKEFILE)
+        for name, content in sorted(entries.items()):
+            archive.writestr(f"{TOP}/{name}", content)
     partial.replace(destination)
     return destination

@@ -12,8 +12,8 @@ import pytest
 
 from course_lib import kernels, reference
 from course_lib.grading import exercises
+from course_lib.grading.assess import MUTATION_PENALTY
 from course_lib.grading.calling import call_in_process
-from course_lib.grading.exercise import MUTATION_PENALTY
 
 
 def assess(name: str, source: str, *, hidden: bool = False):

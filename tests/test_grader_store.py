@@ -25,7 +25,7 @@ def test_the_code_digest_covers_every_module_grading_imports(monkeypatch):
         store.code_digest()
     finally:
         store.code_digest.cache_clear()
-    for module in ("kernels.py", "_validation.py", "reference/_correlate.py", "grading/exercise.py",
+    for module in ("kernels.py", "_validation.py", "reference/_correlate.py", "grading/assess.py",
                    "grader/runner.py", "sandbox/sandbox.py", "grader/templates/report.html.j2"):
         assert module in seen, module
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from course_lib.grading import exercises
+from course_lib.grading.assess import MUTATION_PENALTY
 from course_lib.grading.calling import call_in_process
-from course_lib.grading.exercise import MUTATION_PENALTY
 
 
 def assess(name: str, source: str, *, hidden: bool = False, function_name: str | None = None):

@@ -89,7 +89,7 @@ class BatchResult:
 
 def battery_seed(assignment: Assignment, override: int | None = None) -> int:
     """The hidden battery's seed: the one released with the assignment, unless overridden."""
-    from course_lib.grading.exercise import DEFAULT_SEED
+    from course_lib.grading.assess import DEFAULT_SEED
 
     if override is not None:
         return int(override)

@@ -1,22 +1,22 @@
 """Entry point of one grading child: ``python -m course_lib.grader.child``.
 
-The grader starts one child per exercise, inside the sandbox, and writes a
-pickled request to its stdin: the program's cells (the master setup cell and
-the student's answer cells), the function's name and the test cases. The child
-runs the cells, calls the function on every case with
+The grader starts one child per graded function, inside the sandbox, and
+writes a request frame (:func:`course_lib.grader.runner.encode_request`) to its
+stdin: the program's cells (the trusted setup cell and the student's code),
+the function's name and the cases' arguments. The child runs the cells, calls
+the function on every case with
 :func:`course_lib.grading.calling.call_in_process`, and writes one frame per
-outcome (see :mod:`course_lib.grader.wire`) to the stdout it was started with.
-The student's own prints go to stderr, so they cannot mix with the frames.
+outcome (see :mod:`course_lib.grading.wire`) to the stdout it was started
+with. The student's own prints go to stderr, so they cannot mix with the frames.
 
-Only trusted data flows parent -> child as pickle; child -> parent is raw
-frames. Frames are flushed one by one, so after a crash or a timeout the
-parent still knows which case was running.
+Both directions are plain frames: nothing is ever unpickled. Frames are
+flushed one by one, so after a crash or a timeout the parent still knows
+which case was running.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 
 
@@ -37,9 +37,11 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     os.environ.setdefault("MPLBACKEND", "Agg")
-    request = pickle.load(sys.stdin.buffer)
+    from course_lib.grading.outcome import Case
+    from course_lib.grading.wire import decode_stream, encode_frame
 
-    from course_lib.grader.wire import encode_frame
+    ((request, values),) = decode_stream(sys.stdin.buffer.read())
+    cases = [Case(tuple(args), dict(kwargs)) for args, kwargs in values["cases"]]
 
     def send(header: dict, values: dict | None = None) -> None:
         channel.write(encode_frame(header, values))
@@ -62,7 +64,7 @@ def main() -> int:
 
     from course_lib.grading.calling import call_in_process
 
-    for index, case in enumerate(request["cases"]):
+    for index, case in enumerate(cases):
         outcome = call_in_process(function, case, guard=request.get("guard", True))
         send(
             {

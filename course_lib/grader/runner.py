@@ -1,26 +1,29 @@
-"""Grade one exercise of one submission in a fresh sandboxed child process.
+"""Grade one function of one submission in a fresh sandboxed child process.
 
-The child gets the program and the cases, and sends back plain outcomes
-(:mod:`course_lib.grader.wire`). The verdict is made here, in the grader's own
-process, by ``exercise.assess``: nothing the student's code does to numpy,
-builtins or course_lib in the child can change how outputs are compared.
+The child gets the program and the cases' arguments (never the expected
+results), and sends back plain outcomes (:mod:`course_lib.grading.wire`). The
+verdict is made here, in the grader's own process, by
+:func:`course_lib.grading.assess.assess`: nothing the student's code does to
+numpy, builtins or course_lib in the child can change how outputs are compared.
 The visible and the hidden battery run in the same child, one after the
 other; a hang or crash in the hidden battery leaves the visible verdict intact.
 """
 
 from __future__ import annotations
 
-import pickle
 import sys
 from dataclasses import dataclass, field
 
+from course_lib.grading.assess import assess
+from course_lib.grading.batteries import battery
+from course_lib.grading.battery import Battery
 from course_lib.grading.outcome import Outcome, Report
+from course_lib.grading.wire import WireError, decode_stream, encode_frame
 
 from .program import SubmittedNotebook
 from .tamper import TAMPERING, find_tampering
-from .wire import WireError, decode_stream
 
-__all__ = ["CHILD_ARGV", "BatteryVerdict", "run_exercise"]
+__all__ = ["CHILD_ARGV", "BatteryVerdict", "encode_request", "run_function"]
 
 CHILD_ARGV = (sys.executable, "-m", "course_lib.grader.child")
 """The command every grading child runs."""
@@ -73,8 +76,8 @@ def _limit_message(status: str, function: str, label: str, limits) -> str:
     )
 
 
-def _assess(exercise, cases, outcomes, source) -> Report:
-    report = exercise.assess(cases, outcomes, source=source)
+def _assess(tests: Battery, outcomes, source) -> Report:
+    report = assess(tests, outcomes, source=source)
     if report.status != "passed" and any(
         (o.error or "").startswith("MemoryError") for o in outcomes
     ):
@@ -85,41 +88,56 @@ def _assess(exercise, cases, outcomes, source) -> Report:
     return report
 
 
-def run_exercise(
-    exercise,
+def encode_request(cells, function: str, cases, *, guard: bool) -> bytes:
+    """The request a grading child reads on stdin: program cells, function, cases (no answers).
+
+    Only the cases' arguments travel: expected results and mistake models stay in
+    the grader's process, where student code cannot reach them.
+    """
+    header = {"kind": "request", "function": function, "guard": bool(guard),
+              "cells": [[label, source] for label, source in cells]}
+    values = {"cases": [[list(case.args), dict(case.kwargs)] for case in cases]}
+    return encode_frame(header, values)
+
+
+def run_function(
+    name: str,
     submitted: SubmittedNotebook,
     *,
     setup_source: str,
     seed: int,
     sandbox,
+    hidden: bool = True,
 ) -> list[BatteryVerdict]:
-    """Run ``exercise``'s visible and hidden batteries on a submission, out of process.
+    """Run the visible and hidden batteries of graded function ``name`` out of process.
 
     Parameters
     ----------
-    exercise : course_lib.grading.exercise.Exercise
-        The graded function's exercise (cases and assess).
+    name : str
+        The graded function.
     submitted : SubmittedNotebook
         The parsed submission.
     setup_source : str
-        The MASTER notebook's setup cell.
+        The trusted notebook's setup cell.
     seed : int
-        Seed of this grading run's hidden battery.
+        Seed of the hidden battery.
     sandbox : course_lib.sandbox.Sandbox
-        Where children run; its wall clock is the time limit of the exercise.
+        Where children run; its wall clock is the time limit of the function.
+    hidden : bool
+        Also run the hidden battery (not available in a student bundle).
 
     Returns
     -------
     list of BatteryVerdict
-        The visible verdict, then the hidden one.
+        The visible verdict, then the hidden one when asked for.
     """
-    name = exercise.name
     cells, notes = submitted.program_cells(name)
     source = submitted.answer_source
     tampering = find_tampering(source)
-    visible = list(exercise.cases(hidden=False))
-    hidden = list(exercise.cases(hidden=True, seed=seed))
-    batteries = [(False, visible), (True, hidden)]
+    visible = battery(name, hidden=False)
+    batteries = [(False, visible)]
+    if hidden:
+        batteries.append((True, battery(name, hidden=True, seed=seed)))
 
     if not submitted.has_answer(name):
         message = (
@@ -131,13 +149,13 @@ def run_exercise(
             for is_hidden, _ in batteries
         ]
 
-    request = {
-        "cells": [("setup", setup_source), *cells],
-        "function": name,
-        "cases": visible + hidden,
-        "guard": exercise.guarded,
-    }
-    result = sandbox.run(list(CHILD_ARGV), stdin=pickle.dumps(request))
+    request = encode_request(
+        [("setup", setup_source), *cells],
+        name,
+        [case for _, tests in batteries for case in tests.cases],
+        guard=visible.info.guarded,
+    )
+    result = sandbox.run(list(CHILD_ARGV), stdin=request)
     try:
         frames = decode_stream(bytes(result.stdout or b""))
         malformed = ""
@@ -151,7 +169,8 @@ def run_exercise(
 
     verdicts = []
     start = 0
-    for is_hidden, cases in batteries:
+    for is_hidden, tests in batteries:
+        cases = tests.cases
         done = outcomes[start : start + len(cases)]
         start += len(cases)
         if program is not None and not program.get("defined", False):
@@ -163,7 +182,7 @@ def run_exercise(
                 message = f"the grader's setup cell failed in the sandbox: {setup_error['error']}"
             report = _stopped_report(name, "error", message)
         elif len(done) == len(cases):
-            report = _assess(exercise, cases, done, source)
+            report = _assess(tests, done, source)
         else:
             status = _LIMIT_STATUS.get(result.status, "crashed")
             label = cases[len(done)].label if len(done) < len(cases) else ""

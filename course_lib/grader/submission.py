@@ -16,7 +16,7 @@ from course_lib.grading.outcome import Report
 from .locate import Located
 from .program import NotebookUnreadable, read_notebook
 from .records import GradeRecord
-from .runner import BatteryVerdict, run_exercise
+from .runner import BatteryVerdict, run_function
 
 __all__ = ["grade_located", "grade_notebook_file", "records_for_all"]
 
@@ -46,7 +46,7 @@ def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerd
 
 
 def records_for_all(
-    assignment: Assignment, located: Located, seed, status: str, message: str
+    assignment: Assignment, located: Located, seed, status: str, message: str, *, cells=None
 ) -> list[GradeRecord]:
     """The same verdict for every test cell (nothing submitted, unreadable, grader fault)."""
     return [
@@ -57,12 +57,12 @@ def records_for_all(
             BatteryVerdict(cell.hidden, Report(cell.function, 0.0, status, message=message)),
             seed,
         )
-        for cell in assignment.test_cells
+        for cell in (assignment.test_cells if cells is None else cells)
     ]
 
 
 def grade_located(
-    located: Located, assignment: Assignment, *, seed: int, sandbox
+    located: Located, assignment: Assignment, *, seed: int, sandbox, hidden: bool = True
 ) -> list[GradeRecord]:
     """Grade a located submission; never raises for anything the submission does.
 
@@ -76,30 +76,35 @@ def grade_located(
         The hidden battery's seed.
     sandbox : course_lib.sandbox.Sandbox
         Where each function's child runs, with its limits.
+    hidden : bool
+        Grade the hidden test cells too (a student bundle has only the visible ones).
 
     Returns
     -------
     list of GradeRecord
-        One per graded test cell, in the trusted notebook's order.
+        One per graded test cell (visible ones only when ``hidden`` is False),
+        in the trusted notebook's order.
     """
-    from course_lib.grading import exercises
-
+    cells = [c for c in assignment.test_cells if hidden or not c.hidden]
     if located.path is None:
         message = f"no notebook submitted for {assignment.name} ({located.note})."
-        return records_for_all(assignment, located, seed, "not-submitted", message)
+        return records_for_all(assignment, located, seed, "not-submitted", message, cells=cells)
     try:
         submitted = read_notebook(located.path)
     except NotebookUnreadable as error:
-        return records_for_all(assignment, located, seed, "error", f"{error}; nothing was graded.")
+        return records_for_all(
+            assignment, located, seed, "error", f"{error}; nothing was graded.", cells=cells
+        )
     verdicts: dict[tuple[str, bool], BatteryVerdict] = {}
     for function in assignment.functions:
         try:
-            found = run_exercise(
-                exercises.get(function),
+            found = run_function(
+                function,
                 submitted,
                 setup_source=assignment.setup_source,
                 seed=seed,
                 sandbox=sandbox,
+                hidden=hidden,
             )
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
             log.exception("grading %s of %s failed", function, located.student)
@@ -112,13 +117,14 @@ def grade_located(
             verdicts[(function, verdict.hidden)] = verdict
     return [
         _record(assignment, located, cell, verdicts[(cell.function, cell.hidden)], seed)
-        for cell in assignment.test_cells
+        for cell in cells
     ]
 
 
 def grade_notebook_file(
-    path: str | Path, assignment: Assignment, *, seed: int, sandbox, student: str = "you"
+    path: str | Path, assignment: Assignment, *, seed: int, sandbox, student: str = "you",
+    hidden: bool = True,
 ) -> list[GradeRecord]:
     """Grade a single notebook file (``course validate``); the same records as a batch."""
     located = Located(student, assignment.name, Path(path))
-    return grade_located(located, assignment, seed=seed, sandbox=sandbox)
+    return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden)

@@ -131,9 +131,17 @@ def validate(
     note = None
     if sandbox is None:
         sandbox, note = self_check_sandbox(course)
-    records = grade_notebook_file(path, spec, seed=battery_seed(spec), sandbox=sandbox)
+    from course_lib.grading.batteries import hidden_available
+
+    hidden = hidden_available()
+    records = grade_notebook_file(
+        path, spec, seed=battery_seed(spec), sandbox=sandbox, hidden=hidden
+    )
     if show:
         print(format_records(records))
+        if not hidden:
+            points = sum(cell.points for cell in spec.test_cells if cell.hidden)
+            print(f"The hidden tests ({points:g} more points) run when your notebook is graded.")
         if note:
             print(note)
     return records

@@ -2,9 +2,12 @@
 
 - :func:`check` (in :mod:`.checks`): run an exercise's battery on a
   student's function, print friendly feedback, return the points earned.
-- :mod:`.exercises`: the registry of exercises (``exercises.get("convolve")``).
-- :mod:`.exercise`: the :class:`~.exercise.Exercise` base class, mistake
-  models and scoring shared by every exercise.
+- :mod:`.battery`, :mod:`.batteries`: a test battery as plain data, and where
+  it comes from; :mod:`.assess`: judging outcomes against it (shared by the
+  in-notebook check and the out-of-process grader); :mod:`.detectors`.
+- :mod:`.exercises` (the instructor's side, absent from a student bundle): the
+  exercise definitions (``exercises.get("convolve")``) that batteries are
+  compiled from.
 - :mod:`.calling`: calling a function on a case and keeping only plain data.
 - :mod:`.static` and :mod:`.guard`: the loop-only rule, on the source and at
   run time.
@@ -16,15 +19,22 @@
 Examples
 --------
 >>> from course_lib import grading
->>> grading.exercises.get("output_size").signature
+>>> grading.batteries.battery("output_size", hidden=False).info.signature
 'output_size(image_size, kernel_size)'
 """
 
-from . import exercises
+from . import batteries
 from .checks import check
 from .outcome import Case, Outcome, Report
 
-__all__ = ["Case", "Outcome", "Report", "check", "exercises", "validate"]
+try:
+    # The exercise definitions, imported with the notebook's setup cell, before any
+    # student code runs, so the references they keep are the genuine ones.
+    from . import exercises
+except ImportError:  # a student bundle: compiled visible batteries only
+    exercises = None
+
+__all__ = ["Case", "Outcome", "Report", "batteries", "check", "exercises", "validate"]
 
 
 def validate(notebook, **options):

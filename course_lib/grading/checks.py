@@ -27,7 +27,8 @@ import types
 import warnings
 from contextlib import redirect_stderr
 
-from . import exercises
+from .assess import assess
+from .batteries import BatteryUnavailable, battery
 from .calling import TIME_LIMIT_MARKER, call_in_process
 from .outcome import Outcome
 
@@ -148,7 +149,7 @@ def check(
     ------
     KeyError
         If ``name`` is not a known exercise (a mistake in the test cell, not
-        in the answer).
+        in the answer), or its hidden battery is not available here.
 
     Examples
     --------
@@ -160,7 +161,11 @@ def check(
     output_size: all 7 checks passed.
     1.0
     """
-    exercise = exercises.get(name)
+    try:
+        tests = battery(name, hidden=bool(hidden), seed=seed)
+    except BatteryUnavailable as error:
+        raise KeyError(str(error)) from None
+    info = tests.info
     points = _checked_points(points)
     if source is not None and not isinstance(source, str):
         raise TypeError(f"source must be a str or None, got {type(source).__name__}")
@@ -168,24 +173,22 @@ def check(
     if not callable(function):
         print(f"{name}: expected a function, got {type(function).__name__} (0 points).", file=out)
         return 0.0
-    cases = exercise.cases(hidden=hidden, seed=seed)
+    cases = tests.cases
     outcomes = []
     for case in cases:
-        outcome = call_in_process(function, case, guard=exercise.guarded, time_limit=time_limit)
+        outcome = call_in_process(function, case, guard=info.guarded, time_limit=time_limit)
         outcomes.append(outcome)
         if outcome.error is not None and TIME_LIMIT_MARKER in outcome.error:
             # One runaway call is enough: do not make the student wait for every case.
             outcomes += [Outcome(error=outcome.error)] * (len(cases) - len(outcomes))
             break
-    if source is None and exercise.loop_only:
+    if source is None and info.loop_only:
         source = answer_source(function)
         own_name = getattr(function, "__name__", "")
-        if source is not None and own_name != exercise.name:
-            source = (
-                f"{source}\n{exercise.name} = {own_name}\n" if own_name.isidentifier() else None
-            )
+        if source is not None and own_name != info.name:
+            source = f"{source}\n{info.name} = {own_name}\n" if own_name.isidentifier() else None
     with warnings.catch_warnings(), redirect_stderr(out):
         warnings.simplefilter("ignore")
-        report = exercise.assess(cases, outcomes, source=source)
+        report = assess(tests, outcomes, source=source)
     print(report.message, file=out)
     return round(points * report.fraction, 2)

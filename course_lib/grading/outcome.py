@@ -35,15 +35,17 @@ notebook has no definition of the function, ``not-submitted`` that there is no n
 
 @dataclass(frozen=True)
 class Case:
-    """One call of a graded function: positional and keyword arguments, and a label.
+    """One call of a graded function: positional and keyword arguments, a label, a group.
 
     Arguments are numpy arrays or plain Python values (ints, floats, tuples),
-    so a case can be sent to another process.
+    so a case can be sent to another process. ``group`` names the property
+    the case tests (``"non-square images"``).
     """
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
     label: str = ""
+    group: str = ""
 
 
 @dataclass

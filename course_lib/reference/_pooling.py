@@ -34,12 +34,15 @@ def _pool_geometry(shape, size, stride, padding):
     return size, stride, widths, out_shape
 
 
-def _windows(padded, size, stride, out_shape):
-    """Yield, for each offset inside the window, the pixels it covers per output."""
-    (kh, kw), (sr, sc), (rows, cols) = size, stride, out_shape
-    for a in range(kh):
-        for b in range(kw):
-            yield padded[..., a : a + (rows - 1) * sr + 1 : sr, b : b + (cols - 1) * sc + 1 : sc]
+def _windows(padded, size, stride, out_shape) -> np.ndarray:
+    """A view ``(rows, cols, kh, kw)``: the window of every output, without copying.
+
+    Windows are read with numpy's ``sliding_window_view`` and strided slicing, so
+    pooling is two vectorised reductions over the window axes.
+    """
+    (rows, cols), (sr, sc) = out_shape, stride
+    views = np.lib.stride_tricks.sliding_window_view(padded, size, axis=(-2, -1))
+    return views[..., : (rows - 1) * sr + 1 : sr, : (cols - 1) * sc + 1 : sc, :, :]
 
 
 def max_pool(image, size=2, *, stride=None, padding="valid") -> np.ndarray:
@@ -78,11 +81,7 @@ def max_pool(image, size=2, *, stride=None, padding="valid") -> np.ndarray:
     array = as_float_array(image, name="image", ndim=2)
     size, stride, widths, out_shape = _pool_geometry(array.shape, size, stride, padding)
     padded = pad_widths(array, widths, mode="constant", fill=-np.inf)
-    windows = _windows(padded, size, stride, out_shape)
-    out = next(windows).copy()
-    for view in windows:
-        np.maximum(out, view, out=out)
-    return out
+    return _windows(padded, size, stride, out_shape).max(axis=(-2, -1))
 
 
 def avg_pool(image, size=2, *, stride=None, padding="valid") -> np.ndarray:
@@ -103,13 +102,6 @@ def avg_pool(image, size=2, *, stride=None, padding="valid") -> np.ndarray:
     size, stride, widths, out_shape = _pool_geometry(array.shape, size, stride, padding)
     padded = pad_widths(array, widths, mode="constant")
     counted = pad_widths(np.ones_like(array), widths, mode="constant")
-    total = np.zeros(out_shape)
-    count = np.zeros(out_shape)
-    for view, ones in zip(
-        _windows(padded, size, stride, out_shape),
-        _windows(counted, size, stride, out_shape),
-        strict=True,
-    ):
-        total += view
-        count += ones
+    total = _windows(padded, size, stride, out_shape).sum(axis=(-2, -1))
+    count = _windows(counted, size, stride, out_shape).sum(axis=(-2, -1))
     return total / count

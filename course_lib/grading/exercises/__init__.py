@@ -2,24 +2,26 @@
 
 Each module (``convolution`` for 01, ``padding`` for 02, ``filters`` for 03,
 ``pooling`` for 04, ``tensorflow`` for 05) defines ``EXERCISES``, a list of
-:class:`~course_lib.grading.exercise.Exercise` instances in notebook order.
-Modules that do not exist yet are skipped, so assignments can be added one
-at a time.
+:class:`~._base.Exercise` instances in notebook order, each naming its
+assignment; the registry is built from whatever modules this package holds
+(the list of assignments itself is ``c.Course.assignments`` in the course's
+nbgrader_config.py). This package is the instructor's side: a student bundle
+carries the compiled visible batteries instead (:mod:`course_lib.grading.batteries`).
 
 Adding an exercise
 ------------------
-1. Subclass :class:`~course_lib.grading.exercise.Exercise` in the
+1. Subclass :class:`~._base.Exercise` in the
    assignment's module: set ``name``, ``assignment``, ``signature``,
    ``parameters``, ``result`` ('array', 'number' or 'pair') and ``loop_only``;
    write ``reference`` (call the functions in ``_common.TRUSTED``, not
    ``course_lib.reference`` directly), ``visible_cases`` (small, fixed) and
    ``hidden_cases(rng)``. Use inputs that tell mistakes apart: non-square
    images and kernels, asymmetric kernels, uint8 with signed weights.
-2. Add a diagnosis: a :class:`~course_lib.grading.exercise.Mistake` with a
-   stable code, an explanation that continues "<function name> ...", and a
-   ``model`` (a deliberately wrong reference) or a ``detector``; or a
-   :class:`~course_lib.grading.exercise.Pattern` for mistakes that show
-   across cases (``square-only``).
+2. Add a diagnosis: a :class:`~._base.Mistake` with a stable code, an
+   explanation that continues "<function name> ...", and a ``model`` (a
+   deliberately wrong reference) or the name of a generic ``detector``
+   (:mod:`course_lib.grading.detectors`); or a :class:`~._base.Pattern` for
+   mistakes that show across cases (``square-only``).
 3. Append the instance to the module's ``EXERCISES`` and write a test that
    feeds the buggy answer's source through the checks and expects the code.
 
@@ -39,51 +41,40 @@ Examples
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-from ..exercise import Exercise
+from ._base import Exercise
 
-__all__ = ["ASSIGNMENTS", "all_exercises", "for_assignment", "get", "names"]
-
-ASSIGNMENTS = {
-    "01_convolution": "convolution",
-    "02_padding": "padding",
-    "03_filters": "filters",
-    "04_pooling": "pooling",
-    "05_tensorflow": "tensorflow",
-}
-"""Assignment name -> module of this package that defines its exercises."""
+__all__ = ["all_exercises", "for_assignment", "get", "names"]
 
 
-def _load(module_name: str) -> list[Exercise]:
-    qualified = f"{__name__}.{module_name}"
-    try:
-        module = importlib.import_module(qualified)
-    except ModuleNotFoundError as exc:
-        if exc.name == qualified:
-            return []
-        raise
-    return list(module.EXERCISES)
+def _load() -> list[Exercise]:
+    """Every module's ``EXERCISES``, by assignment (``NN_`` sorts them), in notebook order."""
+    found: list[Exercise] = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
+        found += list(importlib.import_module(f"{__name__}.{module.name}").EXERCISES)
+    return sorted(found, key=lambda exercise: exercise.assignment)
 
 
-_REGISTRY: dict[str, list[Exercise]] = {
-    assignment: _load(module_name) for assignment, module_name in ASSIGNMENTS.items()
-}
+_REGISTRY: list[Exercise] = _load()
 
 
 def all_exercises() -> list[Exercise]:
     """Every registered exercise, in course order."""
-    return [exercise for found in _REGISTRY.values() for exercise in found]
+    return list(_REGISTRY)
 
 
 def names() -> list[str]:
-    """The names of every registered exercise, in course order.
+    """The names of every registered exercise.
 
     Examples
     --------
-    >>> names()[:2]
-    ['output_size', 'convolve']
+    >>> "convolve" in names()
+    True
     """
-    return [exercise.name for exercise in all_exercises()]
+    return [exercise.name for exercise in _REGISTRY]
 
 
 def get(name: str) -> Exercise:
@@ -101,20 +92,12 @@ def get(name: str) -> Exercise:
     ...
     KeyError: "unknown exercise 'no_such_function'; known: ...
     """
-    for exercise in all_exercises():
+    for exercise in _REGISTRY:
         if exercise.name == name:
             return exercise
     raise KeyError(f"unknown exercise {name!r}; known: {', '.join(names())}")
 
 
 def for_assignment(assignment: str) -> list[Exercise]:
-    """The exercises of one assignment, in notebook order.
-
-    Raises
-    ------
-    KeyError
-        If the assignment is unknown.
-    """
-    if assignment not in ASSIGNMENTS:
-        raise KeyError(f"unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
-    return list(_REGISTRY[assignment])
+    """The exercises of one assignment, in notebook order (empty for an unknown one)."""
+    return [exercise for exercise in _REGISTRY if exercise.assignment == assignment]

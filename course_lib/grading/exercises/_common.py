@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from ... import reference as _reference
-from ..exercise import Mistake, Pattern
 from ..outcome import Case
+from ._base import Mistake, Pattern
 
 __all__ = [
     "TRUSTED",
@@ -20,7 +20,6 @@ __all__ = [
     "image_of",
     "random_image",
     "random_kernel",
-    "shifted_window",
 ]
 
 
@@ -98,32 +97,6 @@ CLIPPED_EXPLANATION = (
     "filter can be negative or above 255 (edges!); keep it as it is and clamp only for "
     "display."
 )
-
-
-def shifted_window(case: Case, expected, value) -> bool:
-    """Whether ``value`` is the right result read through a window shifted by 1 or 2 pixels."""
-    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype.kind not in "biuf":
-        return False
-    expected = np.asarray(expected, dtype=float)
-    if value.shape != expected.shape:
-        # A different shape has its own diagnoses (wrong-shape, a padded result).
-        return False
-    value = value.astype(float)
-    scale = 1e-6 * max(1.0, float(np.abs(expected).max()))
-    for dr in range(-2, 3):
-        for dc in range(-2, 3):
-            if dr == 0 and dc == 0:
-                continue
-            r0, r1 = max(0, -dr), min(value.shape[0], expected.shape[0] - dr)
-            c0, c1 = max(0, -dc), min(value.shape[1], expected.shape[1] - dc)
-            count = max(0, r1 - r0) * max(0, c1 - c0)
-            if count < max(2, expected.size // 2):
-                continue
-            here = value[r0:r1, c0:c1]
-            there = expected[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
-            if np.allclose(here, there, rtol=1e-5, atol=scale):
-                return True
-    return False
 
 
 SHIFTED_EXPLANATION = (

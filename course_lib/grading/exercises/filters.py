@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from ... import kernels, reference
-from ..exercise import Exercise, Mistake, Pattern
 from ..outcome import Case
+from ._base import Exercise, Mistake, Pattern, Rule
 from ._common import (
     CLIPPED_EXPLANATION,
     SHIFTED_EXPLANATION,
@@ -22,7 +22,6 @@ from ._common import (
     integer_mistakes,
     random_image,
     random_kernel,
-    shifted_window,
 )
 
 __all__ = ["EXERCISES", "Clamp", "NormalizeKernel", "SobelMagnitude"]
@@ -30,14 +29,6 @@ __all__ = ["EXERCISES", "Clamp", "NormalizeKernel", "SobelMagnitude"]
 
 def _zero_sum(case: Case) -> bool:
     return float(np.sum(np.asarray(case.args[0], dtype=float))) == 0.0
-
-
-def _non_finite(value) -> bool:
-    return (
-        isinstance(value, np.ndarray)
-        and value.dtype.kind in "fc"
-        and not bool(np.isfinite(value).all())
-    )
 
 
 def _zeros_for_zero_sum(kernel):
@@ -103,7 +94,8 @@ class NormalizeKernel(Exercise):
                 "divides-by-zero",
                 "divides by the sum even when it is 0, which gives inf or nan (or raises). "
                 "Edge kernels sum to 0: return an unchanged float copy for them.",
-                detector=lambda case, expected, value: _zero_sum(case) and _non_finite(value),
+                detector="non-finite",
+                flag="zero_sum",
             ),
             Mistake(
                 "zero-sum-gives-zeros",
@@ -131,16 +123,17 @@ class NormalizeKernel(Exercise):
             ),
         ]
 
-    def judge(self, case, outcome, expected, expected_error):
-        result = super().judge(case, outcome, expected, expected_error)
-        if (
-            not result.passed
-            and _zero_sum(case)
-            and outcome.error is not None
-            and outcome.error.startswith(("ZeroDivisionError", "FloatingPointError"))
-        ):
-            result.codes = ["divides-by-zero"]
-        return result
+    def rules(self) -> list[Rule]:
+        return [
+            Rule(
+                "divides-by-zero",
+                _zero_sum,
+                error_prefixes=("ZeroDivisionError", "FloatingPointError"),
+            )
+        ]
+
+    def flags(self, case: Case) -> dict:
+        return {"zero_sum": _zero_sum(case)}
 
 
 def _clamp_reference(image, low=0, high=255):
@@ -360,7 +353,7 @@ class SobelMagnitude(Exercise):
                 "computes or stores integers: uint8 arithmetic wraps around. Convert the image "
                 "to float first (np.asarray(image, dtype=float)).",
             ),
-            Mistake("shifted-window", SHIFTED_EXPLANATION, detector=shifted_window),
+            Mistake("shifted-window", SHIFTED_EXPLANATION, detector="shifted-window"),
         ]
 
     def patterns(self) -> list[Pattern]:

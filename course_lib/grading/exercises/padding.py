@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from ..exercise import Exercise, Mistake, Pattern
 from ..outcome import Case
+from ._base import Exercise, Mistake, Pattern, Rule
 from ._common import (
     CLIPPED_EXPLANATION,
     KERNEL_PATTERNS,
@@ -18,7 +18,6 @@ from ._common import (
     integer_mistakes,
     random_image,
     random_kernel,
-    shifted_window,
 )
 from ._common import (
     TRUSTED as reference,
@@ -163,9 +162,8 @@ class ZeroPad(Exercise):
                 "pad-zero-broken",
                 "breaks when a padding count is 0: out[p:-p] is empty for p = 0 (-0 is 0), "
                 "so write out[top:top + H, left:left + W] = image instead.",
-                detector=lambda case, expected, value: (
-                    _zero_side(case) and getattr(value, "size", 1) == 0
-                ),
+                detector="empty-result",
+                flag="zero_side",
             ),
             *(
                 Mistake("wrong-padding", wrong_mode.format(mode=mode), model=mode_model(mode))
@@ -194,15 +192,12 @@ class ZeroPad(Exercise):
             )
         ]
 
-    def judge(self, case, outcome, expected, expected_error):
-        result = super().judge(case, outcome, expected, expected_error)
-        if (
-            not result.passed
-            and _zero_side(case)
-            and set(result.codes) <= {"raises-error", "wrong-shape"}
-        ):
-            result.codes = ["pad-zero-broken"]
-        return result
+    def rules(self) -> list[Rule]:
+        # A crash or a wrong shape with a zero padding count is the p:-p slice.
+        return [Rule("pad-zero-broken", _zero_side, codes_within=("raises-error", "wrong-shape"))]
+
+    def flags(self, case: Case) -> dict:
+        return {"zero_side": _zero_side(case)}
 
 
 def _same(image, kernel, **options):
@@ -328,14 +323,12 @@ class ConvolveSame(Exercise):
                 "computes or stores integers (uint8 arithmetic wraps, int arrays truncate); "
                 "convert to float first and build the output as float.",
             ),
-            Mistake("shifted-window", SHIFTED_EXPLANATION, detector=shifted_window),
+            Mistake("shifted-window", SHIFTED_EXPLANATION, detector="shifted-window"),
             Mistake(
                 "wrong-shape",
                 "must return an array of the image's shape: pad pad_width(kh) rows and "
                 "pad_width(kw) columns, then take the VALID result.",
-                detector=lambda case, expected, value: (
-                    getattr(value, "shape", None) != np.shape(expected)
-                ),
+                detector="shape-differs",
             ),
         ]
 

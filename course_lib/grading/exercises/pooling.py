@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import reference
-from ..exercise import Exercise, Mistake, Pattern
 from ..outcome import Case
+from ._base import Exercise, Mistake, Pattern
 from ._common import image_of, integer_mistakes, random_image
 
 __all__ = ["EXERCISES", "AvgPool", "MaxPool"]

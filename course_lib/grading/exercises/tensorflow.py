@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from ... import reference
-from ..exercise import Exercise, Mistake
 from ..outcome import Case
+from ._base import Exercise, Mistake
 from ._common import image_of, random_image, random_kernel
 
 __all__ = ["EXERCISES", "TfSamePadding", "ToHwio", "ToNhwc"]
@@ -43,18 +43,8 @@ class _Layout(Exercise):
     float_output = True
     points_hint = 2
 
-    def _type_codes(self, outcome):
-        codes = super()._type_codes(outcome)
-        if codes or outcome.kind != "ndarray":
-            return codes
-        return [] if outcome.value.dtype == np.float32 else ["wrong-dtype"]
-
-    def explanation(self, code: str) -> str:
-        if code == "wrong-dtype":
-            return _DTYPE_EXPLANATION
-        if code == "integer-dtype":
-            return _INTEGER_EXPLANATION
-        return super().explanation(code)
+    required_dtype = "float32"
+    explanations = {"wrong-dtype": _DTYPE_EXPLANATION, "integer-dtype": _INTEGER_EXPLANATION}
 
     def _battery(self, rng, label):
         return [
@@ -232,10 +222,7 @@ class TfSamePadding(Exercise):
         cases.append(Case((9, 2, 6), label="stride larger than the kernel"))
         return cases
 
-    def explanation(self, code: str) -> str:
-        if code == "wrong-type":
-            return "must return a pair of ints, (before, after), e.g. (0, 1)."
-        return super().explanation(code)
+    explanations = {"wrong-type": "must return a pair of ints, (before, after), e.g. (0, 1)."}
 
     def mistakes(self) -> list[Mistake]:
         return [

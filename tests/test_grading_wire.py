@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from course_lib.grader.wire import MAGIC, WireError, decode_stream, encode_frame
+from course_lib.grading.wire import MAGIC, WireError, decode_stream, encode_frame
 
 
 def _forged(header: dict, payload: bytes = b"") -> bytes:

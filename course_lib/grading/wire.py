@@ -1,16 +1,19 @@
-"""The tiny framed format a grading child uses to send plain outputs to the grader.
+"""The tiny framed format for plain data: grading children's outputs, requests, batteries.
 
-The child never pickles anything back: it writes a stream of frames, each a
-JSON header plus raw array bytes. The parent checks every size, dtype and
-shape before rebuilding arrays with :func:`numpy.frombuffer`, so a hostile
-child can at worst send wrong numbers, never objects or code.
+A grading child never pickles anything back: it writes a stream of frames,
+each a JSON header plus raw array bytes. The parent checks every size, dtype
+and shape before rebuilding arrays with :func:`numpy.frombuffer`, so a hostile
+child can at worst send wrong numbers, never objects or code. The same format
+carries requests to children and test batteries (:mod:`.battery`) between
+machines, so nothing that travels is ever unpickled.
 
 Frame layout: ``MAGIC`` (4 bytes), header length and payload length (two
 unsigned 32-bit big-endian ints), the UTF-8 JSON header, then the payload.
 Values in a header are tagged: ``{"t": "array", "dtype", "shape", "offset",
 "length"}`` points into the payload; ``{"t": "tuple" | "list", "items": [...]}``,
+``{"t": "dict", "items": [[key, ...], ...]}`` (string keys),
 ``{"t": "scalar", "v": ...}``, ``{"t": "none"}`` and ``{"t": "text", "v": ...}``
-(for values that are not plain data, described in words).
+(strings, and values that are not plain data, described in words).
 
 Examples
 --------
@@ -37,9 +40,10 @@ MAX_HEADER_BYTES = 1 << 20
 """Largest JSON header accepted (1 MiB)."""
 MAX_ARRAY_BYTES = 64 << 20
 """Largest single array accepted (64 MiB): far above any test input's output."""
-_MAX_DEPTH = 8
+_MAX_DEPTH = 12
 _MAX_ITEMS = 10_000
 _ALLOWED_DTYPE_KINDS = "biufc"
+_TEXT_LIMIT = 20_000
 
 
 class WireError(ValueError):
@@ -75,8 +79,13 @@ def _tag(value, payload: list[bytes], offset: list[int], depth: int = 0):
     if isinstance(value, tuple | list) and len(value) <= _MAX_ITEMS:
         items = [_tag(item, payload, offset, depth + 1) for item in value]
         return {"t": "tuple" if isinstance(value, tuple) else "list", "items": items}
+    if isinstance(value, dict) and len(value) <= _MAX_ITEMS and all(
+        isinstance(key, str) for key in value
+    ):
+        items = [[key, _tag(item, payload, offset, depth + 1)] for key, item in value.items()]
+        return {"t": "dict", "items": items}
     if isinstance(value, str):
-        return {"t": "text", "v": value[:2000]}
+        return {"t": "text", "v": value[:_TEXT_LIMIT]}
     return {"t": "text", "v": f"{type(value).__name__} object"}
 
 
@@ -126,7 +135,17 @@ def _untag(entry, payload: bytes, depth: int = 0):
             raise WireError("non-finite float entry is not nan/inf")
         return float(text)
     if kind == "text":
-        return str(entry.get("v", ""))[:2000]
+        return str(entry.get("v", ""))[:_TEXT_LIMIT]
+    if kind == "dict":
+        items = entry.get("items")
+        if not isinstance(items, list) or len(items) > _MAX_ITEMS:
+            raise WireError("dict entry is malformed or too long")
+        rebuilt = {}
+        for item in items:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                raise WireError("dict item is not a [key, value] pair")
+            rebuilt[item[0]] = _untag(item[1], payload, depth + 1)
+        return rebuilt
     if kind in ("tuple", "list"):
         items = entry.get("items")
         if not isinstance(items, list) or len(items) > _MAX_ITEMS:

@@ -1,0 +1,90 @@
+"""Where a graded function's battery comes from, on the instructor's side and the student's.
+
+- In the course's repository the exercise definitions
+  (:mod:`course_lib.grading.exercises`) are present, and a battery is compiled
+  from them on first use: the visible one, or the hidden one drawn with the
+  seed released with the assignment.
+- A student bundle has no definitions (their references and mistake models
+  are one edit away from answers). It carries the compiled visible
+  batteries as data files in ``course_lib/grading/released/`` (written by
+  ``course bundle``), and has no hidden battery at all.
+
+Either way the battery is plain data (:class:`~.battery.Battery`) and is
+judged by the same :func:`~.assess.assess`.
+
+Examples
+--------
+>>> battery("output_size", hidden=False).info.result
+'number'
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from .battery import Battery
+
+__all__ = ["RELEASED", "BatteryUnavailable", "battery", "hidden_available", "released_path"]
+
+RELEASED = Path(__file__).resolve().parent / "released"
+"""Folder of the compiled visible batteries in a student bundle."""
+
+
+class BatteryUnavailable(LookupError):
+    """No battery for this function here (unknown, or hidden tests in a student bundle)."""
+
+
+def released_path(name: str, folder: Path = RELEASED) -> Path:
+    """Where the compiled visible battery of ``name`` lives in a bundle."""
+    return Path(folder) / f"{name}.visible.battery"
+
+
+def _definitions():
+    try:
+        from . import exercises
+    except ImportError:
+        return None
+    return exercises
+
+
+def hidden_available() -> bool:
+    """Whether hidden batteries can be built here (False in a student bundle)."""
+    return _definitions() is not None
+
+
+@functools.lru_cache(maxsize=128)
+def battery(name: str, *, hidden: bool, seed: int | None = None) -> Battery:
+    """The battery of graded function ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The graded function, e.g. ``"convolve"``.
+    hidden : bool
+        The hidden battery (only where the exercise definitions are present).
+    seed : int, optional
+        The hidden battery's seed (default: the course's default seed).
+
+    Raises
+    ------
+    BatteryUnavailable
+        If there is no such function, or hidden tests are asked for in a bundle.
+    """
+    definitions = _definitions()
+    if definitions is not None:
+        try:
+            exercise = definitions.get(name)
+        except KeyError as error:
+            raise BatteryUnavailable(str(error.args[0])) from None
+        return exercise.battery(hidden=hidden, seed=seed)
+    if hidden:
+        raise BatteryUnavailable(
+            f"the hidden tests of {name} run when your notebook is graded; they are not "
+            "part of the student version of the course"
+        )
+    path = released_path(name)
+    if not path.is_file():
+        known = sorted(p.name.split(".")[0] for p in RELEASED.glob("*.visible.battery"))
+        raise BatteryUnavailable(f"unknown exercise {name!r}; known: {', '.join(known)}")
+    return Battery.from_bytes(path.read_bytes())

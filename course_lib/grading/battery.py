@@ -1,0 +1,296 @@
+"""A test battery as plain data: the cases, what each must give, and what mistakes give.
+
+A :class:`Battery` is everything :func:`course_lib.grading.assess.assess` needs
+to judge a student's outputs, with no code from the exercise's definition in
+it: for each case the arguments, the expected result (or the exception the
+reference raises), and what each mistake model returns on it; per exercise the
+explanations and the names of generic detectors. Batteries are built from the
+exercise definitions on the instructor's side
+(``course_lib.grading.exercises``); they travel as bytes
+(:meth:`Battery.to_bytes`, the safe frame format of :mod:`.wire`), so a
+student bundle carries its visible batteries as data files, and a grading
+machine receives hidden batteries without unpickling anything.
+
+Examples
+--------
+>>> import numpy as np
+>>> from course_lib.grading.outcome import Case
+>>> info = ExerciseInfo(name="double", assignment="00_demo", parameters=("x",), result="array")
+>>> battery = Battery(info, hidden=False, seed=None, cases=(Case((np.ones(2),)),),
+...                   expected=(Expectation(np.full(2, 2.0)),), model_values=((),), flags=({},))
+>>> Battery.from_bytes(battery.to_bytes()).expected[0].value.tolist()
+[2.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .outcome import Case
+from .wire import WireError, decode_stream, encode_frame
+
+__all__ = [
+    "Battery",
+    "BatteryError",
+    "ExerciseInfo",
+    "Expectation",
+    "MistakeSpec",
+    "PatternSpec",
+    "RuleSpec",
+]
+
+_KIND = "battery"
+_VERSION = 1
+
+
+class BatteryError(ValueError):
+    """Bytes that are not a battery (damaged file, another format, a newer version)."""
+
+
+@dataclass(frozen=True)
+class MistakeSpec:
+    """A named mistake: a model (its values are stored per case) or a generic detector.
+
+    Attributes
+    ----------
+    code : str
+        Stable code such as ``"flipped-kernel"``.
+    explanation : str
+        What the student probably did, continuing a sentence that starts with
+        the function's name.
+    detector : str or None
+        For a detector, its name in :mod:`course_lib.grading.detectors`; None
+        for a model.
+    flag : str or None
+        A case flag the detector also needs (e.g. ``"zero_side"``).
+    """
+
+    code: str
+    explanation: str
+    detector: str | None = None
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """A mistake recognised across cases: the cases it concerns are flagged ``flag``.
+
+    It is reported when at least one case failed, every failing case is
+    flagged, and at least one unflagged case passed.
+    """
+
+    code: str
+    explanation: str
+    flag: str
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """Renames a failing case's codes when it is flagged ``flag`` and either its codes
+    are all within ``codes_within`` or its error starts with one of ``error_prefixes``."""
+
+    code: str
+    flag: str
+    codes_within: tuple[str, ...] = ()
+    error_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """What judging needs to know about a graded function.
+
+    Attributes
+    ----------
+    name, assignment : str
+    signature : str
+        As shown to students.
+    parameters : tuple of str
+        Argument names, to print failing inputs.
+    result : {'array', 'number', 'pair'}
+        What a correct answer returns.
+    float_output : bool
+        Array results must have a float dtype.
+    required_dtype : str or None
+        An exact dtype arrays must have (``"float32"``), or None.
+    loop_only : bool
+        The loop-only rule applies.
+    guarded : bool
+        Library functions are blocked while the function runs.
+    mistakes : tuple of MistakeSpec
+        Most specific first.
+    patterns : tuple of PatternSpec
+    rules : tuple of RuleSpec
+    explanations : dict
+        Code -> explanation overriding the generic one for this exercise.
+    """
+
+    name: str
+    assignment: str
+    signature: str = ""
+    parameters: tuple[str, ...] = ()
+    result: str = "array"
+    float_output: bool = True
+    required_dtype: str | None = None
+    loop_only: bool = False
+    guarded: bool = False
+    mistakes: tuple[MistakeSpec, ...] = ()
+    patterns: tuple[PatternSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
+    explanations: dict = field(default_factory=dict)
+
+    def explanation(self, code: str) -> str | None:
+        """This exercise's explanation of ``code`` (None: use the generic one)."""
+        if code in self.explanations:
+            return self.explanations[code]
+        for item in (*self.mistakes, *self.patterns):
+            if item.code == code:
+                return item.explanation
+        return None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the reference gives on one case: a value, or the name of the exception it raises."""
+
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Battery:
+    """The cases of one test cell (visible or hidden) of one graded function, as data.
+
+    Attributes
+    ----------
+    info : ExerciseInfo
+    hidden : bool
+    seed : int or None
+        The seed the hidden cases were drawn with (None for the visible battery).
+    cases : tuple of Case
+    expected : tuple of Expectation
+        One per case.
+    model_values : tuple of tuple
+        Per case, ``(mistake index, value)`` for every mistake model whose
+        result on the case differs from the expected one.
+    flags : tuple of dict
+        Per case, the flags detectors, patterns and rules look at.
+    """
+
+    info: ExerciseInfo
+    hidden: bool
+    seed: int | None
+    cases: tuple[Case, ...]
+    expected: tuple[Expectation, ...]
+    model_values: tuple[tuple, ...]
+    flags: tuple[dict, ...]
+
+    def __post_init__(self) -> None:
+        counts = {len(self.cases), len(self.expected), len(self.model_values), len(self.flags)}
+        if len(counts) != 1:
+            raise BatteryError(
+                "a battery needs one expectation, model-value list and flag dict per case"
+            )
+        if not self.cases:
+            raise BatteryError("a battery needs at least one case")
+
+    @property
+    def name(self) -> str:
+        """The graded function."""
+        return self.info.name
+
+    def to_bytes(self) -> bytes:
+        """The battery in the safe frame format (see :mod:`.wire`)."""
+        info = self.info
+        header = {
+            "kind": _KIND,
+            "version": _VERSION,
+            "hidden": self.hidden,
+            "seed": self.seed,
+        }
+        values = {
+            "info": {
+                "name": info.name,
+                "assignment": info.assignment,
+                "signature": info.signature,
+                "parameters": list(info.parameters),
+                "result": info.result,
+                "float_output": info.float_output,
+                "required_dtype": info.required_dtype,
+                "loop_only": info.loop_only,
+                "guarded": info.guarded,
+                "mistakes": [[m.code, m.explanation, m.detector, m.flag] for m in info.mistakes],
+                "patterns": [[p.code, p.explanation, p.flag] for p in info.patterns],
+                "rules": [
+                    [r.code, r.flag, list(r.codes_within), list(r.error_prefixes)]
+                    for r in info.rules
+                ],
+                "explanations": dict(info.explanations),
+            },
+            "cases": [
+                {"args": list(c.args), "kwargs": dict(c.kwargs), "label": c.label,
+                 "group": c.group}
+                for c in self.cases
+            ],
+            "expected": [[e.value, e.error] for e in self.expected],
+            "models": [[[index, value] for index, value in per] for per in self.model_values],
+            "flags": [dict(f) for f in self.flags],
+        }
+        return encode_frame(header, values)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Battery:
+        """Rebuild a battery written by :meth:`to_bytes`.
+
+        Raises
+        ------
+        BatteryError
+            If ``data`` is not exactly one battery frame of this version.
+        """
+        try:
+            frames = decode_stream(bytes(data))
+        except WireError as error:
+            raise BatteryError(f"not a battery: {error}") from None
+        if len(frames) != 1 or frames[0][0].get("kind") != _KIND:
+            raise BatteryError("not a battery: expected exactly one battery frame")
+        header, values = frames[0]
+        if header.get("version") != _VERSION:
+            raise BatteryError(f"battery format version {header.get('version')!r} is not known")
+        try:
+            raw = values["info"]
+            info = ExerciseInfo(
+                name=str(raw["name"]),
+                assignment=str(raw["assignment"]),
+                signature=str(raw["signature"]),
+                parameters=tuple(str(p) for p in raw["parameters"]),
+                result=str(raw["result"]),
+                float_output=bool(raw["float_output"]),
+                required_dtype=raw["required_dtype"],
+                loop_only=bool(raw["loop_only"]),
+                guarded=bool(raw["guarded"]),
+                mistakes=tuple(MistakeSpec(*m) for m in raw["mistakes"]),
+                patterns=tuple(PatternSpec(*p) for p in raw["patterns"]),
+                rules=tuple(
+                    RuleSpec(code, flag, tuple(within), tuple(prefixes))
+                    for code, flag, within, prefixes in raw["rules"]
+                ),
+                explanations=dict(raw["explanations"]),
+            )
+            cases = tuple(
+                Case(tuple(c["args"]), dict(c["kwargs"]), str(c["label"]), str(c["group"]))
+                for c in values["cases"]
+            )
+            expected = tuple(Expectation(value, error) for value, error in values["expected"])
+            models = tuple(
+                tuple((int(index), value) for index, value in per) for per in values["models"]
+            )
+            flags = tuple(dict(f) for f in values["flags"])
+            return cls(info, bool(header["hidden"]), header["seed"], cases, expected, models,
+                       flags)
+        except (KeyError, TypeError, ValueError) as error:
+            raise BatteryError(f"battery is malformed: {error}") from None
+
+    def digest(self) -> str:
+        """A sha256 of the battery's bytes (changes whenever any case or answer does)."""
+        return hashlib.sha256(self.to_bytes()).hexdigest()

@@ -1,0 +1,287 @@
+"""The definition of a graded exercise, compiled into a data-only battery.
+
+An :class:`Exercise` knows its reference (a trusted function from
+:mod:`course_lib.reference`), how to draw its visible and hidden cases, and
+its :class:`Mistake` models: deliberately wrong references whose results name
+a mistake when a student's output matches them. :meth:`Exercise.battery`
+runs all of that once and keeps only data
+(:class:`~course_lib.grading.battery.Battery`): the judging itself is
+:func:`course_lib.grading.assess.assess`, shared by the in-notebook check and
+the out-of-process grader.
+
+This package is the instructor's side: its references and models are one edit
+away from answers, so it never goes into a student bundle, which carries the
+compiled visible batteries instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..assess import DEFAULT_SEED, assess, same_result
+from ..battery import (
+    Battery,
+    ExerciseInfo,
+    Expectation,
+    MistakeSpec,
+    PatternSpec,
+    RuleSpec,
+)
+from ..outcome import Case, Outcome, Report
+
+__all__ = ["Exercise", "Mistake", "Pattern", "Rule"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A named mistake and how to recognise it.
+
+    Parameters
+    ----------
+    code : str
+        Stable code such as ``"flipped-kernel"``.
+    explanation : str
+        What the student probably did and how to fix it, continuing a
+        sentence that starts with the function's name.
+    model : callable, optional
+        A deliberately wrong reference called with the case's arguments;
+        the mistake matches when the student's result equals its result.
+    detector : str, optional
+        The name of a generic detector (:mod:`course_lib.grading.detectors`)
+        for mistakes easier to recognise than to reproduce.
+    flag : str, optional
+        The case flag (see :meth:`Exercise.flags`) the detector needs.
+    """
+
+    code: str
+    explanation: str
+    model: Callable | None = None
+    detector: str | None = None
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A mistake recognised across cases: it fails exactly on the ``special`` ones."""
+
+    code: str
+    explanation: str
+    special: Callable[[Case], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Name a failing ``special`` case ``code`` when its codes are all within
+    ``codes_within`` or its error starts with one of ``error_prefixes``."""
+
+    code: str
+    special: Callable[[Case], bool]
+    codes_within: tuple[str, ...] = ()
+    error_prefixes: tuple[str, ...] = ()
+
+
+def _copied(values):
+    return copy.deepcopy(values)
+
+
+def _quietly(function, *args, **kwargs):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
+class Exercise:
+    """Base class of graded exercises.
+
+    Subclasses set the class attributes and implement :meth:`reference`,
+    :meth:`visible_cases` and :meth:`hidden_cases`; they usually add
+    :meth:`mistakes`, :meth:`patterns` and :meth:`rules`.
+
+    Attributes
+    ----------
+    name : str
+        The graded function's name.
+    assignment : str
+        The notebook, e.g. ``"01_convolution"``.
+    loop_only : bool
+        Whether the loop-only rule applies (static check and run-time guard).
+    signature : str
+        The signature shown to students.
+    parameters : tuple of str
+        Argument names, used to print failing inputs.
+    result : {'array', 'number', 'pair'}
+        What a correct answer returns.
+    float_output : bool
+        For array results: whether the contract asks for a float dtype.
+    required_dtype : str or None
+        For array results: an exact dtype the contract asks for.
+    explanations : dict
+        Code -> this exercise's own explanation of a generic code.
+    points_hint : int or None
+        Suggested points for the hidden test.
+    """
+
+    name: str = ""
+    assignment: str = ""
+    loop_only: bool = False
+    signature: str = ""
+    parameters: tuple[str, ...] = ()
+    result: str = "array"
+    float_output: bool = True
+    required_dtype: str | None = None
+    explanations: dict = {}
+    points_hint: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.name} ({self.assignment})>"
+
+    @property
+    def guarded(self) -> bool:
+        """Whether library convolution functions are blocked while the answer runs."""
+        return self.loop_only
+
+    # -- to be provided by subclasses -------------------------------------------------
+    def reference(self, *args, **kwargs):
+        """The right answer for these arguments (may raise, e.g. ValueError)."""
+        raise NotImplementedError
+
+    def visible_cases(self) -> list[Case]:
+        """The small deterministic battery the visible test runs."""
+        raise NotImplementedError
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        """Extra cases for the hidden battery, drawn from ``rng``."""
+        raise NotImplementedError
+
+    def mistakes(self) -> Sequence[Mistake]:
+        """Mistake models and detectors, most specific first."""
+        return ()
+
+    def patterns(self) -> Sequence[Pattern]:
+        """Cross-case mistake patterns."""
+        return ()
+
+    def rules(self) -> Sequence[Rule]:
+        """Renaming rules for failing cases (see :class:`Rule`)."""
+        return ()
+
+    def flags(self, case: Case) -> dict:
+        """Flags of a case that detectors need (e.g. ``{"zero_side": True}``)."""
+        return {}
+
+    # -- batteries --------------------------------------------------------------------
+    def cases(self, *, hidden: bool, seed: int | None = None) -> list[Case]:
+        """The visible battery, or the full hidden battery (visible cases included).
+
+        Parameters
+        ----------
+        hidden : bool
+            False: small and deterministic. True: larger, with random inputs.
+        seed : int, optional
+            Seed of the hidden battery's random inputs (default
+            :data:`~course_lib.grading.assess.DEFAULT_SEED`); ignored for the
+            visible battery.
+        """
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"seed must be an integer or None, got {seed!r}")
+        visible = self.visible_cases()
+        if not hidden:
+            return visible
+        rng = np.random.default_rng(DEFAULT_SEED if seed is None else int(seed))
+        return visible + self.hidden_cases(rng)
+
+    def expected(self, case: Case) -> Expectation:
+        """What the reference gives on ``case``: a value or the exception's type name."""
+        try:
+            value = _quietly(self.reference, *_copied(case.args), **_copied(case.kwargs))
+        except Exception as exc:  # noqa: BLE001 - the reference says "this must raise"
+            return Expectation(None, type(exc).__name__)
+        return Expectation(value, None)
+
+    def info(self) -> ExerciseInfo:
+        """What judging needs to know about this exercise, as data."""
+        return ExerciseInfo(
+            name=self.name,
+            assignment=self.assignment,
+            signature=self.signature,
+            parameters=tuple(self.parameters),
+            result=self.result,
+            float_output=self.float_output,
+            required_dtype=self.required_dtype,
+            loop_only=self.loop_only,
+            guarded=self.guarded,
+            mistakes=tuple(
+                MistakeSpec(m.code, m.explanation, m.detector, m.flag) for m in self.mistakes()
+            ),
+            patterns=tuple(
+                PatternSpec(p.code, p.explanation, f"pattern:{p.code}") for p in self.patterns()
+            ),
+            rules=tuple(
+                RuleSpec(r.code, f"rule:{r.code}", tuple(r.codes_within), tuple(r.error_prefixes))
+                for r in self.rules()
+            ),
+            explanations=dict(self.explanations),
+        )
+
+    def _model_values(self, case: Case, expectation: Expectation) -> tuple:
+        values = []
+        for index, mistake in enumerate(self.mistakes()):
+            if mistake.model is None:
+                continue
+            try:
+                wrong = _quietly(mistake.model, *_copied(case.args), **_copied(case.kwargs))
+            except Exception:  # noqa: BLE001 - a model that cannot run just does not match
+                continue
+            if expectation.error is None and same_result(self.result, expectation.value, wrong):
+                continue
+            values.append((index, wrong))
+        return tuple(values)
+
+    def _case_flags(self, case: Case) -> dict:
+        flags = dict(self.flags(case))
+        for pattern in self.patterns():
+            flags[f"pattern:{pattern.code}"] = bool(pattern.special(case))
+        for rule in self.rules():
+            flags[f"rule:{rule.code}"] = bool(rule.special(case))
+        return flags
+
+    def compile(self, cases: Sequence[Case], *, hidden: bool, seed: int | None) -> Battery:
+        """A battery of the given cases (expected results and mistake values computed now)."""
+        cases = tuple(cases)
+        expected = tuple(self.expected(case) for case in cases)
+        return Battery(
+            info=self.info(),
+            hidden=hidden,
+            seed=seed,
+            cases=cases,
+            expected=expected,
+            model_values=tuple(
+                self._model_values(case, e) for case, e in zip(cases, expected, strict=True)
+            ),
+            flags=tuple(self._case_flags(case) for case in cases),
+        )
+
+    def battery(self, *, hidden: bool, seed: int | None = None) -> Battery:
+        """The visible battery, or the hidden one drawn with ``seed``, as data."""
+        seed = None if not hidden else (DEFAULT_SEED if seed is None else int(seed))
+        return self.compile(self.cases(hidden=hidden, seed=seed), hidden=hidden, seed=seed)
+
+    def assess(
+        self, cases: Sequence[Case], outcomes: Sequence[Outcome], *, source: str | None = None
+    ) -> Report:
+        """Judge outcomes on any cases of this exercise (a convenience for tests and tools).
+
+        Raises
+        ------
+        ValueError
+            If there is not one outcome per case, or no case.
+        """
+        if not list(cases):
+            raise ValueError("cases must not be empty")
+        return assess(self.compile(cases, hidden=False, seed=None), outcomes, source=source)

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The sample class generator is instructor tooling outside course_lib (autograde/):
 # tests import it as `sample_class`.
 sys.path.insert(0, str(ROOT / "autograde"))
+# Test data modules (the catalogue of wrong answers) are imported by name.
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 @pytest.fixture(scope="session")

@@ -235,7 +235,7 @@ def test_max_pool_breaking_the_loop_rule_is_rejected(code):
 
 
 def test_max_pool_calling_the_reference_is_rejected():
-    """Calling course_lib.reference.max_pool counts as a library call."""
+    """Calling course_lib.reference.max_pool is refused as the course's own answer."""
     source = """
 def max_pool(image, size=2, stride=None):
     for _ in range(1):
@@ -245,7 +245,7 @@ def max_pool(image, size=2, stride=None):
     report = assess("max_pool", source)
     assert report.status == "rejected"
     assert report.fraction == 0.0
-    assert report.diagnoses[0] == "library-call"
+    assert report.diagnoses[0] == "course-library"
 
 
 def test_max_pool_that_sorts_windows_in_place_is_told_it_mutates_its_input():

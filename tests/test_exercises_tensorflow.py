@@ -109,7 +109,7 @@ def test_float64_layout_message_says_float32():
     """The dtype diagnosis tells the student which dtype TensorFlow wants."""
     report = assess("to_nhwc", BUGGY["to_nhwc", "wrong-dtype"])
     assert "float32" in report.message
-    assert report.passed == 1  # only the case that must raise ValueError
+    assert report.passed == 2  # only the cases that must raise ValueError (3-D and 1-D)
 
 
 def test_reshaping_the_argument_in_place_is_penalised():

@@ -1,12 +1,16 @@
-"""Tests for course_lib.grader.program: reading submissions as JSON and building programs."""
+"""Tests for course_lib.grader.program: the program Run All would run, read from the file."""
 
 from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 
-from course_lib.grader.program import NotebookUnreadable, read_master_setup, read_notebook
+from course_lib.grader.program import NotebookUnreadable, parse_notebook, read_notebook
+
+SETUP = "import numpy as np\nfrom course_lib import grading"
+TESTS = {"f_visible", "f_hidden"}
 
 
 def _cell(source, grade_id=None, cell_type="code"):
@@ -14,42 +18,123 @@ def _cell(source, grade_id=None, cell_type="code"):
     return {"cell_type": cell_type, "source": source, "metadata": metadata, "outputs": []}
 
 
-def _write(tmp_path, cells, name="nb.ipynb"):
-    path = tmp_path / name
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4}))
-    return path
+def _program(cells, test="f_visible"):
+    raw = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    return parse_notebook(raw.encode()).program(test, function="f", setup_source=SETUP,
+                                                test_ids=TESTS)
 
 
-def test_answers_are_matched_by_grade_id_in_notebook_order(tmp_path):
-    """Duplicated and reordered answer cells are all kept, later ones last (they win)."""
-    path = _write(tmp_path, [
-        _cell("def g():\n    return 2", "g_answer"),
-        _cell("x = 1"),
-        _cell(["def f():\n", "    return 0"], "f_answer"),
+def _code(program) -> str:
+    return "\n".join(source for label, source in program.chunks if label != "setup")
+
+
+def test_cells_above_the_test_count_and_the_last_definition_wins():
+    """Duplicated and reordered answer cells: the one nearest above the test wins, as in Run
+    All; a copy below the test and the test cells themselves are never part of it."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("def f():\n    return 0", "f_answer"),
         _cell("def f():\n    return 1", "f_answer"),
-        _cell("print('test')", "f_visible"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+        _cell("def f():\n    return 2", "f_answer"),
     ])
-    submitted = read_notebook(path)
-    assert [g for g, _ in submitted.answers] == ["g_answer", "f_answer", "f_answer"]
-    cells, notes = submitted.program_cells("f")
-    assert cells[-1][1].endswith("return 1") and notes == []
+    assert program.chunks[0] == ("setup", SETUP)
+    assert _code(program).splitlines()[-1] == "    return 1"
+    assert "return 2" not in _code(program) and "grading.check" not in _code(program)
 
 
-def test_deleted_answer_cell_falls_back_to_a_defining_cell(tmp_path):
-    """A function whose answer cell lost its metadata is still found, with a note."""
-    submitted = read_notebook(_write(tmp_path, [_cell("def f(x):\n    return x")]))
-    cells, notes = submitted.program_cells("f")
-    assert cells == [("f_found", "def f(x):\n    return x")]
-    assert "f_answer" in notes[0]
-    assert submitted.has_answer("f") and not submitted.has_answer("g")
+def test_helpers_imports_and_constants_above_are_kept_explorations_are_not():
+    """What the function needs (a helper cell, an added import, a constant) is kept; plots,
+    timings and calls of the function are not run."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("import math\nimport time\nimport matplotlib.pyplot as plt"),
+        _cell("SCALE = 2\nimage = np.zeros((512, 512))\nplt.imshow(image)"),
+        _cell("def helper(x):\n    return math.floor(x) * SCALE"),
+        _cell("def f(x):\n    total = helper(x)\n    return total", "f_answer"),
+        _cell("start = time.perf_counter()\nf(image)\nprint(time.perf_counter() - start)"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+    ])
+    code = _code(program)
+    for kept in ("import math", "SCALE = 2", "def helper", "def f"):
+        assert kept in code, kept
+    for dropped in ("matplotlib", "imshow", "perf_counter", "np.zeros((512"):
+        assert dropped not in code, dropped
+    assert program.defines >= {"f", "helper", "math", "SCALE"}
 
 
-def test_magics_become_plain_python(tmp_path):
-    """IPython magics in answer cells do not make the program a syntax error."""
-    cell = _cell("%time x = 1\ndef f():\n    pass", "f_answer")
-    submitted = read_notebook(_write(tmp_path, [cell]))
-    source = submitted.program_cells("f")[0][0][1]
-    compile(source, "answer", "exec")
+def test_a_helper_redefined_between_the_tests_counts_for_the_later_test_only():
+    """The hidden test cell sees what was defined down to it; the visible one does not."""
+    cells = [
+        _cell(SETUP, "setup"),
+        _cell("def helper():\n    return 1"),
+        _cell("def f():\n    return helper()", "f_answer"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+        _cell("def helper():\n    return 2"),
+        _cell("grading.check(f, 'f', points=2, hidden=True)", "f_hidden"),
+    ]
+    assert "return 2" not in _code(_program(cells, "f_visible"))
+    assert _code(_program(cells, "f_hidden")).endswith("return 2")
+
+
+def test_values_changed_in_place_and_magics():
+    """K[0] = 5 and K.append(...) change a kept value, so they are kept; %%time cells are
+    Python; %%bash cells are not."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("K = [1, 2]\nK[0] = 5\nK.append(7)\nnp.random.seed(0)"),
+        _cell("%%time\ndef f():\n    return K", "f_answer"),
+        _cell("%%bash\necho def f(): pass"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+    ])
+    code = _code(program)
+    assert "K[0] = 5" in code and "K.append(7)" in code and "def f" in code
+    assert "echo" not in code and "np.random.seed" not in code
+
+
+def test_a_cell_that_is_not_python_defines_nothing_and_says_so():
+    """A syntax error in an unrelated cell costs nothing but a note."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("def broken(:\n    pass"),
+        _cell("def f():\n    return 1", "f_answer"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+    ])
+    assert "def f" in _code(program)
+    assert any("cell 2 is not valid Python" in note for note in program.notes)
+
+
+def test_a_missing_test_cell_is_placed_after_the_answer_cell():
+    """When the student deleted the test cell, grading stops at the answer cell, with a note."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("def f():\n    return 1", "f_answer"),
+        _cell("def f():\n    return 2"),
+    ])
+    assert "return 2" not in _code(program)
+    assert "test cell f_visible is missing" in program.notes[0]
+
+
+def test_the_setup_cell_is_always_the_trusted_one():
+    """An edited setup cell is replaced; a deleted one is put first."""
+    edited = _program([_cell("import numpy as np\nnp.allclose = lambda *a: True", "setup"),
+                       _cell("def f():\n    return 1", "f_answer")])
+    assert edited.chunks[0] == ("setup", SETUP) and "allclose" not in _code(edited)
+    deleted = _program([_cell("def f():\n    return 1", "f_answer")])
+    assert deleted.chunks[0] == ("setup", SETUP)
+
+
+def test_nbformat_3_is_upgraded_with_its_grade_ids(tmp_path):
+    """A notebook saved as nbformat 3 is read with its cells and grade ids."""
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("def f():\n    return 1")
+    cell.metadata["nbgrader"] = {"grade_id": "f_answer"}
+    notebook.cells = [cell]
+    old = nbformat.convert(notebook, 3)
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.writes(old, version=3))
+    assert json.loads(path.read_text())["nbformat"] == 3
+    assert read_notebook(path).grade_ids == {"f_answer"}
 
 
 @pytest.mark.parametrize(
@@ -62,11 +147,3 @@ def test_unreadable_files_name_the_problem(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(NotebookUnreadable, match=message):
         read_notebook(path)
-
-
-def test_master_setup_is_read_and_required(tmp_path):
-    """The trusted setup cell comes from the master; a master without one is an error."""
-    path = _write(tmp_path, [_cell("import numpy as np", "setup")])
-    assert read_master_setup(path) == "import numpy as np"
-    with pytest.raises(ValueError, match="setup"):
-        read_master_setup(_write(tmp_path, [_cell("x = 1")], name="bad.ipynb"))

@@ -216,7 +216,7 @@ def test_square_only_and_fixed_kernel_size_are_told_apart():
     fixed = assess("convolve", BUGGY_CONVOLVE["fixed-kernel-size"])
     assert square.diagnoses == ["square-only"]
     assert fixed.diagnoses == ["fixed-kernel-size"]
-    assert square.passed == 2 and fixed.passed == 3
+    assert (square.groups_passed, fixed.groups_passed) == (3, 4)
 
 
 def test_mutating_input_loses_a_share_and_says_so():
@@ -333,10 +333,11 @@ def test_output_size_mistakes(code):
 
 
 def test_output_size_missing_error_keeps_the_other_cases():
-    """Forgetting the ValueError only loses the too-large-kernel case (6 of 7 pass)."""
+    """Forgetting both ValueErrors (a too-large kernel, a size below 1) loses exactly those two
+    groups: 5 of 7 pass."""
     report = assess("output_size", OUTPUT_SIZE["missing-error"])
-    assert (report.passed, report.total) == (6, 7)
-    assert report.fraction == pytest.approx(6 / 7)
+    assert (report.groups_passed, report.groups_total) == (5, 7)
+    assert report.fraction == pytest.approx(5 / 7)
 
 
 PAD_WIDTH_SYMMETRIC = """
@@ -383,9 +384,15 @@ def zero_pad(image, pad):
 """
 ZERO_PAD_EDGE = """
 def zero_pad(image, pad):
-    if not isinstance(pad, int) and min(min(pair) for pair in pad) < 0:
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (top, bottom), (left, right) = pad
+    if min(top, bottom, left, right) < 0:
         raise ValueError("negative padding")
-    return np.pad(np.asarray(image, dtype=float), pad, mode="edge")
+    image = np.asarray(image, dtype=float)
+    rows = np.clip(np.arange(-top, image.shape[0] + bottom), 0, image.shape[0] - 1)
+    cols = np.clip(np.arange(-left, image.shape[1] + right), 0, image.shape[1] - 1)
+    return image[rows][:, cols]
 """
 ZERO_PAD_MUTATES = """
 def zero_pad(image, pad):
@@ -405,7 +412,7 @@ def test_zero_pad_slice_bug_is_pad_zero_broken():
     """The out[p:-p, p:-p] bug fails exactly when a count is 0 and is named pad-zero-broken."""
     report = assess("zero_pad", ZERO_PAD_SLICE_BUG)
     assert report.diagnoses == ["pad-zero-broken"], report.message
-    assert (report.passed, report.total) == (3, 6)
+    assert (report.groups_passed, report.groups_total) == (4, 6)
 
 
 def test_zero_pad_edge_mode_is_wrong_padding():
@@ -466,7 +473,7 @@ def test_convolve_same_wrong_padding(before, after, mode):
 
 
 def test_convolve_same_using_the_reference_is_rejected():
-    """Calling course_lib.reference from convolve_same is a library call."""
+    """Calling course_lib.reference from convolve_same is refused as the course's own answer."""
     source = """
 def convolve_same(image, kernel):
     for _ in range(1):
@@ -474,7 +481,7 @@ def convolve_same(image, kernel):
     return reference.correlate2d(image, kernel, padding="same")
 """
     report = assess("convolve_same", source)
-    assert (report.status, report.diagnoses) == ("rejected", ["library-call"])
+    assert (report.status, report.diagnoses) == ("rejected", ["course-library"])
 
 
 CONV_OUTPUT_SIZE = {

@@ -8,8 +8,14 @@ import scipy.ndimage
 import scipy.signal
 from scipy.signal import correlate2d as early_reference
 
-from course_lib import reference
-from course_lib.grading.guard import BLOCKED_MARKER, blocked_library_calls, is_blocked_error
+from course_lib import grading, kernels, reference
+from course_lib.grading.guard import (
+    BLOCKED_MARKER,
+    blocked_for,
+    blocked_library_calls,
+    is_blocked_error,
+    is_course_library_error,
+)
 
 IMAGE = np.arange(12.0).reshape(3, 4)
 KERNEL = np.array([[1.0, -1.0]])
@@ -31,7 +37,7 @@ CALLS = {
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_library_calls_raise_inside_and_work_after(name):
     """Every listed entry point raises PermissionError inside the guard and works again after."""
-    with blocked_library_calls():
+    with blocked_library_calls(modules=blocked_for(library=True)):
         with pytest.raises(PermissionError, match=BLOCKED_MARKER):
             CALLS[name]()
     assert CALLS[name]() is not None
@@ -71,3 +77,32 @@ def test_tensorflow_conv_is_blocked_once_imported():
         with pytest.raises(PermissionError, match=BLOCKED_MARKER):
             tf.nn.conv2d(image, kernel, strides=1, padding="VALID")
     assert tf.nn.conv2d(image, kernel, strides=1, padding="VALID").shape == (1, 3, 3, 1)
+
+
+COURSE_CALLS = {
+    "reference.output_size": lambda: reference.output_size(7, 3),
+    "reference.pad": lambda: reference.pad(IMAGE, 1),
+    "kernels.normalize": lambda: kernels.normalize([[1, 1]]),
+    "grading.check": lambda: grading.check(len, "output_size", points=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_CALLS))
+def test_the_course_library_is_blocked_for_every_exercise(name):
+    """No free points: the course's own functions raise inside any graded call, as
+    course-library errors, and work again after."""
+    with blocked_library_calls(modules=blocked_for(library=False)):
+        with pytest.raises(PermissionError, match="course's own answers") as raised:
+            COURSE_CALLS[name]()
+    assert is_course_library_error(f"PermissionError: {raised.value}")
+    assert COURSE_CALLS[name]() is not None
+
+
+def test_an_allowed_course_function_and_a_forbidden_numpy_one():
+    """kernels.get stays usable where allowed; np.pad is blocked where forbidden."""
+    spec = blocked_for(library=False, forbidden=("numpy.pad",), allowed=("course_lib.kernels.get",))
+    with blocked_library_calls(modules=spec):
+        assert kernels.get("sobel_right").shape == (3, 3)
+        with pytest.raises(PermissionError, match="numpy.pad"):
+            np.pad(IMAGE, 1)
+    assert np.pad(IMAGE, 1).shape == (5, 6)

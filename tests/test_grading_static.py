@@ -82,9 +82,11 @@ LIBRARY_CALLS = {
 
 @pytest.mark.parametrize("variant", sorted(LIBRARY_CALLS))
 def test_library_calls_are_found(variant):
-    """Library convolution reached through any alias or dynamic route is library-call."""
+    """Library convolution reached through any alias or dynamic route is library-call; the
+    course's own reference is named as such (course-library)."""
     found = codes(LIBRARY_CALLS[variant])
-    assert "library-call" in found, variant
+    expected = "course-library" if "course" in variant else "library-call"
+    assert expected in found, variant
     assert "not-loop-based" not in found
 
 
@@ -118,7 +120,7 @@ def test_no_loop_at_all_is_not_loop_based():
     source = "def convolve(image, kernel):\n    return image[:-1, :-1] * kernel[0, 0]\n"
     findings = check_source(source, function_name="convolve", loop_only=True)
     assert [f.code for f in findings] == ["not-loop-based"]
-    assert "no for or while loop" in findings[0].message
+    assert "has no loop that does any work" in findings[0].message
     assert ALLOWED in findings[0].message
 
 
@@ -207,3 +209,51 @@ def test_a_loop_that_does_nothing_does_not_count():
         "    return np.einsum('ijab,ab->ij', image[rows, cols], kernel)\n"
     )
     assert codes(source) == ["not-loop-based"]
+
+
+FREE_POINTS = {
+    "direct": "def output_size(n, k):\n    return reference.output_size(n, k)\n",
+    "alias": "import course_lib.reference as r\ndef output_size(n, k):\n"
+    "    return r.output_size(n, k)\n",
+    "from import": "from course_lib.reference import output_size as o\n"
+    "def output_size(n, k):\n    return o(n, k)\n",
+    "import inside": "def output_size(n, k):\n    from course_lib import reference\n"
+    "    return reference.output_size(n, k)\n",
+    "getattr": "def output_size(n, k):\n    return getattr(reference, 'output_' + 'size')(n, k)\n",
+    "kernels": "def output_size(n, k):\n    return kernels.normalize([[n - k + 1]])[0, 0]\n",
+    "helper": "def _size(n, k):\n    return reference.output_size(n, k)\n"
+    "def output_size(n, k):\n    return _size(n, k)\n",
+    "import_module": "import importlib\ndef output_size(n, k):\n"
+    "    return importlib.import_module('course_lib.reference').output_size(n, k)\n",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(FREE_POINTS))
+def test_the_course_library_is_refused_to_every_exercise(variant):
+    """No free points: an exercise that is not loop-only still may not call the course's
+    reference, kernels or checks, by any route the loop-only rule catches."""
+    found = check_source(FREE_POINTS[variant], function_name="output_size", loop_only=False)
+    assert [f.code for f in found][:1] == ["course-library"], variant
+    assert "Write output_size yourself" in found[0].message
+
+
+def test_an_exercise_may_allow_one_course_function_and_forbid_a_numpy_one():
+    """sobel_magnitude may take kernels.get; zero_pad may not use np.pad."""
+    sobel = "def sobel_magnitude(image):\n    k = kernels.get('sobel_right')\n    return image\n"
+    assert check_source(sobel, function_name="sobel_magnitude", loop_only=False,
+                        allowed=("course_lib.kernels.get",)) == []
+    pad = "def zero_pad(image, pad):\n    return np.pad(image, pad)\n"
+    found = check_source(pad, function_name="zero_pad", loop_only=False, forbidden=("numpy.pad",))
+    assert [f.code for f in found] == ["library-call"] and "numpy.pad" in found[0].message
+    plain = "def zero_pad(image, pad):\n    out = np.zeros((3, 3))\n    return out\n"
+    assert check_source(plain, function_name="zero_pad", loop_only=False,
+                        forbidden=("numpy.pad",)) == []
+
+
+def test_a_loop_that_only_passes_is_named_for_what_it_is():
+    """`while True: pass` has a loop, so the finding does not claim there is none."""
+    source = "def convolve(image, kernel):\n    while True:\n        pass\n"
+    (finding,) = check_source(source, function_name="convolve", loop_only=True)
+    assert finding.code == "not-loop-based"
+    assert "no for or while loop" not in finding.message
+    assert "body is only pass" in finding.message

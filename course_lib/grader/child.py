@@ -62,10 +62,12 @@ def main() -> int:
         send({"kind": "end"})
         return 0
 
-    from course_lib.grading.calling import call_in_process
+    from course_lib.grading.calling import TIME_LIMIT_MARKER, call_in_process
 
+    blocked = {str(m): tuple(names) for m, names in dict(request.get("blocked", {})).items()}
+    seconds = float(request.get("call_seconds", 10.0))
     for index, case in enumerate(cases):
-        outcome = call_in_process(function, case, guard=request.get("guard", True))
+        outcome = call_in_process(function, case, guard=blocked, time_limit=seconds)
         send(
             {
                 "kind": "outcome",
@@ -75,9 +77,13 @@ def main() -> int:
                 "error": None if outcome.error is None else str(outcome.error)[:2000],
                 "output": str(outcome.output)[:4000],
                 "seconds": float(outcome.seconds),
+                "shares_input": bool(outcome.shares_input),
             },
             {"value": outcome.value, "inputs_after": tuple(outcome.inputs_after)},
         )
+        if outcome.error is not None and TIME_LIMIT_MARKER in outcome.error:
+            # The notebook's check stops here too; the grader counts the rest as not run.
+            break
     send({"kind": "end"})
     channel.close()
     # Skip interpreter teardown: it is slow, and student code may have left threads or

@@ -1,60 +1,61 @@
-"""Read a submitted notebook as JSON and build the program graded for one exercise.
+"""Read a submitted notebook and build, for each test cell, the program Run All would run.
 
-Nothing here runs student code: the submitted file is parsed as JSON, its cells
-are matched by nbgrader ``grade_id`` (so deleted, duplicated or reordered cells
-are handled), and the program is the MASTER notebook's trusted ``setup`` cell
-followed by every ``*_answer`` cell of the submission in notebook order, so
-later definitions win exactly as when the student runs the notebook top to
-bottom.
+**The rule is Run All.** For a test cell, the graded program is what a fresh
+kernel running the notebook from the top would have defined when that test
+cell runs: the student's code in every code cell above it (answer cells,
+cells the student added, edited ordinary cells: imports, helper functions and
+classes, constants), never anything below it, never the submission's test
+cells; the setup cell is the trusted notebook's, at the setup cell's place.
+
+Running those cells as they are would also run every exploration (figures,
+timings, TensorFlow training), so the program keeps only the top-level
+statements the graded function depends on (a *slice*): starting from the
+function's name, each statement that binds a needed name is kept, and the
+global names it reads become needed in turn (name scopes come from Python's
+own :mod:`symtable`, so a function's locals and parameters do not count).
+Statements that change a kept value in place (``K[0] = 1``, ``K.append(2)``)
+are kept too. Kept statements run in notebook order, cell by cell, so a later
+definition wins exactly as in Run All. See docs/grading.md for what a slice
+can and cannot reproduce.
+
+Nothing here runs student code: the file is parsed with :mod:`nbformat` (any
+nbformat 4.x, and nbformat 3, which is upgraded) and :mod:`ast`.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import symtable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
     "NotebookUnreadable",
+    "Program",
     "SubmittedNotebook",
-    "cell_source",
-    "read_master_setup",
+    "parse_notebook",
     "read_notebook",
 ]
+
+_CELL_MAGIC = re.compile(r"^\s*%%(\w+)[^\n]*\n?")
+_PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
+"""Cell magics whose body is ordinary Python that Run All executes."""
 
 
 class NotebookUnreadable(ValueError):
     """A submitted file that cannot be read as a notebook (empty, not JSON, no cells)."""
 
 
-def cell_source(cell: dict) -> str:
-    """Return a cell's source as one string (nbformat allows a list of lines).
-
-    Examples
-    --------
-    >>> cell_source({"source": ["a = 1\\n", "b = 2"]})
-    'a = 1\\nb = 2'
-    """
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        return "".join(str(line) for line in source)
-    return str(source)
-
-
-def _grade_id(cell: dict) -> str | None:
-    metadata = cell.get("metadata")
-    if not isinstance(metadata, dict):
-        return None
-    nbgrader = metadata.get("nbgrader")
-    if not isinstance(nbgrader, dict):
-        return None
-    grade_id = nbgrader.get("grade_id")
-    return grade_id if isinstance(grade_id, str) else None
-
-
-def _to_python(source: str) -> str:
-    """Turn IPython syntax (``%magic``, ``!shell``) into plain Python calls."""
+def _to_python(source: str) -> str | None:
+    """Plain Python for a cell: IPython syntax (``%magic``, ``!shell``) turned into calls,
+    the body of a Python cell magic (``%%time``); None for a cell that is not Python."""
+    magic = _CELL_MAGIC.match(source)
+    if magic:
+        if magic.group(1) not in _PYTHON_CELL_MAGICS:
+            return None
+        source = source[magic.end():]
     if "%" not in source and "!" not in source:
         return source
     try:
@@ -63,111 +64,299 @@ def _to_python(source: str) -> str:
         return source
     try:
         return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - leave odd syntax for the child to report
+    except Exception:  # noqa: BLE001 - odd syntax stays as it is; parsing will say
         return source
 
 
-def _defines(source: str, name: str) -> bool:
-    try:
-        tree = ast.parse(_to_python(source))
-    except SyntaxError:
-        return f"def {name}(" in source
-    return any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name
-        for node in ast.walk(tree)
-    )
+def _global_reads(table: symtable.SymbolTable, *, top: bool) -> set[str]:
+    names = set()
+    for symbol in table.get_symbols():
+        if not symbol.is_referenced():
+            continue
+        if top or symbol.is_global():
+            names.add(symbol.get_name())
+    for child in table.get_children():
+        names |= _global_reads(child, top=False)
+    return names
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One top-level statement of a cell and the global names it binds, reads and changes."""
+
+    cell: int
+    source: str
+    binds: frozenset
+    reads: frozenset
+    changes: frozenset
+    imports: bool
+
+
+def _statements(cell: int, source: str) -> list[Statement]:
+    tree = ast.parse(source)
+    found = []
+    for node in tree.body:
+        text = ast.get_source_segment(source, node) or ast.unparse(node)
+        try:
+            table = symtable.symtable(ast.unparse(node), f"<cell {cell}>", "exec")
+        except SyntaxError:
+            continue
+        binds = {
+            s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()
+        }
+        changes = set()
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute | ast.Subscript):
+                root = _root_name(target)
+                if root:
+                    changes.add(root)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            if isinstance(node.value.func, ast.Attribute):
+                root = _root_name(node.value.func)
+                if root:
+                    changes.add(root)
+        found.append(
+            Statement(
+                cell=cell,
+                source=text,
+                binds=frozenset(binds),
+                reads=frozenset(_global_reads(table, top=True)),
+                changes=frozenset(changes),
+                imports=isinstance(node, ast.Import | ast.ImportFrom),
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Program:
+    """The code a grading child runs for one test cell: labelled chunks, in order.
+
+    Attributes
+    ----------
+    chunks : tuple of (str, str)
+        ``(label, source)``: the trusted setup cell, then the kept statements
+        of each cell (``"cell 12"``), in notebook order.
+    notes : tuple of str
+        What the student should know about how the notebook was read.
+    defines : frozenset of str
+        The names the student's kept statements bind.
+    """
+
+    chunks: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...] = ()
+    defines: frozenset = frozenset()
+
+    @property
+    def source(self) -> str:
+        """All the student's kept code, as one text (for the static checks)."""
+        return "\n\n".join(text for label, text in self.chunks if label != "setup")
+
+
+@dataclass
+class _Cell:
+    index: int
+    grade_id: str | None
+    source: str
+    python: str | None
 
 
 @dataclass
 class SubmittedNotebook:
-    """The code cells of a submission that matter for grading.
+    """The code cells of a submission, in notebook order.
 
     Attributes
     ----------
-    answers : list of (str, str)
-        ``(grade_id, source)`` of every ``*_answer`` code cell, in notebook order
-        (duplicates kept).
-    other_code : list of str
-        Sources of code cells without an answer grade_id (used only to find a
-        function whose answer cell lost its metadata).
+    cells : list
+        Every code cell: its position, nbgrader grade id (or None) and source.
     """
 
-    answers: list[tuple[str, str]] = field(default_factory=list)
-    other_code: list[str] = field(default_factory=list)
-
-    def program_cells(self, function: str) -> tuple[list[tuple[str, str]], list[str]]:
-        """Return the answer cells to run for ``function`` and notes for the student.
-
-        When no answer cell defines ``function`` (cell deleted or its metadata
-        edited), a plain code cell that defines it is used instead, with a note.
-
-        Examples
-        --------
-        >>> nb = SubmittedNotebook(answers=[("f_answer", "def f(x):\\n    return x")])
-        >>> nb.program_cells("f")
-        ([('f_answer', 'def f(x):\\n    return x')], [])
-        >>> SubmittedNotebook(other_code=["def g():\\n    pass"]).program_cells("g")[1]
-        ['no cell with grade_id g_answer: graded the code cell that defines g instead']
-        """
-        cells = [(grade_id, _to_python(source)) for grade_id, source in self.answers]
-        notes: list[str] = []
-        if not any(_defines(source, function) for _, source in cells):
-            found = [source for source in self.other_code if _defines(source, function)]
-            if found:
-                cells.append((f"{function}_found", _to_python(found[-1])))
-                notes.append(
-                    f"no cell with grade_id {function}_answer: graded the code cell that "
-                    f"defines {function} instead"
-                )
-        return cells, notes
-
-    def has_answer(self, function: str) -> bool:
-        """Whether some cell of the submission defines ``function``."""
-        return any(_defines(s, function) for _, s in self.answers) or any(
-            _defines(s, function) for s in self.other_code
-        )
+    cells: list = field(default_factory=list)
 
     @property
-    def answer_source(self) -> str:
-        """All answer cells joined, as given to the static loop-only rule."""
-        return "\n\n".join(_to_python(source) for _, source in self.answers)
+    def grade_ids(self) -> set[str]:
+        """The nbgrader grade ids present in the submission."""
+        return {c.grade_id for c in self.cells if c.grade_id}
+
+    def student_code(self, test_ids) -> str:
+        """Every code cell but the setup and test cells, as Python (for the tampering scan)."""
+        return "\n\n".join(
+            c.python for c in self.cells
+            if c.python is not None and c.grade_id != "setup" and c.grade_id not in test_ids
+        )
+
+    def answer_cell_definitions(self, function: str) -> list[str]:
+        """The names the cell(s) with grade id ``<function>_answer`` define with ``def``."""
+        names = []
+        for cell in self.cells:
+            if cell.grade_id == f"{function}_answer" and cell.python is not None:
+                try:
+                    tree = ast.parse(cell.python)
+                except SyntaxError:
+                    continue
+                names += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+        return names
+
+    def _position(self, test_grade_id: str, function: str) -> tuple[int, str | None]:
+        for cell in self.cells:
+            if cell.grade_id == test_grade_id:
+                return cell.index, None
+        answers = [c.index for c in self.cells if c.grade_id == f"{function}_answer"]
+        if answers:
+            return answers[-1] + 1, (
+                f"the test cell {test_grade_id} is missing: graded with everything down to the "
+                f"cell with grade_id {function}_answer"
+            )
+        return max((c.index for c in self.cells), default=0) + 1, (
+            f"the test cell {test_grade_id} is missing: graded with the whole notebook"
+        )
+
+    def program(
+        self,
+        test_grade_id: str,
+        *,
+        function: str,
+        setup_source: str,
+        test_ids,
+    ) -> Program:
+        """The program Run All would have run when test cell ``test_grade_id`` runs.
+
+        Parameters
+        ----------
+        test_grade_id : str
+            The test cell, e.g. ``"convolve_visible"``.
+        function : str
+            The graded function.
+        setup_source : str
+            The trusted setup cell, which replaces the submission's.
+        test_ids : collection of str
+            Every test cell's grade id (their code is never part of a program).
+        """
+        position, note = self._position(test_grade_id, function)
+        notes = [note] if note else []
+        above = [c for c in self.cells if c.index < position and c.grade_id not in test_ids]
+        statements: list[Statement] = []
+        for cell in above:
+            if cell.grade_id == "setup" or cell.python is None:
+                continue
+            try:
+                statements += _statements(cell.index, cell.python)
+            except SyntaxError as error:
+                notes.append(f"cell {cell.index + 1} is not valid Python ({error.msg}, line "
+                             f"{error.lineno}): as in Run All, it defines nothing")
+        provided = {name for s in _statements(-1, setup_source) for name in s.binds}
+        by_cell: dict[int, list[str]] = {}
+        kept = _slice(statements, function, modules=provided)
+        for statement in kept:
+            by_cell.setdefault(statement.cell, []).append(statement.source)
+        chunks: list[tuple[str, str]] = []
+        if not any(c.grade_id == "setup" for c in above):
+            chunks.append(("setup", setup_source))
+        for cell in above:
+            if cell.grade_id == "setup":
+                chunks.append(("setup", setup_source))
+            elif cell.index in by_cell:
+                chunks.append((f"cell {cell.index + 1}", "\n".join(by_cell[cell.index])))
+        defines = frozenset(name for statement in kept for name in statement.binds)
+        return Program(tuple(chunks), tuple(notes), defines)
 
 
-def _load_json(path: Path) -> dict:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise NotebookUnreadable(f"cannot read {Path(path).name}: {error.strerror}") from None
-    if not raw.strip():
-        raise NotebookUnreadable(f"{Path(path).name} is empty (0 bytes of notebook JSON)")
-    try:
-        notebook = json.loads(raw.decode("utf-8", errors="replace"))
-    except json.JSONDecodeError as error:
-        raise NotebookUnreadable(
-            f"{Path(path).name} is not valid notebook JSON (line {error.lineno}, "
-            f"column {error.colno}: {error.msg}); was it edited outside Jupyter?"
-        ) from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise NotebookUnreadable(f"{Path(path).name} is JSON but not a notebook (no cell list)")
-    return notebook
+def _slice(statements: list[Statement], function: str, *, modules=()) -> list[Statement]:
+    """The statements the function depends on, in their order (see the module docstring).
+
+    ``modules`` are names bound to modules (the setup cell's imports): calling a
+    method of a module is not a change of a value the function reads.
+    """
+    modules = set(modules)
+    for statement in statements:
+        if statement.imports:
+            modules |= statement.binds
+    needed = {function}
+    kept: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for number, statement in enumerate(statements):
+            if number in kept:
+                continue
+            changes = statement.changes - modules
+            if statement.binds & needed or changes & needed:
+                kept.add(number)
+                new = statement.reads - needed
+                if new:
+                    needed |= new
+                grew = True
+    return [s for n, s in enumerate(statements) if n in kept]
 
 
-def read_notebook(path: str | Path) -> SubmittedNotebook:
-    """Parse a submitted ``.ipynb`` file without running anything.
+def _grade_id(cell) -> str | None:
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
 
-    Parameters
-    ----------
-    path : str or Path
-        The submitted file.
 
-    Returns
-    -------
-    SubmittedNotebook
+def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
+    """Parse a submitted notebook's bytes without running anything.
+
+    Any nbformat 4.x is read as it is and nbformat 3 is upgraded with
+    :mod:`nbformat` (grade ids survive); a notebook that fails nbformat's
+    schema but has a list of cells is read anyway.
 
     Raises
     ------
     NotebookUnreadable
-        If the file is empty, is not JSON, or has no list of cells.
+        If the bytes are empty, not JSON, or have no list of cells.
+    """
+    import nbformat
+
+    if not raw.strip():
+        raise NotebookUnreadable(f"{name} is empty (0 bytes of notebook JSON)")
+    try:
+        data = json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as error:
+        raise NotebookUnreadable(
+            f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}); was it edited outside Jupyter?"
+        ) from None
+    if not isinstance(data, dict):
+        raise NotebookUnreadable(f"{name} is JSON but not a notebook (no cell list)")
+    if data.get("nbformat") == 3 or "worksheets" in data:
+        try:
+            data = nbformat.convert(nbformat.from_dict(data), 4)
+        except Exception as error:  # noqa: BLE001 - any failure is reported with the name
+            raise NotebookUnreadable(f"{name} is an nbformat 3 notebook that cannot be "
+                                     f"upgraded ({error})") from None
+    if not isinstance(data.get("cells"), list):
+        raise NotebookUnreadable(f"{name} is JSON but not a notebook (no cell list)")
+    submitted = SubmittedNotebook()
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+        submitted.cells.append(_Cell(index, _grade_id(cell), source, _to_python(source)))
+    return submitted
+
+
+def read_notebook(path: str | Path) -> SubmittedNotebook:
+    """Parse a submitted ``.ipynb`` file without running anything (see :func:`parse_notebook`).
+
+    Raises
+    ------
+    NotebookUnreadable
+        If the file cannot be read, is empty, is not JSON, or has no list of cells.
 
     Examples
     --------
@@ -176,34 +365,12 @@ def read_notebook(path: str | Path) -> SubmittedNotebook:
     ...         "metadata": {"nbgrader": {"grade_id": "f_answer"}}}
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
     >>> _ = path.write_text(json.dumps({"cells": [cell]}))
-    >>> read_notebook(path).answers
-    [('f_answer', 'def f(x):\\n    return x')]
+    >>> read_notebook(path).grade_ids
+    {'f_answer'}
     """
-    notebook = _load_json(Path(path))
-    submitted = SubmittedNotebook()
-    for cell in notebook["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        grade_id = _grade_id(cell)
-        source = cell_source(cell)
-        if grade_id is not None and grade_id.endswith("_answer"):
-            submitted.answers.append((grade_id, source))
-        elif grade_id is None:
-            submitted.other_code.append(source)
-    return submitted
-
-
-def read_master_setup(master: str | Path) -> str:
-    """Return the source of the master notebook's ``setup`` cell (trusted).
-
-    Raises
-    ------
-    ValueError
-        If the master notebook has no code cell with grade_id ``setup``.
-    """
-    notebook = _load_json(Path(master))
-    for cell in notebook["cells"]:
-        is_code = isinstance(cell, dict) and cell.get("cell_type") == "code"
-        if is_code and _grade_id(cell) == "setup":
-            return cell_source(cell)
-    raise ValueError(f"master notebook {master} has no code cell with grade_id 'setup'")
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise NotebookUnreadable(f"cannot read {path.name}: {error.strerror}") from None
+    return parse_notebook(raw, name=path.name)

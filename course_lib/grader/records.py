@@ -171,7 +171,7 @@ class GradeRecord:
         return "\n".join(lines)
 
 
-FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error")
+FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file")
 """Statuses an instructor should look at (see :attr:`GradeRecord.flagged`)."""
 
 NOTEBOOK_DIAGNOSES = ("tampering",)

@@ -1,12 +1,19 @@
 """Grade one function of one submission in a fresh sandboxed child process.
 
+For each of the function's test cells the program is what Run All would have
+defined when that cell runs (:meth:`.program.SubmittedNotebook.program`); the
+visible and the hidden test cell usually share it, and then share one child.
 The child gets the program and the cases' arguments (never the expected
 results), and sends back plain outcomes (:mod:`course_lib.grading.wire`). The
 verdict is made here, in the grader's own process, by
 :func:`course_lib.grading.assess.assess`: nothing the student's code does to
 numpy, builtins or course_lib in the child can change how outputs are compared.
-The visible and the hidden battery run in the same child, one after the
-other; a hang or crash in the hidden battery leaves the visible verdict intact.
+
+Hangs and crashes follow the policy of the notebook's check: each call may
+take :data:`~course_lib.grading.calling.CALL_SECONDS`; when a call runs past
+it, or the child dies (crash, memory, the wall clock of the whole run), the
+cases finished before keep their result and the others count as failed
+(:func:`~course_lib.grading.calling.not_run`).
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from dataclasses import dataclass, field
 from course_lib.grading.assess import assess
 from course_lib.grading.batteries import battery
 from course_lib.grading.battery import Battery
+from course_lib.grading.calling import CALL_SECONDS, TIME_LIMIT_MARKER, not_run
 from course_lib.grading.outcome import Outcome, Report
 from course_lib.grading.wire import WireError, decode_stream, encode_frame
 
-from .program import SubmittedNotebook
+from .program import Program, SubmittedNotebook
 from .tamper import TAMPERING, find_tampering
 
 __all__ = ["CHILD_ARGV", "BatteryVerdict", "encode_request", "run_function"]
@@ -33,7 +41,7 @@ _LIMIT_STATUS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed"}
 
 @dataclass
 class BatteryVerdict:
-    """The verdict on one battery (visible or hidden) of one exercise."""
+    """The verdict on one test cell (visible or hidden battery) of one function."""
 
     hidden: bool
     report: Report
@@ -51,6 +59,7 @@ def _outcome(header: dict, values: dict) -> Outcome:
         inputs_after=tuple(inputs_after) if isinstance(inputs_after, tuple | list) else (),
         output=str(header.get("output", "")),
         seconds=float(header.get("seconds", 0.0) or 0.0),
+        shares_input=header.get("shares_input") is True,
     )
 
 
@@ -62,8 +71,9 @@ def _limit_message(status: str, function: str, label: str, limits) -> str:
     where = f" on the test input {label!r}" if label else ""
     if status == "timeout":
         return (
-            f"{function} did not finish within {limits.wall_seconds:g} s{where}: look for a loop "
-            "that never ends (a while loop whose condition never changes)."
+            f"{function} did not finish in time{where} ({CALL_SECONDS:g} s per call, "
+            f"{limits.wall_seconds:g} s for all of them): look for a loop that never ends "
+            "(a while loop whose condition never changes)."
         )
     if status == "memory":
         return (
@@ -72,44 +82,134 @@ def _limit_message(status: str, function: str, label: str, limits) -> str:
         )
     return (
         f"the grading process stopped abruptly while running {function}{where} (a crash, "
-        "os._exit, sys.exit or a segmentation fault); no points for this exercise."
+        "os._exit, sys.exit or a segmentation fault)."
     )
 
 
-def _assess(tests: Battery, outcomes, source) -> Report:
-    report = assess(tests, outcomes, source=source)
-    if report.status != "passed" and any(
-        (o.error or "").startswith("MemoryError") for o in outcomes
-    ):
-        report.status = "memory"
-        report.message = (
-            "ran out of memory (MemoryError) on some inputs. " + report.message
-        ).strip()
-    return report
-
-
-def encode_request(cells, function: str, cases, *, guard: bool) -> bytes:
-    """The request a grading child reads on stdin: program cells, function, cases (no answers).
+def encode_request(cells, function: str, cases, *, guard) -> bytes:
+    """The request a grading child reads on stdin: program, function, cases (no answers).
 
     Only the cases' arguments travel: expected results and mistake models stay in
-    the grader's process, where student code cannot reach them.
+    the grader's process, where student code cannot reach them. ``guard`` is
+    what to block during each call (module -> function names).
     """
-    header = {"kind": "request", "function": function, "guard": bool(guard),
+    blocked = {str(m): list(names) for m, names in dict(guard).items()} if guard else {}
+    header = {"kind": "request", "function": function, "blocked": blocked,
+              "call_seconds": CALL_SECONDS,
               "cells": [[label, source] for label, source in cells]}
     values = {"cases": [[list(case.args), dict(case.kwargs)] for case in cases]}
     return encode_frame(header, values)
+
+
+def _not_defined(name: str, submitted: SubmittedNotebook, cell_errors: list) -> str:
+    setup_error = next((e for e in cell_errors if e.get("cell") == "setup"), None)
+    if setup_error is not None:
+        return f"the grader's setup cell failed in the sandbox: {setup_error['error']}"
+    defined = [d for d in submitted.answer_cell_definitions(name) if d != name]
+    if defined:
+        listed = ", ".join(defined)
+        return (
+            f"{name} is not defined; the answer cell defines {listed}. Keep the name {name}: "
+            "the tests call it by that name."
+        )
+    detail = "; ".join(f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:3])
+    message = (
+        f"{name} is not defined when its test cell runs: no cell above the test defines it"
+    )
+    return message + (f" ({detail})." if detail else ".")
+
+
+def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
+    """``(status, message)`` when the child stopped before every case ran, else None."""
+    if malformed:
+        return "crashed", (
+            f"the grading process sent output that is not valid ({malformed}); does your code "
+            "write to the process's standard output file?"
+        )
+    if result.status == "output-limit":
+        return "crashed", "the function printed far too much output; printing was stopped."
+    if result.status in _LIMIT_STATUS:
+        return _LIMIT_STATUS[result.status], ""
+    last = outcomes[-1].error if outcomes else None
+    if last is not None and TIME_LIMIT_MARKER in last:
+        return "timeout", (
+            f"a call ran past the {CALL_SECONDS:g} s time limit; the inputs after it were "
+            "not run."
+        )
+    return None
+
+
+def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source: str,
+         submitted: SubmittedNotebook, sandbox, tampering) -> list[BatteryVerdict]:
+    """One child for the test cells that share ``program``."""
+    request = encode_request(
+        program.chunks,
+        name,
+        [case for _, tests in batteries for case in tests.cases],
+        guard=batteries[0][1].info.blocked,
+    )
+    result = sandbox.run(list(CHILD_ARGV), stdin=request)
+    try:
+        frames = decode_stream(bytes(result.stdout or b""))
+        malformed = ""
+    except WireError as error:
+        frames, malformed = [], str(error)
+    header = next((h for h, _ in frames if h.get("kind") == "program"), None)
+    outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
+    cell_errors = [] if header is None else list(header.get("cell_errors", []))
+    notes = list(program.notes)
+    notes += [f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:5]
+              if e.get("cell") != "setup"]
+    ended = _how_it_ended(result, malformed, outcomes)
+    verdicts = []
+    start = 0
+    for is_hidden, tests in batteries:
+        cases = tests.cases
+        done = outcomes[start : start + len(cases)]
+        start += len(cases)
+        if header is not None and not header.get("defined", False):
+            report = _stopped_report(name, "error", _not_defined(name, submitted, cell_errors))
+        elif len(done) == len(cases):
+            report = assess(tests, done, source=source)
+        else:
+            status, message = ended if ended else ("crashed", "")
+            if not message:
+                label = cases[len(done)].label if len(done) < len(cases) else ""
+                message = _limit_message(status, name, label, sandbox.limits)
+            missing = [not_run(message)] * (len(cases) - len(done))
+            report = assess(tests, done + missing, source=source)
+            report.status = status
+            if status == "timeout" and "too-slow" not in report.diagnoses:
+                report.diagnoses = ["too-slow", *report.diagnoses]
+            report.message = f"{message}\n{report.message}"
+        if report.status != "passed" and any(
+            (o.error or "").startswith("MemoryError") for o in done
+        ):
+            report.status = "memory"
+            report.message = f"ran out of memory (MemoryError) on some inputs. {report.message}"
+        if tampering:
+            report.diagnoses = [*report.diagnoses, TAMPERING]
+            report.message = (
+                report.message + " Your notebook tries to change the grading machinery ("
+                + "; ".join(tampering) + "); this has no effect on the grade and is reported "
+                "to the instructor."
+            ).strip()
+        verdicts.append(
+            BatteryVerdict(is_hidden, report, sum(o.seconds for o in done), list(notes))
+        )
+    return verdicts
 
 
 def run_function(
     name: str,
     submitted: SubmittedNotebook,
     *,
-    setup_source: str,
+    assignment,
     seed: int,
     sandbox,
     hidden: bool = True,
 ) -> list[BatteryVerdict]:
-    """Run the visible and hidden batteries of graded function ``name`` out of process.
+    """Run the test cells of graded function ``name`` out of process.
 
     Parameters
     ----------
@@ -117,12 +217,12 @@ def run_function(
         The graded function.
     submitted : SubmittedNotebook
         The parsed submission.
-    setup_source : str
-        The trusted notebook's setup cell.
+    assignment : course_lib.assignments.Assignment
+        The trusted notebook's setup cell and test cells.
     seed : int
         Seed of the hidden battery.
     sandbox : course_lib.sandbox.Sandbox
-        Where children run; its wall clock is the time limit of the function.
+        Where children run; its wall clock is the time limit of one child.
     hidden : bool
         Also run the hidden battery (not available in a student bundle).
 
@@ -131,78 +231,25 @@ def run_function(
     list of BatteryVerdict
         The visible verdict, then the hidden one when asked for.
     """
-    cells, notes = submitted.program_cells(name)
-    source = submitted.answer_source
-    tampering = find_tampering(source)
-    visible = battery(name, hidden=False)
-    batteries = [(False, visible)]
-    if hidden:
-        batteries.append((True, battery(name, hidden=True, seed=seed)))
-
-    if not submitted.has_answer(name):
-        message = (
-            f"no answer found for {name}: the cell with grade_id {name}_answer is missing "
-            "from the notebook (deleted?) and no other cell defines it."
-        )
-        return [
-            BatteryVerdict(is_hidden, _stopped_report(name, "missing", message), notes=notes)
-            for is_hidden, _ in batteries
-        ]
-
-    request = encode_request(
-        [("setup", setup_source), *cells],
-        name,
-        [case for _, tests in batteries for case in tests.cases],
-        guard=visible.info.guarded,
-    )
-    result = sandbox.run(list(CHILD_ARGV), stdin=request)
-    try:
-        frames = decode_stream(bytes(result.stdout or b""))
-        malformed = ""
-    except WireError as error:
-        frames, malformed = [], str(error)
-
-    program = next((h for h, _ in frames if h.get("kind") == "program"), None)
-    outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
-    cell_errors = [] if program is None else list(program.get("cell_errors", []))
-    notes = notes + [f"cell {e.get('cell')}: {e.get('error')}" for e in cell_errors[:5]]
-
+    test_ids = {cell.grade_id for cell in assignment.test_cells}
+    tampering = find_tampering(submitted.student_code(test_ids))
+    cells = [c for c in assignment.test_cells if c.function == name and (hidden or not c.hidden)]
+    groups: dict[tuple, list] = {}
+    for cell in cells:
+        program = submitted.program(cell.grade_id, function=name,
+                                    setup_source=assignment.setup_source, test_ids=test_ids)
+        tests = battery(name, hidden=cell.hidden, seed=seed if cell.hidden else None)
+        groups.setdefault(program.chunks, [program, []])[1].append((cell.hidden, tests))
     verdicts = []
-    start = 0
-    for is_hidden, tests in batteries:
-        cases = tests.cases
-        done = outcomes[start : start + len(cases)]
-        start += len(cases)
-        if program is not None and not program.get("defined", False):
-            setup_error = next((e for e in cell_errors if e.get("cell") == "setup"), None)
-            detail = "; ".join(f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:3])
-            message = f"{name} is not defined after running your answer cells"
-            message += f" ({detail})." if detail else "."
-            if setup_error is not None:
-                message = f"the grader's setup cell failed in the sandbox: {setup_error['error']}"
-            report = _stopped_report(name, "error", message)
-        elif len(done) == len(cases):
-            report = _assess(tests, done, source)
-        else:
-            status = _LIMIT_STATUS.get(result.status, "crashed")
-            label = cases[len(done)].label if len(done) < len(cases) else ""
-            message = _limit_message(status, name, label, sandbox.limits)
-            if malformed:
-                message = (
-                    f"the grading process sent output that is not valid ({malformed}); "
-                    "does your code write to the process's standard output file?"
-                )
-            elif result.status == "output-limit":
-                message = f"{name} printed far too much output; printing was stopped."
-            report = _stopped_report(name, status, message)
-        if tampering:
-            report.diagnoses = [*report.diagnoses, TAMPERING]
-            report.message = (
-                report.message + " Your answer cells try to change the grading machinery ("
-                + "; ".join(tampering) + "); this has no effect on the grade and is reported "
-                "to the instructor."
-            ).strip()
-        verdicts.append(
-            BatteryVerdict(is_hidden, report, sum(o.seconds for o in done), list(notes))
-        )
-    return verdicts
+    for program, batteries in groups.values():
+        if name not in program.defines:
+            message = _not_defined(name, submitted, [])
+            verdicts += [
+                BatteryVerdict(is_hidden, _stopped_report(name, "missing", message),
+                               notes=list(program.notes))
+                for is_hidden, _ in batteries
+            ]
+            continue
+        verdicts += _run(program, name, batteries, source=program.source, submitted=submitted,
+                         sandbox=sandbox, tampering=tampering)
+    return sorted(verdicts, key=lambda v: v.hidden)

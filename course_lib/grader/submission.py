@@ -18,7 +18,7 @@ from .program import NotebookUnreadable, read_notebook
 from .records import GradeRecord
 from .runner import BatteryVerdict, run_function
 
-__all__ = ["grade_located", "grade_notebook_file", "records_for_all"]
+__all__ = ["grade_located", "grade_notebook_file", "records_for_all", "wrong_assignment"]
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,44 @@ def records_for_all(
     ]
 
 
+def wrong_assignment(submitted, assignment: Assignment, others: dict) -> str | None:
+    """The assignment a notebook really belongs to, when its cells are another's.
+
+    Parameters
+    ----------
+    submitted : SubmittedNotebook
+    assignment : Assignment
+        The assignment it was handed in as.
+    others : dict
+        Assignment name -> the grade ids of its trusted notebook.
+
+    Returns
+    -------
+    str or None
+        The other assignment, or None when the notebook is this one's (or
+        has no nbgrader cell ids at all, so nothing can be told).
+    """
+    present = submitted.grade_ids
+
+    def share(ids) -> float:
+        return len(present & set(ids)) / len(ids) if ids else 0.0
+
+    mine = share(assignment.cell_ids)
+    if not present or mine >= 0.5:
+        return None
+    rivals = {name: share(ids) for name, ids in others.items() if name != assignment.name}
+    best = max(rivals, key=rivals.get, default=None)
+    return best if best is not None and rivals[best] > mine else None
+
+
 def grade_located(
-    located: Located, assignment: Assignment, *, seed: int, sandbox, hidden: bool = True
+    located: Located,
+    assignment: Assignment,
+    *,
+    seed: int,
+    sandbox,
+    hidden: bool = True,
+    others: dict | None = None,
 ) -> list[GradeRecord]:
     """Grade a located submission; never raises for anything the submission does.
 
@@ -78,6 +114,9 @@ def grade_located(
         Where each function's child runs, with its limits.
     hidden : bool
         Grade the hidden test cells too (a student bundle has only the visible ones).
+    others : dict, optional
+        Other assignments' grade ids, to recognise a notebook handed in as the
+        wrong assignment (see :func:`wrong_assignment`).
 
     Returns
     -------
@@ -95,13 +134,20 @@ def grade_located(
         return records_for_all(
             assignment, located, seed, "error", f"{error}; nothing was graded.", cells=cells
         )
+    actual = wrong_assignment(submitted, assignment, others or {})
+    if actual is not None:
+        message = (
+            f"this is a {actual} notebook (its cells are those of {actual}), handed in as "
+            f"{assignment.name}: nothing was graded. Hand in your {assignment.name} notebook."
+        )
+        return records_for_all(assignment, located, seed, "wrong-file", message, cells=cells)
     verdicts: dict[tuple[str, bool], BatteryVerdict] = {}
     for function in assignment.functions:
         try:
             found = run_function(
                 function,
                 submitted,
-                setup_source=assignment.setup_source,
+                assignment=assignment,
                 seed=seed,
                 sandbox=sandbox,
                 hidden=hidden,
@@ -123,8 +169,9 @@ def grade_located(
 
 def grade_notebook_file(
     path: str | Path, assignment: Assignment, *, seed: int, sandbox, student: str = "you",
-    hidden: bool = True,
+    hidden: bool = True, others: dict | None = None,
 ) -> list[GradeRecord]:
     """Grade a single notebook file (``course validate``); the same records as a batch."""
     located = Located(student, assignment.name, Path(path))
-    return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden)
+    return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
+                         others=others)

@@ -12,11 +12,17 @@ the same wherever they are computed:
    with the generic detectors; those that match name the mistake
    (``flipped-kernel``, ``transposed``...). Generic codes (``wrong-shape``,
    ``wrong-values``, ``raises-error``) are used when nothing matches;
-3. patterns look across cases: failing only on non-square inputs is
-   ``square-only``, only on kernels that are not 3x3 is ``fixed-kernel-size``;
-4. the fraction is the share of cases passed; changing an input costs
-   :data:`MUTATION_PENALTY` of it; breaking the loop-only rule (static
-   findings or a blocked library call at run time) rejects the answer.
+3. patterns look across the failures no model explains: failing only on
+   non-square inputs is ``square-only``, only on kernels that are not 3x3 is
+   ``fixed-kernel-size``; so two mistakes at once are both named;
+4. the fraction is the share of *groups* passed: each group of cases tests
+   one property (non-square images, uint8 input, a stride other than the
+   size...), and passes when all its cases pass. A mistake breaks the same
+   properties whatever cases were drawn, so it earns the same fraction under
+   any seed. Changing an input costs :data:`MUTATION_PENALTY` of it; calling
+   what the exercise refuses (the course's own reference, kernels or checks,
+   and for loop-only exercises library convolution; found statically or as a
+   blocked call at run time) rejects the answer.
 
 Only trusted references to numpy are used (taken when this module is
 imported, before any student code runs).
@@ -33,8 +39,8 @@ import numpy as np
 
 from . import detectors
 from .battery import Battery, ExerciseInfo
-from .calling import TIME_LIMIT_MARKER
-from .guard import is_blocked_error
+from .calling import NOT_RUN, TIME_LIMIT_MARKER
+from .guard import is_blocked_error, is_course_library_error
 from .outcome import Case, Outcome, Report, describe_value
 from .static import ALLOWED, check_source
 
@@ -84,6 +90,14 @@ GENERIC_EXPLANATIONS = {
         "(image.astype(float)) and create the output with a float dtype."
     ),
     "wrong-dtype": "returns the right values in the wrong dtype.",
+    "not-an-int": (
+        "returns a float where the exercise asks for an int (222.0 instead of 222): use "
+        "integer arithmetic (//) or int(...)."
+    ),
+    "returns-input": (
+        "returns its input array itself (or a view of it) instead of a new array: changing "
+        "the result would change the caller's image. Build a new array (np.zeros, .copy())."
+    ),
     "too-slow": (
         "did not finish in time on a small input: look for a loop that never ends (a while "
         "loop whose counter is not increased) or a loop far bigger than the output."
@@ -91,8 +105,17 @@ GENERIC_EXPLANATIONS = {
     "missing-error": "should raise ValueError for these inputs but returned a value.",
     "wrong-exception": "raised a different exception than the ValueError asked for.",
     "library-call": (
-        "called a library convolution or filtering function, which this exercise does not "
-        f"allow. Allowed: {ALLOWED}."
+        "called a library function this exercise asks you to write yourself (a convolution, "
+        f"filtering or padding function). Allowed: {ALLOWED}."
+    ),
+    "course-library": (
+        "called one of the course's own functions (course_lib.reference, kernels or "
+        "grading): they are the answer key this exercise is checked against. Write it "
+        "yourself."
+    ),
+    "not-run": (
+        "was not run on some inputs: an earlier input hit the time limit or stopped the "
+        "process, and the inputs after it count as failed."
     ),
     "mutates-input": (
         f"changed its input array; {MUTATION_PENALTY:.0%} of the points are deducted. Work on "
@@ -102,7 +125,7 @@ GENERIC_EXPLANATIONS = {
 """Plain-words explanations of codes that any exercise may report."""
 
 GENERIC_CODES = frozenset(
-    {"raises-error", "wrong-values", "wrong-shape", "wrong-type", "not-implemented"}
+    {"raises-error", "wrong-values", "wrong-shape", "wrong-type", "not-implemented", "not-run"}
 )
 """Codes that say something is wrong without saying what; named mistakes win over them."""
 
@@ -114,6 +137,7 @@ class CaseResult:
     case: Case
     outcome: Outcome
     passed: bool
+    index: int = 0
     codes: list[str] = field(default_factory=list)
     expected: object = None
     expected_error: str | None = None
@@ -187,8 +211,17 @@ def same_result(result: str, expected, value) -> bool:
     return _same_number(expected, value)
 
 
-def _type_codes(info: ExerciseInfo, outcome: Outcome) -> list[str]:
-    """Codes for a result of the wrong kind or dtype (empty when fine)."""
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _type_codes(info: ExerciseInfo, outcome: Outcome, *, exact: bool = False) -> list[str]:
+    """Codes for a result of the wrong kind or dtype (empty when fine).
+
+    ``exact``: the case checks that numbers are ints (``integer_result``).
+    """
+    if info.fresh_result and outcome.shares_input:
+        return ["returns-input"]
     if info.result == "array":
         if outcome.kind != "ndarray":
             return ["not-an-array"]
@@ -202,8 +235,18 @@ def _type_codes(info: ExerciseInfo, outcome: Outcome) -> list[str]:
         shaped = outcome.kind in ("tuple", "list") or (
             outcome.kind == "ndarray" and outcome.value.shape == (2,)
         )
-        return [] if shaped else ["wrong-type"]
-    return [] if outcome.kind == "scalar" else ["wrong-type"]
+        if not shaped:
+            return ["wrong-type"]
+        if exact and info.integer_result and (
+            outcome.kind == "ndarray" or not all(_is_int(v) for v in outcome.value)
+        ):
+            return ["not-an-int"]
+        return []
+    if outcome.kind != "scalar":
+        return ["wrong-type"]
+    if exact and info.integer_result and not _is_int(outcome.value):
+        return ["not-an-int"]
+    return []
 
 
 def _mutated(case: Case, outcome: Outcome) -> bool:
@@ -226,7 +269,10 @@ def _matching(battery: Battery, index: int, value) -> list[tuple[str, str]]:
     models = dict(battery.model_values[index])
     flags = battery.flags[index]
     found = []
+    integer = isinstance(value, _ndarray) and value.dtype.kind in "biu"
     for number, mistake in enumerate(info.mistakes):
+        if mistake.requires == "integer-output" and not integer:
+            continue
         try:
             if mistake.detector is None:
                 matched = number in models and same_result(info.result, models[number], value)
@@ -261,8 +307,8 @@ def judge(battery: Battery, index: int, outcome: Outcome) -> CaseResult:
     info = battery.info
     case, expectation = battery.cases[index], battery.expected[index]
     expected, expected_error = expectation.value, expectation.error
-    result = CaseResult(case, outcome, False, expected=expected, expected_error=expected_error,
-                        flags=dict(battery.flags[index]))
+    result = CaseResult(case, outcome, False, index, expected=expected,
+                        expected_error=expected_error, flags=dict(battery.flags[index]))
     result.mutated = _mutated(case, outcome)
     error = outcome.error
     if error is not None:
@@ -270,8 +316,12 @@ def judge(battery: Battery, index: int, outcome: Outcome) -> CaseResult:
             result.passed = True
         elif error.startswith("NotImplementedError"):
             result.codes = ["not-implemented"]
+        elif is_course_library_error(error):
+            result.codes = ["course-library"]
         elif is_blocked_error(error):
             result.codes = ["library-call"]
+        elif error.startswith(NOT_RUN):
+            result.codes = ["not-run"]
         elif TIME_LIMIT_MARKER in error:
             result.codes = ["too-slow"]
         elif expected_error is not None:
@@ -283,8 +333,8 @@ def judge(battery: Battery, index: int, outcome: Outcome) -> CaseResult:
     if expected_error is not None:
         result.codes = ["missing-error"]
         return result
-    type_codes = _type_codes(info, outcome)
-    if "not-an-array" in type_codes:
+    type_codes = _type_codes(info, outcome, exact=bool(result.flags.get("exact_type")))
+    if {"not-an-array", "returns-input"} & set(type_codes):
         result.codes = type_codes
         return result
     value = outcome.value
@@ -344,31 +394,48 @@ def assess(battery: Battery, outcomes: Sequence[Outcome], *, source: str | None 
     if all((o.error or "").startswith("NotImplementedError") for o in outcomes):
         message = f"{info.name} {GENERIC_EXPLANATIONS['not-implemented']} (0 points)"
         return Report(info.name, 0.0, "error", ["not-implemented"], message, 0, len(cases))
-    if source is not None and info.loop_only:
-        findings = check_source(source, function_name=info.name, loop_only=True)
+    if source is not None:
+        findings = check_source(source, function_name=info.name, loop_only=info.loop_only,
+                                forbidden=info.forbidden, allowed=info.allowed)
         if findings:
             codes = list(dict.fromkeys(f.code for f in findings))
-            lines = [f"{info.name}: rejected, the loop-only rule is broken (0 points)."]
+            rule = "the loop-only rule is broken" if info.loop_only else "it calls what the " \
+                "exercise asks you to write"
+            lines = [f"{info.name}: rejected, {rule} (0 points)."]
             lines += [f"  {f.code}: {f.message}" for f in findings]
             return Report(info.name, 0.0, "rejected", codes, "\n".join(lines), 0, len(cases))
     results = [judge(battery, index, outcome) for index, outcome in enumerate(outcomes)]
     return _verdict(battery, results)
 
 
+def _groups(battery: Battery, results: list[CaseResult]) -> dict[str, list[CaseResult]]:
+    groups: dict[str, list[CaseResult]] = {}
+    for index, (case, result) in enumerate(zip(battery.cases, results, strict=True)):
+        groups.setdefault(case.group or f"case {index + 1}", []).append(result)
+    return groups
+
+
 def _verdict(battery: Battery, results: list[CaseResult]) -> Report:
     info = battery.info
     total = len(results)
     passed = sum(r.passed for r in results)
+    groups = _groups(battery, results)
+    groups_passed = sum(all(r.passed for r in members) for members in groups.values())
     failing = [r for r in results if not r.passed]
     mutated = any(r.mutated for r in results)
-    if info.loop_only and any("library-call" in r.codes for r in results):
-        example = next(r for r in results if "library-call" in r.codes)
+    refused = [r for r in results if {"library-call", "course-library"} & set(r.codes)]
+    if refused:
+        example = refused[0]
+        code = "course-library" if "course-library" in example.codes else "library-call"
         message = f"{info.name}: rejected (0 points): {example.outcome.error.split(': ', 1)[-1]}"
-        return Report(info.name, 0.0, "rejected", ["library-call"], message, passed, total)
-    diagnoses = _diagnoses(info, results, failing)
-    fraction = passed / total
+        return Report(info.name, 0.0, "rejected", [code], message, passed, total,
+                      groups_passed, len(groups), {code: example.index})
+    diagnoses, examples = _diagnoses(info, results, failing)
+    fraction = groups_passed / len(groups)
     if mutated:
         diagnoses.append("mutates-input")
+        examples["mutates-input"] = min((r for r in results if r.mutated),
+                                        key=lambda r: _size(r.case))
         fraction *= 1 - MUTATION_PENALTY
     every_case_raised = all(r.outcome.error is not None and not r.passed for r in results)
     if every_case_raised:
@@ -377,21 +444,13 @@ def _verdict(battery: Battery, results: list[CaseResult]) -> Report:
         status = "passed"
     else:
         status = "failed"
-    message = _message(info, results, failing, diagnoses, passed, total, fraction)
-    return Report(info.name, fraction, status, diagnoses, message, passed, total)
+    message = _message(info, results, groups, diagnoses, examples, fraction)
+    return Report(info.name, fraction, status, diagnoses, message, passed, total, groups_passed,
+                  len(groups), {code: r.index for code, r in examples.items()})
 
 
-def _diagnoses(info: ExerciseInfo, results: list[CaseResult], failing) -> list[str]:
-    if not failing:
-        return []
-    for pattern in info.patterns:
-        special = [bool(r.flags.get(pattern.flag)) for r in results]
-        fails_only_special = all(s for s, r in zip(special, results, strict=True) if not r.passed)
-        plain_passes = any(r.passed for s, r in zip(special, results, strict=True) if not s)
-        unexplained = all(set(r.codes) <= GENERIC_CODES for r in failing)
-        if fails_only_special and plain_passes and unexplained:
-            return [pattern.code]
-    # Greedy cover: name first the code that explains the most failing cases.
+def _cover(failing: list[CaseResult], *, named: bool) -> list[str]:
+    """Greedy cover: name first the code that explains the most failing cases."""
     order: dict = {}
     for r in failing:
         for code in r.codes:
@@ -402,21 +461,66 @@ def _diagnoses(info: ExerciseInfo, results: list[CaseResult], failing) -> list[s
         counts: dict = {}
         for r in remaining:
             for code in r.codes:
-                counts[code] = counts.get(code, 0) + 1
+                if (code not in GENERIC_CODES) == named:
+                    counts[code] = counts.get(code, 0) + 1
         if not counts:
             break
-        best = min(counts, key=lambda c: (c in GENERIC_CODES, -counts[c], order[c]))
+        best = min(counts, key=lambda c: (-counts[c], order[c]))
         chosen.append(best)
         remaining = [r for r in remaining if best not in r.codes]
     return chosen
 
 
-def _message(info, results, failing, diagnoses, passed, total, fraction) -> str:
-    if not failing and not any(r.mutated for r in results):
+def _diagnoses(info: ExerciseInfo, results: list[CaseResult], failing):
+    """The diagnoses and, for each, the failing case it explains that is shown as example.
+
+    Named mistakes first (the fewest that explain the most failures); then, for
+    the failures none of them explains, the patterns that fit them exactly
+    (two mistakes at once are both named); the rest get generic codes.
+    """
+    if not failing:
+        return [], {}
+    named = _cover(failing, named=True)
+    examples: dict[str, CaseResult] = {}
+    for code in named:
+        examples[code] = min((r for r in failing if code in r.codes), key=lambda r: _size(r.case))
+    unexplained = [r for r in failing if not set(r.codes) - GENERIC_CODES]
+    patterns = []
+    for pattern in info.patterns:
+        if not unexplained:
+            break
+        special = [r for r in unexplained if r.flags.get(pattern.flag)]
+        plain_passes = any(r.passed for r in results if not r.flags.get(pattern.flag))
+        shaped = not pattern.values_only or all("wrong-shape" not in r.codes for r in special)
+        if len(special) == len(unexplained) and plain_passes and shaped and (
+            pattern.code not in named
+        ):
+            patterns.append(pattern.code)
+            examples[pattern.code] = min(special, key=lambda r: _size(r.case))
+            unexplained = []
+    generic = _cover(unexplained, named=False)
+    for code in generic:
+        examples[code] = min((r for r in unexplained if code in r.codes),
+                             key=lambda r: _size(r.case))
+    return named + patterns + generic, examples
+
+
+def _message(info, results, groups, diagnoses, examples, fraction) -> str:
+    total = len(results)
+    if all(r.passed for r in results) and not any(r.mutated for r in results):
         return f"{info.name}: all {total} checks passed."
-    lines = [f"{info.name}: {passed} of {total} checks passed (score {fraction:.0%})."]
+    failed_groups = [name for name, members in groups.items()
+                     if not all(r.passed for r in members)]
+    passed = sum(r.passed for r in results)
+    lines = [
+        f"{info.name}: {passed} of {total} checks passed; "
+        f"{len(groups) - len(failed_groups)} of {len(groups)} kinds of input right "
+        f"(score {fraction:.0%})."
+    ]
+    if failed_groups and len(groups) > 1:
+        lines.append("  wrong on: " + "; ".join(failed_groups))
     for rank, code in enumerate(diagnoses):
-        example = _example(info, results, failing, code)
+        example = examples.get(code)
         noted = example.notes.get(code) if example is not None else None
         lines.append(f"  {code}: {info.name} {noted or explanation(info, code)}")
         # Two worked examples are enough to act on; more only make the report long.
@@ -427,18 +531,6 @@ def _message(info, results, failing, diagnoses, passed, total, fraction) -> str:
 
 def _size(case: Case) -> int:
     return sum(int(np.size(a)) for a in case.args if isinstance(a, _ndarray)) + len(case.args)
-
-
-def _example(info: ExerciseInfo, results, failing, code) -> CaseResult | None:
-    if code == "mutates-input":
-        candidates = [r for r in results if r.mutated]
-    else:
-        candidates = [r for r in failing if code in r.codes]
-        if code in {p.code for p in info.patterns}:
-            candidates = failing
-    if not candidates:
-        return None
-    return min(candidates, key=lambda r: _size(r.case))
 
 
 def _plain(value):

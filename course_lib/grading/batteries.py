@@ -25,7 +25,14 @@ from pathlib import Path
 
 from .battery import Battery
 
-__all__ = ["RELEASED", "BatteryUnavailable", "battery", "hidden_available", "released_path"]
+__all__ = [
+    "RELEASED",
+    "BatteryUnavailable",
+    "battery",
+    "hidden_available",
+    "released_path",
+    "released_seed",
+]
 
 RELEASED = Path(__file__).resolve().parent / "released"
 """Folder of the compiled visible batteries in a student bundle."""
@@ -48,6 +55,26 @@ def _definitions():
     return exercises
 
 
+@functools.lru_cache(maxsize=32)
+def released_seed(assignment: str) -> int:
+    """The hidden battery's seed released with ``assignment`` (stored in its master).
+
+    :func:`course_lib.assignments.release` fixes it when the assignment is
+    first released; a master without one uses
+    :data:`~course_lib.grading.assess.DEFAULT_SEED`.
+    """
+    from course_lib.assignments import load_assignment
+    from course_lib.config import load_course
+
+    from .assess import DEFAULT_SEED
+
+    try:
+        seed = load_assignment(assignment, course=load_course()).battery_seed
+    except (OSError, ValueError):
+        seed = None
+    return DEFAULT_SEED if seed is None else seed
+
+
 def hidden_available() -> bool:
     """Whether hidden batteries can be built here (False in a student bundle)."""
     return _definitions() is not None
@@ -64,7 +91,8 @@ def battery(name: str, *, hidden: bool, seed: int | None = None) -> Battery:
     hidden : bool
         The hidden battery (only where the exercise definitions are present).
     seed : int, optional
-        The hidden battery's seed (default: the course's default seed).
+        The hidden battery's seed (default: the one released with the
+        assignment, :func:`released_seed`).
 
     Raises
     ------
@@ -77,6 +105,8 @@ def battery(name: str, *, hidden: bool, seed: int | None = None) -> Battery:
             exercise = definitions.get(name)
         except KeyError as error:
             raise BatteryUnavailable(str(error.args[0])) from None
+        if hidden and seed is None:
+            seed = released_seed(exercise.assignment)
         return exercise.battery(hidden=hidden, seed=seed)
     if hidden:
         raise BatteryUnavailable(

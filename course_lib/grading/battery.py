@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 _KIND = "battery"
-_VERSION = 1
+_VERSION = 4
 
 
 class BatteryError(ValueError):
@@ -65,25 +65,32 @@ class MistakeSpec:
         for a model.
     flag : str or None
         A case flag the detector also needs (e.g. ``"zero_side"``).
+    requires : str or None
+        ``"integer-output"``: the mistake only explains results with an
+        integer dtype (its explanation is about integer arrays).
     """
 
     code: str
     explanation: str
     detector: str | None = None
     flag: str | None = None
+    requires: str | None = None
 
 
 @dataclass(frozen=True)
 class PatternSpec:
     """A mistake recognised across cases: the cases it concerns are flagged ``flag``.
 
-    It is reported when at least one case failed, every failing case is
-    flagged, and at least one unflagged case passed.
+    It is reported for the failures no mistake model explains, when all of
+    them are flagged and at least one unflagged case passed. ``values_only``
+    patterns are about values (window positions), so they do not explain
+    results of the wrong shape.
     """
 
     code: str
     explanation: str
     flag: str
+    values_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,10 +121,19 @@ class ExerciseInfo:
         Array results must have a float dtype.
     required_dtype : str or None
         An exact dtype arrays must have (``"float32"``), or None.
+    integer_result : bool
+        Numbers (or both numbers of a pair) must be ints; checked on the cases
+        flagged ``"exact_type"``.
+    fresh_result : bool
+        The result must be a new array, not (a view of) an argument.
     loop_only : bool
         The loop-only rule applies.
-    guarded : bool
-        Library functions are blocked while the function runs.
+    blocked : dict
+        Module -> function names blocked while the function runs
+        (:func:`course_lib.grading.guard.blocked_for`).
+    forbidden, allowed : tuple of str
+        Dotted paths this exercise refuses or allows besides the defaults
+        (:class:`course_lib.grading.static.Policy`).
     mistakes : tuple of MistakeSpec
         Most specific first.
     patterns : tuple of PatternSpec
@@ -133,8 +149,12 @@ class ExerciseInfo:
     result: str = "array"
     float_output: bool = True
     required_dtype: str | None = None
+    integer_result: bool = False
+    fresh_result: bool = False
     loop_only: bool = False
-    guarded: bool = False
+    blocked: dict = field(default_factory=dict)
+    forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
     mistakes: tuple[MistakeSpec, ...] = ()
     patterns: tuple[PatternSpec, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
@@ -218,10 +238,17 @@ class Battery:
                 "result": info.result,
                 "float_output": info.float_output,
                 "required_dtype": info.required_dtype,
+                "integer_result": info.integer_result,
+                "fresh_result": info.fresh_result,
                 "loop_only": info.loop_only,
-                "guarded": info.guarded,
-                "mistakes": [[m.code, m.explanation, m.detector, m.flag] for m in info.mistakes],
-                "patterns": [[p.code, p.explanation, p.flag] for p in info.patterns],
+                "blocked": {module: list(names) for module, names in info.blocked.items()},
+                "forbidden": list(info.forbidden),
+                "allowed": list(info.allowed),
+                "mistakes": [
+                    [m.code, m.explanation, m.detector, m.flag, m.requires] for m in info.mistakes
+                ],
+                "patterns": [[p.code, p.explanation, p.flag, p.values_only]
+                             for p in info.patterns],
                 "rules": [
                     [r.code, r.flag, list(r.codes_within), list(r.error_prefixes)]
                     for r in info.rules
@@ -267,8 +294,13 @@ class Battery:
                 result=str(raw["result"]),
                 float_output=bool(raw["float_output"]),
                 required_dtype=raw["required_dtype"],
+                integer_result=bool(raw["integer_result"]),
+                fresh_result=bool(raw["fresh_result"]),
                 loop_only=bool(raw["loop_only"]),
-                guarded=bool(raw["guarded"]),
+                blocked={str(m): tuple(str(n) for n in names)
+                         for m, names in raw["blocked"].items()},
+                forbidden=tuple(str(p) for p in raw["forbidden"]),
+                allowed=tuple(str(p) for p in raw["allowed"]),
                 mistakes=tuple(MistakeSpec(*m) for m in raw["mistakes"]),
                 patterns=tuple(PatternSpec(*p) for p in raw["patterns"]),
                 rules=tuple(

@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
 
 import numpy as np
@@ -44,10 +45,17 @@ import numpy as np
 from .guard import blocked_library_calls
 from .outcome import Case, Outcome
 
-__all__ = ["TIME_LIMIT_MARKER", "call_in_process", "plain_value"]
+__all__ = ["CALL_SECONDS", "NOT_RUN", "TIME_LIMIT_MARKER", "call_in_process", "not_run",
+           "plain_value"]
 
 TIME_LIMIT_MARKER = "grading time limit"
 """Text in the error of a call stopped by ``time_limit``."""
+
+CALL_SECONDS = 10.0
+"""Seconds one call of a graded function may take, in the notebook's check and in the grader."""
+
+NOT_RUN = "NotRun"
+"""Start of the error of a case that was not run because an earlier one hit a limit."""
 
 _OUTPUT_LIMIT = 2000
 _ERROR_LIMIT = 500
@@ -62,6 +70,7 @@ _copy = np.ndarray.copy
 _asarray = np.asarray
 _generic = np.generic
 _errstate = np.errstate
+_shares_memory = np.shares_memory
 
 
 def _copy_argument(value):
@@ -131,6 +140,14 @@ def _plain_sequence(items):
         return None
 
 
+def _shares_an_argument(result, args, kwargs) -> bool:
+    """Whether an array result is (a view of) an array the function was given."""
+    if not isinstance(result, _ndarray):
+        return False
+    given = [v for v in (*args, *kwargs.values()) if isinstance(v, _ndarray)]
+    return any(_shares_memory(result, value) for value in given)
+
+
 @contextmanager
 def _captured_streams():
     """Send Python-level and file-descriptor-level stdout/stderr to one buffer."""
@@ -162,6 +179,12 @@ def _captured_streams():
             spill.close()
 
 
+def _guard(guard):
+    if isinstance(guard, Mapping):
+        return blocked_library_calls(modules=dict(guard)) if guard else nullcontext()
+    return blocked_library_calls() if guard else nullcontext()
+
+
 class _TimeLimit(Exception):
     """Raised inside the student's code when the time limit is reached."""
 
@@ -190,8 +213,19 @@ def _time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def not_run(reason: str) -> Outcome:
+    """The outcome of a case that was not run, because of what happened to an earlier one.
+
+    The policy, the same in the notebook's check and in the grader: when a call
+    hangs past the time limit, crashes the process or exhausts its memory, the
+    cases already finished keep their result, and that case and every later
+    one count as failed.
+    """
+    return Outcome(error=f"{NOT_RUN}: {reason}")
+
+
 def call_in_process(
-    function, case: Case, *, guard: bool = True, time_limit: float | None = None
+    function, case: Case, *, guard=True, time_limit: float | None = None
 ) -> Outcome:
     """Call ``function`` on ``case`` in this interpreter and return an :class:`Outcome`.
 
@@ -202,9 +236,10 @@ def call_in_process(
     case : Case
         Arguments; arrays are copied before the call, so the case is never
         changed.
-    guard : bool, optional
-        Block library convolution entry points during the call (see
-        :mod:`course_lib.grading.guard`).
+    guard : bool or mapping, optional
+        What to block during the call (see :mod:`course_lib.grading.guard`):
+        a mapping module -> function names (:func:`~.guard.blocked_for`),
+        True for the library convolution entry points, False for nothing.
     time_limit : float, optional
         Seconds after which the call is interrupted; its error then contains
         :data:`TIME_LIMIT_MARKER`. Works in the main thread on Unix (a
@@ -245,7 +280,7 @@ def call_in_process(
             # the library functions: an alarm must never interrupt the restoring.
             with (
                 _errstate(all="warn"),
-                blocked_library_calls() if guard else nullcontext(),
+                _guard(guard),
                 _time_limit(time_limit),
             ):
                 result = function(*args, **kwargs)
@@ -257,8 +292,10 @@ def call_in_process(
             error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT)
         seconds = time.perf_counter() - start
         value, kind, type_name = (None, "none", "NoneType")
+        shares = False
         if error is None:
             try:
+                shares = _shares_an_argument(result, args, kwargs)
                 value, kind, type_name = plain_value(result)
             except Exception as exc:  # noqa: BLE001 - a hostile result object
                 value, kind, type_name = None, "other", type(result).__name__
@@ -277,4 +314,5 @@ def call_in_process(
         inputs_after=inputs_after,
         output=_short(output, _OUTPUT_LIMIT),
         seconds=seconds,
+        shares_input=shares,
     )

@@ -29,13 +29,12 @@ from contextlib import redirect_stderr
 
 from .assess import assess
 from .batteries import BatteryUnavailable, battery
-from .calling import TIME_LIMIT_MARKER, call_in_process
-from .outcome import Outcome
+from .calling import CALL_SECONDS, TIME_LIMIT_MARKER, call_in_process, not_run
 
 __all__ = ["DEFAULT_TIME_LIMIT", "answer_source", "check"]
 
-DEFAULT_TIME_LIMIT = 10.0
-"""Seconds one call may take in the notebook before it is stopped (None: no limit)."""
+DEFAULT_TIME_LIMIT = CALL_SECONDS
+"""Seconds one call may take before it is stopped (None: no limit); the grader's limit too."""
 
 _NOTEBOOK_FILE = re.compile(r"(ipykernel_\d+|<ipython-input-)")
 
@@ -119,7 +118,13 @@ def check(
     source: str | None = None,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> float:
-    """Check a student's function, print a report to stdout, return the points earned.
+    """Check a student's function, print a report, return the points earned.
+
+    The report goes to stdout, or to stderr when nothing was earned (so that
+    nbgrader's Validate lists the cell as failed, with the report as reason).
+    A call that runs past ``time_limit`` is stopped, and the cases after it
+    count as failed without being run: the grader's policy for hangs and
+    crashes too.
 
     Parameters
     ----------
@@ -132,7 +137,8 @@ def check(
     hidden : bool, optional
         Run the full hidden battery instead of the small visible one.
     seed : int, optional
-        Seed of the hidden battery's random inputs.
+        Seed of the hidden battery's random inputs (default: the seed released
+        with the assignment, the one the grader uses).
     source : str, optional
         The answer's source for the loop-only rule; found automatically when
         the function was defined in a notebook cell or a file.
@@ -154,8 +160,8 @@ def check(
     Examples
     --------
     >>> def output_size(image_size, kernel_size):
-    ...     if kernel_size > image_size:
-    ...         raise ValueError("kernel larger than image")
+    ...     if image_size < 1 or kernel_size < 1 or kernel_size > image_size:
+    ...         raise ValueError("sizes must be at least 1 and the kernel fit in the image")
     ...     return image_size - kernel_size + 1
     >>> check(output_size, "output_size", points=1)
     output_size: all 7 checks passed.
@@ -176,13 +182,14 @@ def check(
     cases = tests.cases
     outcomes = []
     for case in cases:
-        outcome = call_in_process(function, case, guard=info.guarded, time_limit=time_limit)
+        outcome = call_in_process(function, case, guard=info.blocked, time_limit=time_limit)
         outcomes.append(outcome)
         if outcome.error is not None and TIME_LIMIT_MARKER in outcome.error:
-            # One runaway call is enough: do not make the student wait for every case.
-            outcomes += [Outcome(error=outcome.error)] * (len(cases) - len(outcomes))
+            # The policy of the grader too: the cases after a runaway call are not run.
+            reason = f"the input {case.label!r} hit the {time_limit:g} s time limit"
+            outcomes += [not_run(reason)] * (len(cases) - len(outcomes))
             break
-    if source is None and info.loop_only:
+    if source is None:
         source = answer_source(function)
         own_name = getattr(function, "__name__", "")
         if source is not None and own_name != info.name:
@@ -190,5 +197,8 @@ def check(
     with warnings.catch_warnings(), redirect_stderr(out):
         warnings.simplefilter("ignore")
         report = assess(tests, outcomes, source=source)
-    print(report.message, file=out)
-    return round(points * report.fraction, 2)
+    earned = round(points * report.fraction, 2)
+    # nbgrader's Validate reads a test cell's stderr as its failure: a cell that earns
+    # nothing says so there, one with partial credit reports on stdout.
+    print(report.message, file=sys.stderr if earned == 0 < points else out)
+    return earned

@@ -38,7 +38,16 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["BLOCKED", "BLOCKED_MARKER", "blocked_library_calls", "is_blocked_error"]
+__all__ = [
+    "BLOCKED",
+    "BLOCKED_MARKER",
+    "COURSE_MODULES",
+    "blocked_for",
+    "blocked_library_calls",
+    "course_functions",
+    "is_blocked_error",
+    "is_course_library_error",
+]
 
 BLOCKED_MARKER = "is blocked during grading"
 """Text every blocked call's error message contains."""
@@ -80,15 +89,6 @@ BLOCKED: dict[str, tuple[str, ...]] = {
     "scipy.ndimage.filters": _SCIPY_NDIMAGE,
     "numpy": ("convolve", "correlate"),
     "numpy.lib.stride_tricks": ("sliding_window_view", "as_strided"),
-    "course_lib.reference": (
-        "avg_pool",
-        "conv2d_nhwc",
-        "convolve2d",
-        "correlate2d",
-        "correlate_stack",
-        "max_pool",
-        "pad",
-    ),
     # tf.nn is the generated module below; "tensorflow.nn" is not in sys.modules.
     "tensorflow._api.v2.nn": (
         "conv2d",
@@ -103,15 +103,69 @@ BLOCKED: dict[str, tuple[str, ...]] = {
     ),
     "cv2": ("filter2D", "sepFilter2D", "blur", "boxFilter", "GaussianBlur", "Sobel", "Laplacian"),
 }
-"""Module name -> function names blocked while a graded call runs."""
+"""Library convolution, filtering and window functions: blocked while a loop-only answer runs."""
+
+COURSE_MODULES = ("course_lib.reference", "course_lib.kernels", "course_lib.grading")
+"""The course's own modules that hold answers: their public functions are blocked while any
+graded function runs (no free points), except those an exercise allows by name."""
 
 _HELP = (
     "write the loops yourself (loops, indexing, np.sum, np.max and np.multiply on windows are fine)"
 )
+_COURSE_HELP = "the course's own answers are off limits in a graded function; write it yourself"
+
+
+def course_functions() -> dict[str, tuple[str, ...]]:
+    """The public functions of :data:`COURSE_MODULES`, by module."""
+    import importlib
+
+    found = {}
+    for name in COURSE_MODULES:
+        module = importlib.import_module(name)
+        found[name] = tuple(
+            n for n in getattr(module, "__all__", ()) if callable(getattr(module, n, None))
+        )
+    return found
+
+
+def blocked_for(
+    *, library: bool, forbidden: tuple[str, ...] = (), allowed: tuple[str, ...] = ()
+) -> dict[str, tuple[str, ...]]:
+    """What to block while one graded function runs.
+
+    Parameters
+    ----------
+    library : bool
+        Block the library functions of :data:`BLOCKED` (loop-only exercises).
+    forbidden : tuple of str
+        Further dotted function names to block (``"numpy.pad"``).
+    allowed : tuple of str
+        Dotted names left alone although in a course module (``"course_lib.kernels.get"``).
+
+    Examples
+    --------
+    >>> spec = blocked_for(library=False, forbidden=("numpy.pad",),
+    ...                    allowed=("course_lib.kernels.get",))
+    >>> "output_size" in spec["course_lib.reference"], "get" in spec["course_lib.kernels"]
+    (True, False)
+    >>> spec["numpy"]
+    ('pad',)
+    """
+    spec: dict[str, tuple[str, ...]] = {}
+    for module, names in course_functions().items():
+        spec[module] = tuple(n for n in names if f"{module}.{n}" not in allowed)
+    if library:
+        for module, names in BLOCKED.items():
+            spec[module] = tuple(dict.fromkeys(spec.get(module, ()) + names))
+    for path in forbidden:
+        module, name = path.rsplit(".", 1)
+        spec[module] = tuple(dict.fromkeys(spec.get(module, ()) + (name,)))
+    return spec
 
 
 def _message(qualified: str) -> str:
-    return f"{qualified} {BLOCKED_MARKER}: {_HELP}"
+    help_text = _COURSE_HELP if qualified.startswith("course_lib.") else _HELP
+    return f"{qualified} {BLOCKED_MARKER}: {help_text}"
 
 
 def _blocker(qualified: str):
@@ -199,6 +253,18 @@ def blocked_library_calls(*, modules: dict[str, tuple[str, ...]] | None = None):
             setattr(module, name, original)
         for function, code in reversed(codes):
             function.__code__ = code
+
+
+def is_course_library_error(error: str | None) -> bool:
+    """Whether an Outcome's ``error`` comes from a blocked call into the course's own modules.
+
+    Examples
+    --------
+    >>> is_course_library_error(
+    ...     "PermissionError: course_lib.reference.pad is blocked during grading: ...")
+    True
+    """
+    return is_blocked_error(error) and error.startswith("PermissionError: course_lib.")
 
 
 def is_blocked_error(error: str | None) -> bool:

@@ -28,9 +28,11 @@ STATUSES = (
     "rejected",
     "missing",
     "not-submitted",
+    "wrong-file",
 )
 """Every status a graded exercise can end with (see :class:`Report`): ``missing`` means the
-notebook has no definition of the function, ``not-submitted`` that there is no notebook."""
+notebook has no definition of the function, ``not-submitted`` that there is no notebook,
+``wrong-file`` that the notebook is another assignment's."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Outcome:
         What the call printed (truncated).
     seconds : float
         Wall time of the call.
+    shares_input : bool
+        The returned array is (a view of) one of the arguments, not a new array.
     """
 
     value: Any = None
@@ -80,6 +84,7 @@ class Outcome:
     inputs_after: tuple = ()
     output: str = ""
     seconds: float = 0.0
+    shares_input: bool = False
 
 
 @dataclass
@@ -101,6 +106,11 @@ class Report:
         input when there is one. Never contains hidden test code.
     passed, total : int
         Cases passed and cases run.
+    groups_passed, groups_total : int
+        Groups of cases (each testing one property) passed, and in the battery;
+        the fraction is their share.
+    examples : dict
+        Diagnosis code -> index of the case shown as its example.
     """
 
     exercise: str
@@ -110,6 +120,9 @@ class Report:
     message: str = ""
     passed: int = 0
     total: int = 0
+    groups_passed: int = 0
+    groups_total: int = 0
+    examples: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

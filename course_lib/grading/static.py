@@ -46,7 +46,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-__all__ = ["ALLOWED", "Finding", "Scope", "chain", "check_source"]
+__all__ = ["ALLOWED", "COURSE_LIBRARY", "Finding", "Policy", "Scope", "chain", "check_source"]
 
 ALLOWED = "loops, indexing and slicing, np.sum, np.max, np.multiply on windows"
 """What a loop-only answer may use, quoted in every finding."""
@@ -60,7 +60,6 @@ _LIBRARY_ROOTS = {
     "numpy.convolve": "a library convolution function",
     "numpy.correlate": "a library correlation function",
     "scipy.convolve": "a library convolution function",
-    "course_lib.reference": "the course's reference implementation",
     "tensorflow": "TensorFlow",
     "keras": "Keras",
     "torch": "PyTorch",
@@ -85,11 +84,24 @@ _DYNAMIC_CALLS = {
     "locals",
     "sys.modules",
 }
+COURSE_LIBRARY = {
+    "course_lib.reference": "the course's reference implementations",
+    "course_lib.kernels": "the course's kernel helpers",
+    "course_lib.grading": "the course's grading checks",
+}
+"""The course's own modules that hold answers: no graded function may call them
+(unless its exercise allows one function by name, e.g. ``course_lib.kernels.get``)."""
+
 _DEFAULT_ALIASES = {
     "np": "numpy",
     "numpy": "numpy",
     "scipy": "scipy",
     "reference": "course_lib.reference",
+    "kernels": "course_lib.kernels",
+    "grading": "course_lib.grading",
+    "data": "course_lib.data",
+    "display": "course_lib.display",
+    "diagrams": "course_lib.diagrams",
     "course_lib": "course_lib",
     "tf": "tensorflow",
     "tensorflow": "tensorflow",
@@ -132,12 +144,48 @@ def _strip_magics(source: str) -> str:
     return re.sub(r"(?m)^[ \t]*[%!].*$", "", source)
 
 
-def _forbidden(path: str) -> tuple[str, str] | None:
-    for roots, code in ((_WINDOW_ROOTS, "not-loop-based"), (_LIBRARY_ROOTS, "library-call")):
-        for root, what in roots.items():
-            if path == root or path.startswith(root + "."):
-                return code, what
-    return None
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + ".")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a graded function may call: the loop-only rule, and the course's own answers.
+
+    Attributes
+    ----------
+    loop_only : bool
+        Library convolution, filtering and sliding-window functions are
+        refused, and the function must loop.
+    forbidden : tuple of str
+        Further dotted paths refused for this exercise (``"numpy.pad"``); the
+        course's own modules (:data:`COURSE_LIBRARY`) are always refused.
+    allowed : tuple of str
+        Dotted paths allowed although under a refused root
+        (``"course_lib.kernels.get"``).
+    """
+
+    loop_only: bool = False
+    forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+
+    def verdict(self, path: str) -> tuple[str, str] | None:
+        """``(code, what)`` when ``path`` may not be used, else None."""
+        if any(_under(path, allowed) for allowed in self.allowed):
+            return None
+        for root, what in COURSE_LIBRARY.items():
+            if _under(path, root):
+                return "course-library", what
+        for root in self.forbidden:
+            if _under(path, root):
+                return "library-call", "which this exercise asks you to write yourself"
+        if self.loop_only:
+            kinds = ((_WINDOW_ROOTS, "not-loop-based"), (_LIBRARY_ROOTS, "library-call"))
+            for roots, code in kinds:
+                for root, what in roots.items():
+                    if _under(path, root):
+                        return code, what
+        return None
 
 
 def chain(node: ast.AST) -> list[str] | None:
@@ -252,9 +300,10 @@ class Scope:
 class _Inspector:
     """Walks the graded function and everything it reaches, collecting findings."""
 
-    def __init__(self, scope: Scope, function_name: str) -> None:
+    def __init__(self, scope: Scope, function_name: str, policy: Policy) -> None:
         self.scope = scope
         self.function_name = function_name
+        self.policy = policy
         self.findings: list[Finding] = []
         self.has_loop = False
         self._visited: set[int] = set()
@@ -262,7 +311,13 @@ class _Inspector:
     def add(self, code: str, node: ast.AST, text: str) -> None:
         line = getattr(node, "lineno", None)
         where = f" (line {line})" if line else ""
-        finding = Finding(code, f"{self.function_name} {text}{where}. Allowed: {ALLOWED}.")
+        if code == "course-library":
+            advice = f"Write {self.function_name} yourself: that is the exercise."
+        elif self.policy.loop_only:
+            advice = f"Allowed: {ALLOWED}."
+        else:
+            advice = "Write it yourself with numpy's basic operations."
+        finding = Finding(code, f"{self.function_name} {text}{where}. {advice}")
         if finding not in self.findings:
             self.findings.append(finding)
 
@@ -302,7 +357,7 @@ class _Inspector:
         else:
             modules = [f"{node.module}.{alias.name}" for alias in node.names if node.module]
         for module in modules:
-            verdict = _forbidden(module)
+            verdict = self.policy.verdict(module)
             if verdict:
                 self.add(verdict[0], node, f"imports {module}, {verdict[1]}")
 
@@ -311,9 +366,13 @@ class _Inspector:
         if not parts or parts[0] not in self.scope.aliases:
             return
         path = self.scope.resolve(parts)
-        verdict = _forbidden(path)
+        verdict = self.policy.verdict(path)
         if verdict:
             self.add(verdict[0], node, f"uses {path}, {verdict[1]}")
+        elif not self.policy.loop_only:
+            if parts[-1] == "__dict__" and _under(path, "course_lib"):
+                self.add("course-library", node,
+                         f"looks names up in {path}, which hides what is called")
         elif path in _DYNAMIC_CALLS:
             self.add("library-call", node, f"uses {path}, which can hide a library call")
         elif parts[-1] == "__dict__":
@@ -322,6 +381,9 @@ class _Inspector:
     def _check_call(self, node: ast.Call) -> None:
         parts = chain(node.func)
         path = self.scope.resolve(parts) if parts else ""
+        if not self.policy.loop_only:
+            self._check_course_lookup(node, parts, path)
+            return
         if path in _DYNAMIC_CALLS or (parts and parts[0] in _DYNAMIC_CALLS and len(parts) == 1):
             self.add("library-call", node, f"calls {path}(), which can hide a library call")
             return
@@ -342,15 +404,46 @@ class _Inspector:
         if path == "numpy.ndarray" and any(k.arg == "strides" for k in node.keywords):
             self.add("not-loop-based", node, "builds a strided view with np.ndarray(strides=...)")
 
+    def _check_course_lookup(self, node: ast.Call, parts, path: str) -> None:
+        """Outside the loop-only rule: dynamic routes to the course's own modules."""
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
+            target = chain(node.args[0])
+            name = node.args[1]
+            computed = not (isinstance(name, ast.Constant) and isinstance(name.value, str))
+            if computed and target and target[0] in self.scope.aliases:
+                owner = self.scope.resolve(target)
+                if _under(owner, "course_lib"):
+                    self.add("course-library", node,
+                             f"looks up a computed name on {owner} with getattr")
+        if path in ("__import__", "importlib.import_module") or (parts and parts[-1] in (
+                "import_module", "__import__")):
+            literal = node.args[0] if node.args else None
+            if not isinstance(literal, ast.Constant) or _under(str(literal.value), "course_lib"):
+                self.add("course-library", node,
+                         "imports a module dynamically (the course's modules are off limits)")
+
     def check_star_imports(self) -> None:
         for node, module in self.scope.star_imports:
-            verdict = _forbidden(module)
+            verdict = self.policy.verdict(module)
             if verdict:
                 self.add(verdict[0], node, f"star-imports {module}, {verdict[1]}")
 
 
-def check_source(source: str, *, function_name: str, loop_only: bool) -> list[Finding]:
-    """Check an answer's source against the loop-only rule.
+def check_source(
+    source: str,
+    *,
+    function_name: str,
+    loop_only: bool,
+    forbidden: tuple[str, ...] = (),
+    allowed: tuple[str, ...] = (),
+) -> list[Finding]:
+    """Check an answer's source against what its exercise allows.
+
+    Every graded function is refused the course's own answers (the
+    reference, kernel helpers and checks of :data:`COURSE_LIBRARY`) and any
+    ``forbidden`` path; a loop-only function is also refused library
+    convolution, filtering and sliding-window functions and dynamic lookups,
+    and must loop.
 
     Parameters
     ----------
@@ -359,32 +452,40 @@ def check_source(source: str, *, function_name: str, loop_only: bool) -> list[Fi
     function_name : str
         The graded function, e.g. ``"convolve"``.
     loop_only : bool
-        When False nothing is checked and the result is empty.
+        Apply the loop-only rule.
+    forbidden : tuple of str, optional
+        Further dotted paths this exercise refuses (``"numpy.pad"``).
+    allowed : tuple of str, optional
+        Dotted paths allowed although under a refused root.
 
     Returns
     -------
     list of Finding
-        Empty when the rule holds (or the source cannot be parsed: the
+        Empty when the rules hold (or the source cannot be parsed: the
         run-time guard still applies then).
 
     Examples
     --------
     >>> check_source("def f(x):\\n    return x", function_name="f", loop_only=True)[0].code
     'not-loop-based'
+    >>> [f.code for f in check_source("def size(n, k):\\n    return reference.output_size(n, k)",
+    ...                               function_name="size", loop_only=False)]
+    ['course-library']
     """
     if not isinstance(source, str):
         raise TypeError(f"source must be a str, got {type(source).__name__}")
     if not isinstance(function_name, str) or not function_name.isidentifier():
         raise ValueError(f"function_name must be a Python identifier, got {function_name!r}")
-    if not loop_only:
-        return []
     try:
         tree = ast.parse(_strip_magics(source))
     except SyntaxError:
         return []
     scope = Scope(tree)
-    inspector = _Inspector(scope, function_name)
+    policy = Policy(loop_only=loop_only, forbidden=tuple(forbidden), allowed=tuple(allowed))
+    inspector = _Inspector(scope, function_name, policy)
     if function_name not in scope.bindings:
+        if not loop_only:
+            return []
         return [
             Finding(
                 "not-loop-based",
@@ -394,13 +495,13 @@ def check_source(source: str, *, function_name: str, loop_only: bool) -> list[Fi
         ]
     inspector.visit_binding(function_name)
     inspector.check_star_imports()
-    if not inspector.has_loop:
+    if loop_only and not inspector.has_loop:
         inspector.findings.append(
             Finding(
                 "not-loop-based",
-                f"{function_name} has no for or while loop (neither it nor a helper it calls). "
-                f"Write the loops over output positions or kernel offsets yourself. "
-                f"Allowed: {ALLOWED}.",
+                f"{function_name} has no loop that does any work (neither it nor a helper it "
+                "calls; a loop whose body is only pass or continue does nothing). Write the "
+                f"loops over output positions or kernel offsets yourself. Allowed: {ALLOWED}.",
             )
         )
     return inspector.findings

@@ -20,7 +20,7 @@ import copy
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,9 +33,10 @@ from ..battery import (
     PatternSpec,
     RuleSpec,
 )
+from ..guard import blocked_for
 from ..outcome import Case, Outcome, Report
 
-__all__ = ["Exercise", "Mistake", "Pattern", "Rule"]
+__all__ = ["Exercise", "Group", "Mistake", "Pattern", "Rule"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Mistake:
         for mistakes easier to recognise than to reproduce.
     flag : str, optional
         The case flag (see :meth:`Exercise.flags`) the detector needs.
+    requires : str, optional
+        ``"integer-output"``: only results with an integer dtype match.
     """
 
     code: str
@@ -64,15 +67,52 @@ class Mistake:
     model: Callable | None = None
     detector: str | None = None
     flag: str | None = None
+    requires: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cases that test one property of an answer (non-square images, uint8 input, ...).
+
+    A group passes when all its cases pass, and the score is the share of
+    groups passed. The visible battery holds each group's ``fixed`` case; the
+    hidden battery adds ``count`` cases from ``draw(rng)``. Draws must keep
+    the property the group tests and avoid triggering others (e.g. a group of
+    non-negative data for everything but the negative-values group), so that
+    a mistake fails the same groups whatever the seed.
+
+    Parameters
+    ----------
+    name : str
+        The property, as shown to students ("non-square images").
+    fixed : Case
+        The group's case in the visible battery.
+    draw : callable, optional
+        ``draw(rng) -> Case``: a hidden case with the same property.
+    count : int
+        Hidden cases drawn for this group.
+    exact_type : bool
+        This group checks that numbers are ints (``Exercise.integer_result``).
+    """
+
+    name: str
+    fixed: Case
+    draw: Callable[[np.random.Generator], Case] | None = None
+    count: int = 3
+    exact_type: bool = False
 
 
 @dataclass(frozen=True)
 class Pattern:
-    """A mistake recognised across cases: it fails exactly on the ``special`` ones."""
+    """A mistake recognised across cases: it fails exactly on the ``special`` ones.
+
+    ``values_only``: the pattern explains wrong values, not wrong shapes.
+    """
 
     code: str
     explanation: str
     special: Callable[[Case], bool]
+    values_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,8 +161,21 @@ class Exercise:
         For array results: whether the contract asks for a float dtype.
     required_dtype : str or None
         For array results: an exact dtype the contract asks for.
+    integer_result : bool
+        For numbers and pairs: the contract asks for ints (checked by the
+        groups marked ``exact_type``).
+    fresh_result : bool
+        For arrays: the contract asks for a new array, never the argument itself.
     explanations : dict
         Code -> this exercise's own explanation of a generic code.
+    blocks_library : bool or None
+        Block library convolution and filtering functions while the answer
+        runs (default: when the exercise is loop-only).
+    forbidden : tuple of str
+        Further dotted paths refused, statically and at run time (``"numpy.pad"``).
+    allowed : tuple of str
+        Dotted paths of the course's own modules this exercise may call
+        (``"course_lib.kernels.get"``); everything else there is refused.
     points_hint : int or None
         Suggested points for the hidden test.
     """
@@ -135,29 +188,44 @@ class Exercise:
     result: str = "array"
     float_output: bool = True
     required_dtype: str | None = None
+    integer_result: bool = False
+    fresh_result: bool = False
     explanations: dict = {}
+    blocks_library: bool | None = None
+    forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
     points_hint: int | None = None
 
     def __repr__(self) -> str:
         return f"<Exercise {self.name} ({self.assignment})>"
 
     @property
-    def guarded(self) -> bool:
-        """Whether library convolution functions are blocked while the answer runs."""
-        return self.loop_only
+    def guarded(self) -> dict:
+        """What is blocked while the answer runs: module -> function names."""
+        library = self.loop_only if self.blocks_library is None else self.blocks_library
+        return blocked_for(library=library, forbidden=self.forbidden, allowed=self.allowed)
 
     # -- to be provided by subclasses -------------------------------------------------
     def reference(self, *args, **kwargs):
         """The right answer for these arguments (may raise, e.g. ValueError)."""
         raise NotImplementedError
 
-    def visible_cases(self) -> list[Case]:
-        """The small deterministic battery the visible test runs."""
+    def groups(self) -> Sequence[Group]:
+        """The groups of cases, one per property the answer must have."""
         raise NotImplementedError
 
+    def visible_cases(self) -> list[Case]:
+        """The small deterministic battery the visible test runs: each group's fixed case."""
+        return [replace(group.fixed, group=group.name) for group in self.groups()]
+
     def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        """Extra cases for the hidden battery, drawn from ``rng``."""
-        raise NotImplementedError
+        """Extra cases for the hidden battery, drawn from ``rng``, group by group."""
+        cases = []
+        for group in self.groups():
+            if group.draw is None:
+                continue
+            cases += [replace(group.draw(rng), group=group.name) for _ in range(group.count)]
+        return cases
 
     def mistakes(self) -> Sequence[Mistake]:
         """Mistake models and detectors, most specific first."""
@@ -196,6 +264,24 @@ class Exercise:
         rng = np.random.default_rng(DEFAULT_SEED if seed is None else int(seed))
         return visible + self.hidden_cases(rng)
 
+    def differs(self, case: Case, *codes: str) -> bool:
+        """Whether every mistake model with one of ``codes`` gives a wrong result on ``case``.
+
+        Group draws use it to keep a property: a mistake that a group tests must
+        show on every case of the group, whatever the seed.
+        """
+        expected = self.expected(case)
+        for mistake in self.mistakes():
+            if mistake.code not in codes or mistake.model is None:
+                continue
+            try:
+                wrong = _quietly(mistake.model, *_copied(case.args), **_copied(case.kwargs))
+            except Exception:  # noqa: BLE001 - a model that raises differs from any result
+                continue
+            if expected.error is None and same_result(self.result, expected.value, wrong):
+                return False
+        return True
+
     def expected(self, case: Case) -> Expectation:
         """What the reference gives on ``case``: a value or the exception's type name."""
         try:
@@ -214,13 +300,19 @@ class Exercise:
             result=self.result,
             float_output=self.float_output,
             required_dtype=self.required_dtype,
+            integer_result=self.integer_result,
+            fresh_result=self.fresh_result,
             loop_only=self.loop_only,
-            guarded=self.guarded,
+            blocked=self.guarded,
+            forbidden=tuple(self.forbidden),
+            allowed=tuple(self.allowed),
             mistakes=tuple(
-                MistakeSpec(m.code, m.explanation, m.detector, m.flag) for m in self.mistakes()
+                MistakeSpec(m.code, m.explanation, m.detector, m.flag, m.requires)
+                for m in self.mistakes()
             ),
             patterns=tuple(
-                PatternSpec(p.code, p.explanation, f"pattern:{p.code}") for p in self.patterns()
+                PatternSpec(p.code, p.explanation, f"pattern:{p.code}", p.values_only)
+                for p in self.patterns()
             ),
             rules=tuple(
                 RuleSpec(r.code, f"rule:{r.code}", tuple(r.codes_within), tuple(r.error_prefixes))
@@ -243,8 +335,10 @@ class Exercise:
             values.append((index, wrong))
         return tuple(values)
 
-    def _case_flags(self, case: Case) -> dict:
+    def _case_flags(self, case: Case, exact: set[str]) -> dict:
         flags = dict(self.flags(case))
+        if case.group in exact:
+            flags["exact_type"] = True
         for pattern in self.patterns():
             flags[f"pattern:{pattern.code}"] = bool(pattern.special(case))
         for rule in self.rules():
@@ -255,6 +349,10 @@ class Exercise:
         """A battery of the given cases (expected results and mistake values computed now)."""
         cases = tuple(cases)
         expected = tuple(self.expected(case) for case in cases)
+        try:
+            exact = {group.name for group in self.groups() if group.exact_type}
+        except NotImplementedError:
+            exact = set()
         return Battery(
             info=self.info(),
             hidden=hidden,
@@ -264,7 +362,7 @@ class Exercise:
             model_values=tuple(
                 self._model_values(case, e) for case, e in zip(cases, expected, strict=True)
             ),
-            flags=tuple(self._case_flags(case) for case in cases),
+            flags=tuple(self._case_flags(case, exact) for case in cases),
         )
 
     def battery(self, *, hidden: bool, seed: int | None = None) -> Battery:

@@ -16,6 +16,7 @@ __all__ = [
     "KERNEL_PATTERNS",
     "SHIFTED_EXPLANATION",
     "clipped",
+    "drawn",
     "integer_mistakes",
     "image_of",
     "random_image",
@@ -85,11 +86,31 @@ def _wrapped(model):
 
 
 def integer_mistakes(model, explanation: str) -> list[Mistake]:
-    """``integer-dtype`` models: truncated to integers, or wrapped around like uint8."""
+    """``integer-dtype`` models: truncated to integers, or wrapped around like uint8.
+
+    They only explain results that really have an integer dtype: a float result
+    with whole numbers is another mistake (``integer-division``, a floor).
+    """
     return [
-        Mistake("integer-dtype", explanation, model=_wrapped(model)),
-        Mistake("integer-dtype", explanation, model=_truncated(model)),
+        Mistake("integer-dtype", explanation, model=_wrapped(model), requires="integer-output"),
+        Mistake("integer-dtype", explanation, model=_truncated(model), requires="integer-output"),
     ]
+
+
+def drawn(rng: np.random.Generator, make, accept, *, tries: int = 500):
+    """``make(rng)`` again until ``accept`` holds for it: a property all of a group's cases
+    must have (a negative result, a window of negatives...), whatever the seed.
+
+    Raises
+    ------
+    RuntimeError
+        If no draw of ``tries`` has the property (a bug in the group's definition).
+    """
+    for _ in range(tries):
+        candidate = make(rng)
+        if accept(candidate):
+            return candidate
+    raise RuntimeError(f"no draw of {tries} had the property the group needs")
 
 
 CLIPPED_EXPLANATION = (

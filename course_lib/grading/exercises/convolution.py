@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..outcome import Case
-from ._base import Exercise, Mistake
+from ._base import Exercise, Group, Mistake
 from ._common import (
     CLIPPED_EXPLANATION,
     KERNEL_PATTERNS,
     SHIFTED_EXPLANATION,
     clipped,
+    drawn,
     image_of,
     integer_mistakes,
     random_image,
@@ -23,8 +24,22 @@ from ._common import (
 __all__ = ["EXERCISES", "Convolve", "OutputSize"]
 
 
+def _sizes(rng, *, low_n=2, high_n=512, kernels=None, even=False) -> tuple[int, int]:
+    n = int(rng.integers(low_n, high_n + 1))
+    if kernels is not None:
+        return n, kernels(n)
+    k = int(rng.integers(2, min(n, 31) + 1))
+    if even and k % 2:
+        k = k - 1 if k > 2 else 2
+    return n, k
+
+
+def _size_case(n: int, k: int, note: str = "") -> Case:
+    return Case((n, k), label=f"n={n}, k={k}" + (f" ({note})" if note else ""))
+
+
 class OutputSize(Exercise):
-    """``output_size(image_size, kernel_size)``: n - k + 1, ValueError when k > n.
+    """``output_size(image_size, kernel_size)``: n - k + 1, ValueError when k > n or a size < 1.
 
     Examples
     --------
@@ -32,7 +47,7 @@ class OutputSize(Exercise):
     >>> exercise.reference(224, 3)
     222
     >>> [case.args for case in exercise.cases(hidden=False)][:2]
-    [(224, 3), (224, 5)]
+    [(224, 3), (7, 2)]
     """
 
     name = "output_size"
@@ -40,26 +55,34 @@ class OutputSize(Exercise):
     signature = "output_size(image_size, kernel_size)"
     parameters = ("image_size", "kernel_size")
     result = "number"
+    integer_result = True
     points_hint = 1
 
     def reference(self, image_size, kernel_size):
+        if image_size < 1 or kernel_size < 1:
+            raise ValueError(f"sizes must be at least 1, got {image_size} and {kernel_size}")
         return reference.output_size(image_size, kernel_size)
 
-    def visible_cases(self) -> list[Case]:
-        pairs = [(224, 3), (224, 5), (28, 5), (5, 5), (7, 2), (1, 1), (3, 4)]
-        return [Case((n, k), label=f"n={n}, k={k}") for n, k in pairs]
-
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for _ in range(12):
-            n = int(rng.integers(1, 513))
-            k = int(rng.integers(1, min(n, 31) + 1))
-            cases.append(Case((n, k), label=f"n={n}, k={k}"))
-        for _ in range(3):
-            n = int(rng.integers(1, 20))
-            k = n + int(rng.integers(1, 6))
-            cases.append(Case((n, k), label=f"n={n}, k={k} (kernel too large)"))
-        return cases
+    def groups(self) -> list[Group]:
+        return [
+            Group("typical sizes", _size_case(224, 3),
+                  lambda rng: _size_case(*_sizes(rng, low_n=20))),
+            Group("even kernel sizes", _size_case(7, 2),
+                  lambda rng: _size_case(*_sizes(rng, low_n=4, even=True))),
+            Group("kernel as large as the image", _size_case(5, 5),
+                  lambda rng: _size_case(*(2 * (int(rng.integers(2, 41)),)))),
+            Group("kernel of size 1", _size_case(28, 1),
+                  lambda rng: _size_case(int(rng.integers(1, 513)), 1)),
+            Group("kernel larger than the image (ValueError)", _size_case(3, 4, "too large"),
+                  lambda rng: _size_case(*_sizes(rng, low_n=1, high_n=19,
+                                                 kernels=lambda n: n + int(rng.integers(1, 6))),
+                                         "too large")),
+            Group("a size below 1 (ValueError)", _size_case(5, 0, "below 1"),
+                  lambda rng: _size_case(int(rng.integers(1, 51)), int(rng.integers(-3, 1)),
+                                         "below 1")),
+            Group("the result is an int", _size_case(100, 7),
+                  lambda rng: _size_case(*_sizes(rng, low_n=20)), exact_type=True),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -88,6 +111,57 @@ class OutputSize(Exercise):
         ]
 
 
+def _case(image, kernel) -> Case:
+    kind = "uint8 " if image.dtype == np.uint8 else ""
+    (rows, cols), (kh, kw) = image.shape, kernel.shape
+    return Case((image, kernel), label=f"{kind}{rows}x{cols} image, {kh}x{kw} kernel")
+
+
+def _kernel_shape(rng, spec, rows: int, cols: int) -> tuple[int, int]:
+    if isinstance(spec, tuple):
+        return spec
+    if spec == "non-square":
+        while True:
+            kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
+            if kh != kw and kh * kw > 1:
+                return kh, kw
+    if spec == "large":
+        k = int(rng.integers(4, 6))
+        return k, k
+    if spec == "line":
+        k = int(rng.integers(2, 5))
+        return (1, k) if rng.integers(2) else (k, 1)
+    return rows, cols
+
+
+def _draw(rng, *, square: bool, kernel, kind: str = "float") -> Case:
+    """A random case of a group: the group's shapes, an asymmetric kernel, a negative result
+    (so that a clamp or a uint8 wrap always shows) and, for float data, results that are not
+    whole numbers (so that truncating always shows)."""
+
+    def make(rng):
+        rows = int(rng.integers(5, 11))
+        cols = rows if square else int(rng.choice([c for c in range(5, 11) if c != rows]))
+        if kernel == "whole":
+            rows = cols = int(rng.integers(3, 6))
+        kh, kw = _kernel_shape(rng, kernel, rows, cols)
+        image = random_image(rng, (rows, cols), kind=kind)
+        weights = random_kernel(rng, (kh, kw), kind="int" if kind == "uint8" else "float")
+        if kind == "float":
+            image = image * 30
+        return image_of(image, dtype=None), image_of(weights, dtype=None)
+
+    def accept(pair):
+        out = reference.correlate2d(*pair)
+        return float(out.min()) < 0 and _whole(out) == (pair[0].dtype == np.uint8)
+
+    return _case(*drawn(rng, make, accept))
+
+
+def _whole(out) -> bool:
+    return bool(np.all(out == np.round(out)))
+
+
 def _truly_convolved(image, kernel):
     return reference.convolve2d(image, kernel)
 
@@ -102,9 +176,9 @@ class Convolve(Exercise):
     Examples
     --------
     >>> exercise = Convolve()
-    >>> case = exercise.cases(hidden=False)[0]
-    >>> case.args[0].shape, case.args[1].shape
-    ((3, 4), (2, 3))
+    >>> case = exercise.cases(hidden=False)[2]
+    >>> case.group, case.args[0].shape, case.args[1].shape
+    ('non-square kernels', (3, 4), (2, 3))
     >>> exercise.reference(*case.args).shape
     (2, 2)
     """
@@ -121,7 +195,7 @@ class Convolve(Exercise):
     def reference(self, image, kernel):
         return reference.correlate2d(image, kernel)
 
-    def visible_cases(self) -> list[Case]:
+    def groups(self) -> list[Group]:
         asymmetric = image_of([[1, 2, 0], [-1, 0, 3], [0, -2, 1]])
         rng = np.random.default_rng(7)
         uint8_image = image_of(
@@ -143,45 +217,23 @@ class Convolve(Exercise):
             return image_of(random_kernel(rng, shape, kind="float"))
 
         return [
-            Case(
-                (
-                    image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
-                    image_of([[1, 0, -1], [2, 1, 0]]),
-                ),
-                label="3x4 image, 2x3 kernel",
-            ),
-            Case((rand((5, 5)), asymmetric), label="5x5 image, asymmetric 3x3 kernel"),
-            Case((rand((5, 7)), asymmetric), label="5x7 image, 3x3 kernel"),
-            Case((rand((7, 5)), kern((3, 2))), label="7x5 image, 3x2 kernel"),
-            Case((rand((6, 6)), kern((5, 5))), label="6x6 image, 5x5 kernel"),
-            Case((uint8_image, signed), label="uint8 5x6 image, signed 3x3 kernel"),
-            Case((rand((4, 6)), kern((4, 1))), label="4x6 image, 4x1 kernel"),
+            Group("a 3x3 kernel on a square image", _case(rand((5, 5)), asymmetric),
+                  lambda rng: _draw(rng, square=True, kernel=(3, 3))),
+            Group("non-square images", _case(rand((5, 7)), asymmetric),
+                  lambda rng: _draw(rng, square=False, kernel=(3, 3))),
+            Group("non-square kernels",
+                  _case(image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
+                        image_of([[1, 0, -1], [2, 1, 0]])),
+                  lambda rng: _draw(rng, square=True, kernel="non-square")),
+            Group("larger kernels (4x4, 5x5)", _case(rand((6, 6)), kern((5, 5))),
+                  lambda rng: _draw(rng, square=True, kernel="large")),
+            Group("uint8 images with a signed kernel", _case(uint8_image, signed),
+                  lambda rng: _draw(rng, square=True, kernel=(3, 3), kind="uint8")),
+            Group("one-row and one-column kernels", _case(rand((4, 6)), kern((4, 1))),
+                  lambda rng: _draw(rng, square=True, kernel="line")),
+            Group("a kernel as large as the image", _case(rand((3, 3)), kern((3, 3))),
+                  lambda rng: _draw(rng, square=True, kernel="whole")),
         ]
-
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        kinds = ("float", "uint8", "int", "float")
-        for index in range(18):
-            rows, cols = (int(v) for v in rng.integers(3, 13, size=2))
-            kh = int(rng.integers(1, min(rows, 5) + 1))
-            kw = int(rng.integers(1, min(cols, 5) + 1))
-            if index % 6 == 0:
-                kh, kw = 3, 3
-            kind = kinds[index % len(kinds)]
-            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            kernel_kind = "int" if kind == "uint8" else "float"
-            kernel = image_of(random_kernel(rng, (kh, kw), kind=kernel_kind), dtype=None)
-            cases.append(
-                Case((image, kernel), label=f"{kind} {rows}x{cols} image, {kh}x{kw} kernel")
-            )
-        big = image_of(random_image(rng, (24, 31), kind="uint8"), dtype=None)
-        cases.append(
-            Case(
-                (big, image_of(random_kernel(rng, (7, 5), kind="int"), dtype=None)),
-                label="uint8 24x31 image, 7x5 kernel",
-            )
-        )
-        return cases
 
     def mistakes(self) -> list[Mistake]:
         integer = integer_mistakes(self.reference, _INTEGER_EXPLANATION)

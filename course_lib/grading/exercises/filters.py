@@ -13,11 +13,12 @@ import numpy as np
 
 from ... import kernels, reference
 from ..outcome import Case
-from ._base import Exercise, Mistake, Pattern, Rule
+from ._base import Exercise, Group, Mistake, Pattern, Rule
 from ._common import (
     CLIPPED_EXPLANATION,
     SHIFTED_EXPLANATION,
     clipped,
+    drawn,
     image_of,
     integer_mistakes,
     random_image,
@@ -59,34 +60,57 @@ class NormalizeKernel(Exercise):
     def reference(self, kernel):
         return kernels.normalize(kernel)
 
-    def visible_cases(self) -> list[Case]:
-        return [
-            Case((image_of([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.int64),), label="int 3x3"),
-            Case((image_of(np.ones((3, 3)), dtype=np.int64),), label="3x3 of ones"),
-            Case((image_of([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]),), label="Sobel (sums to 0)"),
-            Case((image_of([[0.5, 1.5, -0.25], [2.0, 0.0, 1.25]]),), label="2x3 float"),
-            Case((image_of([[-1, -2], [0, 1]]),), label="2x2 summing to -2"),
-            Case((image_of([[0, 0], [0, 0], [0, 0]]),), label="3x2 of zeros"),
-        ]
+    def groups(self) -> list[Group]:
+        def case(kernel, label):
+            return Case((image_of(kernel, dtype=None),), label=label)
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for index in range(10):
-            kh, kw = (int(v) for v in rng.integers(1, 6, size=2))
-            zero_sum = index % 3 == 0
-            kind = "int" if zero_sum or index % 2 else "float"
-            kernel = random_kernel(rng, (kh, kw), kind=kind)
-            if zero_sum:
-                kernel[-1, -1] -= kernel.sum()
-            elif float(kernel.sum()) == 0.0:
-                kernel[0, 0] += 1
-            label = f"{kind} {kh}x{kw} kernel" + (" summing to 0" if zero_sum else "")
-            cases.append(Case((image_of(kernel, dtype=None),), label=label))
-        uint8 = image_of(rng.integers(1, 256, size=(3, 4)), dtype=np.uint8)
-        cases.append(Case((uint8,), label="uint8 3x4 kernel (sum larger than 255)"))
-        zero_sum = image_of([[0.5, -0.25, 0.0], [0.0, -0.25, 0.0]])
-        cases.append(Case((zero_sum,), label="2x3 float kernel summing to 0"))
-        return cases
+        def draw(kind, *, total, note):
+            def make(rng):
+                kh, kw = (int(v) for v in rng.integers(1, 6, size=2))
+                if kind == "positive":
+                    kernel = rng.integers(1, 6, size=(kh, kw)).astype(np.int64)
+                elif kind == "ones":
+                    kernel = np.ones((kh, kw), dtype=np.int64)
+                elif kind == "uint8":
+                    kernel = rng.integers(1, 256, size=(max(kh, 2), kw)).astype(np.uint8)
+                else:
+                    kernel = random_kernel(rng, (max(kh, 2), kw), kind=kind)
+                if total == 0:
+                    kernel[-1, -1] -= kernel.sum()
+                return kernel
+
+            def accept(kernel):
+                # Each group keeps its kind of sum, so a mistake that depends on the sum
+                # (dividing by the count, by the absolute sum) shows on all its cases or none.
+                weights = float(np.sum(kernel, dtype=float))
+                if total == 0:
+                    return weights == 0 and np.count_nonzero(kernel) >= 2
+                if total == "count":
+                    return True
+                absolute = float(np.abs(kernel.astype(float)).sum())
+                signed = kind == "positive" or weights != absolute
+                return kernel.size > 1 and weights not in (0.0, float(kernel.size)) and signed
+
+            return lambda rng: case(drawn(rng, make, accept), note)
+
+        return [
+            Group("positive integer weights",
+                  case(np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.int64), "int 3x3"),
+                  draw("positive", total=None, note="positive int weights")),
+            Group("a kernel of ones", case(np.ones((3, 3), dtype=np.int64), "3x3 of ones"),
+                  draw("ones", total="count", note="ones")),
+            Group("signed weights", case(np.array([[-1.0, -2.0], [0.0, 1.0]]), "2x2 summing to -2"),
+                  draw("int", total=None, note="signed int weights")),
+            Group("float weights", case(np.array([[0.5, 1.5, -0.25], [2.0, 0.0, 1.25]]),
+                                        "2x3 float"),
+                  draw("float", total=None, note="float weights")),
+            Group("weights summing to 0 (edge kernels)",
+                  case(np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]), "Sobel (sums to 0)"),
+                  draw("int", total=0, note="summing to 0")),
+            Group("uint8 weights (the sum is larger than 255)",
+                  case(np.array([[200, 100, 7], [50, 255, 1]], dtype=np.uint8), "uint8 2x3"),
+                  draw("uint8", total="count", note="uint8 weights")),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -119,7 +143,12 @@ class NormalizeKernel(Exercise):
             *integer_mistakes(
                 self.reference,
                 "returns integers: convert to float first (np.array(kernel, dtype=float)); "
-                "integer division (//) or an integer array truncates 1/9 to 0.",
+                "an integer array truncates 1/9 to 0.",
+            ),
+            Mistake(
+                "integer-division",
+                "divides with //, which rounds each weight down to a whole number: use /.",
+                model=lambda kernel: np.floor(self.reference(kernel)),
             ),
         ]
 
@@ -162,35 +191,66 @@ class Clamp(Exercise):
     def reference(self, image, low=0, high=255):
         return _clamp_reference(image, low, high)
 
-    def visible_cases(self) -> list[Case]:
+    def groups(self) -> list[Group]:
         sharpened = image_of([[-20.5, 100.0, 300.0], [255.0, 0.0, 256.25], [-1.0, 17.0, 999.0]])
         uint8 = image_of([[0, 10, 200], [255, 128, 3]], dtype=np.uint8)
-        return [
-            Case((sharpened,), label="3x3 float, defaults 0..255"),
-            Case((image_of([[-2.0, 0.25, 0.75, 1.5]]),), {"low": 0, "high": 1}, label="0..1"),
-            Case((image_of([[-5, 3, 12, -1], [7, 0, 9, 20]], dtype=np.int64), -2, 8), label="int"),
-            Case((uint8,), {"low": 50, "high": 150}, label="uint8 2x3, 50..150"),
-            Case((sharpened,), {"low": 10, "high": 5}, label="low > high must raise ValueError"),
-        ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for index in range(8):
-            rows, cols = (int(v) for v in rng.integers(1, 9, size=2))
-            kind = ("float", "int", "uint8")[index % 3]
-            image = random_image(rng, (rows, cols), kind=kind)
-            if kind == "float":
-                image = image * 30 + 120
-            low = float(np.round(rng.uniform(-10, 100), 2))
-            high = float(np.round(low + rng.uniform(0, 150), 2))
-            options = {} if index % 4 == 0 else {"low": low, "high": high}
-            label = f"{kind} {rows}x{cols}, " + ("defaults" if not options else f"{low}..{high}")
-            cases.append(Case((image_of(image, dtype=None),), options, label=label))
-        cube = image_of(random_image(rng, (2, 3, 3), kind="float") * 40)
-        cases.append(Case((cube,), {"low": -5, "high": 5}, label="3-D array"))
-        cases.append(Case((cube, 3.0, 3.0), label="low == high"))
-        cases.append(Case((cube,), {"low": 1, "high": -1}, label="low > high"))
-        return cases
+        def case(image, options, label):
+            return Case((image_of(image, dtype=None),), options, label=label)
+
+        def beyond(values, low, high):
+            return float(values.min()) < low and float(values.max()) > high
+
+        def draw(kind, *, bounds):
+            def make(rng):
+                rows, cols = (int(v) for v in rng.integers(2, 7, size=2))
+                if kind == "uint8":
+                    image = rng.integers(0, 256, size=(rows, cols)).astype(np.uint8)
+                elif kind == "int":
+                    image = rng.integers(-50, 300, size=(rows, cols)).astype(np.int64)
+                elif kind == "cube":
+                    image = np.round(rng.normal(0, 40, size=(2, rows, cols)), 2)
+                else:
+                    image = np.round(rng.uniform(-60, 320, size=(rows, cols)), 2)
+                if bounds == "default":
+                    return image, {}, 0, 255
+                low = float(np.round(rng.uniform(10, 100), 2))
+                high = float(np.round(low + rng.uniform(20, 120), 2))
+                if bounds == "equal":
+                    high = low
+                return image, {"low": low, "high": high}, low, high
+
+            def accept(drawn_case):
+                image, _, low, high = drawn_case
+                return beyond(image, low, high)
+
+            def build(rng):
+                image, options, low, high = drawn(rng, make, accept)
+                return case(image, options, f"{kind} {image.shape}, {low:g}..{high:g}")
+
+            return build
+
+        return [
+            Group("the default bounds 0..255", case(sharpened, {}, "3x3 float, defaults"),
+                  draw("float", bounds="default")),
+            Group("bounds of its own", case([[-2.0, 0.25, 0.75, 1.5]], {"low": 0, "high": 1},
+                                            "0..1"),
+                  draw("float", bounds="given")),
+            Group("integer images", case(np.array([[-5, 3, 12, -1], [7, 0, 9, 20]]), {"low": -2,
+                                                                                      "high": 8},
+                                         "int, -2..8"),
+                  draw("int", bounds="given")),
+            Group("uint8 images", case(uint8, {"low": 50, "high": 150}, "uint8 2x3, 50..150"),
+                  draw("uint8", bounds="given")),
+            Group("low == high", case(sharpened, {"low": 3.0, "high": 3.0}, "low == high"),
+                  draw("float", bounds="equal")),
+            Group("3-D arrays", case(np.arange(-12.0, 12.0).reshape(2, 3, 4) * 30,
+                                     {"low": -5, "high": 5}, "3-D array"),
+                  draw("cube", bounds="given")),
+            Group("low > high (ValueError)", case(sharpened, {"low": 10, "high": 5}, "low > high"),
+                  lambda rng: case(sharpened, {"low": float(rng.integers(6, 20)),
+                                               "high": float(rng.integers(0, 5))}, "low > high")),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         def ignores_bounds(image, low=0, high=255):
@@ -243,6 +303,11 @@ def _magnitude(image, **options):
     return np.sqrt(gx**2 + gy**2)
 
 
+def _scaled(image: np.ndarray) -> np.ndarray:
+    """Signed test data with edges strong enough for magnitudes above 255 (uint8 as it is)."""
+    return image if image.dtype == np.uint8 else image * 40
+
+
 def _tiny(case: Case) -> bool:
     return min(np.shape(case.args[0])) < 3
 
@@ -264,35 +329,50 @@ class SobelMagnitude(Exercise):
     result = "array"
     float_output = True
     points_hint = 3
-    # Not loop-only, but calling a library filter would do the whole exercise.
-    guarded = True
+    # Not loop-only, but calling a library filter would do the whole exercise; the
+    # exercise text tells students to take the kernels from kernels.get.
+    blocks_library = True
+    allowed = ("course_lib.kernels.get",)
 
     def reference(self, image):
         return _magnitude(image)
 
-    def visible_cases(self) -> list[Case]:
+    def groups(self) -> list[Group]:
         rng = np.random.default_rng(303)
         step = image_of([[0, 0, 9, 9, 9], [0, 0, 9, 9, 9], [0, 0, 0, 9, 9], [0, 0, 0, 0, 9]])
-        uint8 = image_of(random_image(rng, (6, 5), kind="uint8"), dtype=None)
-        return [
-            Case((step,), label="4x5 staircase"),
-            Case((image_of(random_image(rng, (5, 7), kind="float")),), label="5x7 signed floats"),
-            Case((uint8,), label="uint8 6x5 image"),
-            Case((image_of(random_image(rng, (7, 4), kind="int"), dtype=None),), label="int 7x4"),
-        ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        kinds = ("float", "uint8", "int")
-        for index in range(9):
-            rows, cols = (int(v) for v in rng.integers(3, 13, size=2))
-            kind = kinds[index % 3]
-            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            cases.append(Case((image,), label=f"{kind} {rows}x{cols} image"))
-        cases.append(Case((image_of(random_image(rng, (1, 6), kind="float")),), label="1x6 image"))
-        cases.append(Case((image_of(random_image(rng, (2, 2), kind="uint8"), dtype=None),),
-                          label="uint8 2x2 image"))
-        return cases
+        def case(image, label):
+            return Case((image_of(image, dtype=None),), label=label)
+
+        def draw(kind, *, rows=(5, 10), square=True):
+            def make(rng):
+                height = int(rng.integers(*rows))
+                width = height if square else int(rng.choice(
+                    [w for w in range(max(rows[0], 2), rows[1] + 2) if w != height]))
+                return _scaled(random_image(rng, (height, width), kind=kind))
+
+            def accept(image):
+                # Results above 255 (a clamp shows) and pixels with both gradients (|gx| + |gy|
+                # and sqrt(gx**2 + gy**2) differ) in every case, whatever the seed.
+                gx, gy = _gradients(image)
+                return float(_magnitude(image).max()) > 255 and bool(np.any((gx != 0) & (gy != 0)))
+
+            return lambda rng: case(drawn(rng, make, accept), f"{kind} image")
+
+        def fixed(kind, shape):
+            image = drawn(rng, lambda r: _scaled(random_image(r, shape, kind=kind)),
+                          lambda image: float(_magnitude(image).max()) > 255)
+            return case(image, f"{kind} {shape[0]}x{shape[1]} image")
+
+        return [
+            Group("a staircase edge", case(step * 40, "4x5 staircase"), draw("float")),
+            Group("signed float images", fixed("float", (5, 5)), draw("float")),
+            Group("non-square images", fixed("float", (5, 7)), draw("float", square=False)),
+            Group("uint8 images", fixed("uint8", (6, 6)), draw("uint8")),
+            Group("integer images", fixed("int", (7, 4)), draw("int", square=False)),
+            Group("images thinner than the kernel (one row, 2x2)",
+                  fixed("float", (1, 6)), draw("float", rows=(1, 3), square=False)),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         def only(axis):

@@ -8,12 +8,13 @@ import math
 import numpy as np
 
 from ..outcome import Case
-from ._base import Exercise, Mistake, Pattern, Rule
+from ._base import Exercise, Group, Mistake, Pattern
 from ._common import (
     CLIPPED_EXPLANATION,
     KERNEL_PATTERNS,
     SHIFTED_EXPLANATION,
     clipped,
+    drawn,
     image_of,
     integer_mistakes,
     random_image,
@@ -51,17 +52,31 @@ class PadWidth(Exercise):
     signature = "pad_width(kernel_size)"
     parameters = ("kernel_size",)
     result = "pair"
+    integer_result = True
     points_hint = 1
 
     def reference(self, kernel_size):
-        return reference.same_padding(max(kernel_size, 1), kernel_size)
+        if kernel_size < 1:
+            raise ValueError(f"kernel_size must be at least 1, got {kernel_size}")
+        return reference.same_padding(kernel_size, kernel_size)
 
-    def visible_cases(self) -> list[Case]:
-        return [Case((k,), label=f"k={k}") for k in (3, 4, 1, 2, 5, 6, 0)]
+    def groups(self) -> list[Group]:
+        def size(k):
+            return Case((k,), label=f"k={k}")
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        sizes = [int(k) for k in rng.choice(np.arange(7, 40), size=8, replace=False)]
-        return [Case((k,), label=f"k={k}") for k in (*sizes, -2)]
+        def odd(rng):
+            return size(int(rng.choice(np.arange(5, 40, 2))))
+
+        return [
+            Group("odd kernel sizes", size(3), odd),
+            Group("even kernel sizes", size(4),
+                  lambda rng: size(int(rng.choice(np.arange(6, 41, 2))))),
+            Group("kernel of size 2", size(2), None),
+            Group("kernel of size 1", size(1), None),
+            Group("a size below 1 (ValueError)", size(0),
+                  lambda rng: size(int(rng.integers(-5, 1)))),
+            Group("the result is a pair of ints", size(5), odd, exact_type=True),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -95,6 +110,16 @@ def _zero_side(case: Case) -> bool:
     return 0 in (*rows, *cols)
 
 
+def _pair_form(case: Case) -> bool:
+    return not isinstance(case.args[1], int)
+
+
+def _pad_case(image, pad, note: str = "") -> Case:
+    kind = f"{image.dtype} " if image.dtype != np.float64 else ""
+    label = f"{kind}{image.shape[0]}x{image.shape[1]} image, pad={pad}"
+    return Case((image, pad), label=f"{label} {note}".strip())
+
+
 class ZeroPad(Exercise):
     """``zero_pad(image, pad)``: a new float array with zeros around the image.
 
@@ -110,38 +135,55 @@ class ZeroPad(Exercise):
     parameters = ("image", "pad")
     result = "array"
     float_output = True
+    fresh_result = True
     points_hint = 2
+    # The exercise is to pad with np.zeros and slicing; np.pad would do it in one call.
+    forbidden = ("numpy.pad",)
 
     def reference(self, image, pad):
+        (top, bottom), (left, right) = _pad_sides(pad)
+        if min(top, bottom, left, right) < 0:
+            raise ValueError(f"padding must not be negative, got {pad!r}")
         return reference.pad(image, pad)
 
-    def visible_cases(self) -> list[Case]:
+    def groups(self) -> list[Group]:
         small = image_of([[1, 2, 3, 4], [5, -6, 7, 8], [9, 10, -11, 12]])
         uint8 = image_of([[200, 0, 17], [255, 3, 90]], dtype=np.uint8)
-        return [
-            Case((small, 1), label="3x4 image, pad=1"),
-            Case((small, 2), label="3x4 image, pad=2"),
-            Case((small, 0), label="3x4 image, pad=0"),
-            Case((small, ((1, 2), (3, 1))), label="3x4 image, pad=((1, 2), (3, 1))"),
-            Case((uint8, ((0, 1), (2, 0))), label="uint8 2x3 image, pad=((0, 1), (2, 0))"),
-            Case((uint8, 0), label="uint8 2x3 image, pad=0"),
-        ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for index in range(10):
-            rows, cols = (int(v) for v in rng.integers(1, 9, size=2))
-            kind = ("float", "uint8", "int")[index % 3]
-            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            if index % 2:
-                pad = int(rng.integers(0, 4))
+        def image(rng, kind="float"):
+            rows, cols = (int(v) for v in rng.integers(2, 8, size=2))
+            return image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
+
+        def pair(rng):
+            while True:
+                top, bottom, left, right = (int(v) for v in rng.integers(1, 4, size=4))
+                if left != bottom:
+                    return (top, bottom), (left, right)
+
+        def zero_after(rng):
+            top, left = (int(v) for v in rng.integers(0, 4, size=2))
+            bottom, right = (int(v) for v in rng.integers(1, 4, size=2))
+            if rng.integers(2):
+                bottom = 0
             else:
-                t, b, l, r = (int(v) for v in rng.integers(0, 4, size=4))
-                pad = ((t, b), (l, r))
-            cases.append(Case((image, pad), label=f"{kind} {rows}x{cols} image, pad={pad}"))
-        negative = image_of(random_image(rng, (3, 3), kind="float"), dtype=None)
-        cases.append(Case((negative, ((1, -1), (0, 0))), label="negative pad"))
-        return cases
+                right = 0
+            return (top, bottom), (left, right)
+
+        return [
+            Group("an int pad", _pad_case(small, 1),
+                  lambda rng: _pad_case(image(rng), int(rng.integers(1, 4)))),
+            Group("pad = 0 (an equal, new array)", _pad_case(small, 0),
+                  lambda rng: _pad_case(image(rng), 0)),
+            Group("a pair of pairs ((top, bottom), (left, right))",
+                  _pad_case(small, ((1, 2), (3, 1))),
+                  lambda rng: _pad_case(image(rng), pair(rng))),
+            Group("a count of 0 at the bottom or right", _pad_case(small, ((2, 0), (1, 0))),
+                  lambda rng: _pad_case(image(rng), zero_after(rng))),
+            Group("uint8 images", _pad_case(uint8, 2),
+                  lambda rng: _pad_case(image(rng, "uint8"), int(rng.integers(1, 4)))),
+            Group("a negative pad (ValueError)", _pad_case(small, -1, "(negative)"),
+                  lambda rng: _pad_case(image(rng), int(rng.integers(-3, 0)), "(negative)")),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         wrong_mode = "fills the border with copies of the image ({mode} padding) instead of zeros."
@@ -160,8 +202,8 @@ class ZeroPad(Exercise):
         return [
             Mistake(
                 "pad-zero-broken",
-                "breaks when a padding count is 0: out[p:-p] is empty for p = 0 (-0 is 0), "
-                "so write out[top:top + H, left:left + W] = image instead.",
+                "returns an empty array when a padding count is 0: out[p:-p] is empty for "
+                "p = 0 (-0 is 0), so write out[top:top + H, left:left + W] = image instead.",
                 detector="empty-result",
                 flag="zero_side",
             ),
@@ -189,15 +231,23 @@ class ZeroPad(Exercise):
                 "fails exactly when a padding count is 0: out[p:-p, p:-p] selects nothing for "
                 "p = 0 (-0 is 0). Slice with out[top:top + H, left:left + W] instead.",
                 _zero_side,
-            )
+            ),
+            Pattern(
+                "ignores-pair-form",
+                "handles an int pad but not the pair form: pad may also be "
+                "((top, bottom), (left, right)), the counts for the rows and for the columns.",
+                _pair_form,
+            ),
         ]
-
-    def rules(self) -> list[Rule]:
-        # A crash or a wrong shape with a zero padding count is the p:-p slice.
-        return [Rule("pad-zero-broken", _zero_side, codes_within=("raises-error", "wrong-shape"))]
 
     def flags(self, case: Case) -> dict:
         return {"zero_side": _zero_side(case)}
+
+
+def _conv_case(image, kernel) -> Case:
+    kind = "uint8 " if image.dtype == np.uint8 else ""
+    (rows, cols), (kh, kw) = image.shape, kernel.shape
+    return Case((image, kernel), label=f"{kind}{rows}x{cols} image, {kh}x{kw} kernel")
 
 
 def _same(image, kernel, **options):
@@ -231,7 +281,7 @@ class ConvolveSame(Exercise):
     def reference(self, image, kernel):
         return _same(image, kernel)
 
-    def visible_cases(self) -> list[Case]:
+    def groups(self) -> list[Group]:
         rng = np.random.default_rng(11)
 
         def rand(shape):
@@ -251,37 +301,55 @@ class ConvolveSame(Exercise):
             dtype=np.uint8,
         )
         signed = image_of([[-1, 0, 2], [-2, 1, 0], [0, -1, 3]], dtype=np.int64)
-        return [
-            Case(
-                (
-                    image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
-                    image_of([[1, 0, -1], [2, 1, 0]]),
-                ),
-                label="3x4 image, 2x3 kernel",
-            ),
-            Case((rand((5, 5)), asymmetric), label="5x5 image, asymmetric 3x3 kernel"),
-            Case((rand((5, 7)), asymmetric), label="5x7 image, 3x3 kernel"),
-            Case((rand((6, 6)), kern((4, 4))), label="6x6 image, 4x4 kernel"),
-            Case((rand((5, 5)), kern((2, 2))), label="5x5 image, 2x2 kernel"),
-            Case((rand((6, 6)), kern((5, 5))), label="6x6 image, 5x5 kernel"),
-            Case((uint8_image, signed), label="uint8 4x5 image, signed 3x3 kernel"),
-        ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        kinds = ("float", "uint8", "int")
-        for index in range(15):
-            rows, cols = (int(v) for v in rng.integers(2, 12, size=2))
-            kh, kw = (int(v) for v in rng.integers(1, 6, size=2))
-            if index % 5 == 0:
-                kh, kw = 3, 3
-            kind = kinds[index % 3]
-            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            kernel_kind = "int" if kind == "uint8" else "float"
-            kernel = image_of(random_kernel(rng, (kh, kw), kind=kernel_kind), dtype=None)
-            label = f"{kind} {rows}x{cols} image, {kh}x{kw} kernel"
-            cases.append(Case((image, kernel), label=label))
-        return cases
+        def draw(shape_of_kernel, *, square=True, kind="float"):
+            def make(rng):
+                rows = int(rng.integers(4, 10))
+                cols = rows if square else int(rng.choice([c for c in range(4, 10) if c != rows]))
+                kh, kw = shape_of_kernel(rng)
+                image = random_image(rng, (rows, cols), kind=kind)
+                weights = random_kernel(rng, (kh, kw), kind="int" if kind == "uint8" else "float")
+                return image_of(image * (30 if kind == "float" else 1), dtype=None), image_of(
+                    weights, dtype=None)
+
+            def accept(pair):
+                out = _same(*pair)
+                whole = bool(np.all(out == np.round(out)))
+                return float(out.min()) < 0 and whole == (kind == "uint8")
+
+            return lambda rng: _conv_case(*drawn(rng, make, accept))
+
+        def even(rng):
+            k = int(rng.choice([2, 4]))
+            return k, k
+
+        def non_square(rng):
+            while True:
+                kh, kw = (int(v) for v in rng.integers(2, 5, size=2))
+                if kh != kw:
+                    return kh, kw
+
+        def line(rng):
+            k = int(rng.integers(2, 5))
+            return (1, k) if rng.integers(2) else (k, 1)
+
+        return [
+            Group("a 3x3 kernel on a square image", _conv_case(rand((5, 5)), asymmetric),
+                  draw(lambda rng: (3, 3))),
+            Group("non-square images", _conv_case(rand((5, 7)), asymmetric),
+                  draw(lambda rng: (3, 3), square=False)),
+            Group("even kernels (2x2, 4x4)", _conv_case(rand((6, 6)), kern((4, 4))), draw(even)),
+            Group("non-square kernels",
+                  _conv_case(image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
+                             image_of([[1, 0, -1], [2, 1, 0]])),
+                  draw(non_square)),
+            Group("one-row and one-column kernels", _conv_case(rand((5, 6)), kern((1, 3))),
+                  draw(line)),
+            Group("larger kernels (5x5)", _conv_case(rand((6, 6)), kern((5, 5))),
+                  draw(lambda rng: (5, 5))),
+            Group("uint8 images with a signed kernel", _conv_case(uint8_image, signed),
+                  draw(lambda rng: (3, 3), kind="uint8")),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -336,9 +404,9 @@ class ConvolveSame(Exercise):
         return (
             Pattern(
                 "pad-zero-broken",
-                "fails exactly for kernels with a side of 1 or 2, where a padding count is 0: "
+                "fails exactly for kernels with a side of 1, where both padding counts are 0: "
                 "check zero_pad with 0 (out[p:-p] selects nothing for p = 0).",
-                lambda case: min(np.shape(case.args[1])) <= 2,
+                lambda case: min(np.shape(case.args[1])) == 1,
             ),
             *KERNEL_PATTERNS,
         )
@@ -358,38 +426,71 @@ class ConvOutputSize(Exercise):
     signature = "conv_output_size(n, k, padding=0, stride=1)"
     parameters = ("n", "k", "padding", "stride")
     result = "number"
+    integer_result = True
     points_hint = 2
 
     def reference(self, n, k, padding=0, stride=1):
+        if n < 1 or k < 1 or stride < 1 or padding < 0:
+            raise ValueError(f"arguments out of range: n={n}, k={k}, padding={padding}, "
+                             f"stride={stride}")
         return reference.output_size(n, k, padding=padding, stride=stride)
 
-    def visible_cases(self) -> list[Case]:
-        return [
-            Case((224, 3), label="n=224, k=3"),
-            Case((5, 3), {"padding": 1}, label="n=5, k=3, padding=1"),
-            Case((8, 3), {"stride": 2}, label="n=8, k=3, stride=2"),
-            Case((7, 3, 1, 2), label="n=7, k=3, padding=1, stride=2"),
-            Case((28, 5), {"padding": 2, "stride": 2}, label="n=28, k=5, padding=2, stride=2"),
-            Case((10, 4), {"padding": 0, "stride": 3}, label="n=10, k=4, stride=3"),
-            Case((2, 4), {"padding": 1}, label="n=2, k=4, padding=1"),
-        ]
+    def groups(self) -> list[Group]:
+        def case(n, k, padding=0, stride=1, note=""):
+            options = {}
+            if padding:
+                options["padding"] = padding
+            if stride != 1:
+                options["stride"] = stride
+            label = f"n={n}, k={k}, padding={padding}, stride={stride}" + (
+                f" ({note})" if note else "")
+            return Case((n, k), options, label=label)
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for _ in range(16):
-            n = int(rng.integers(1, 300))
-            padding = int(rng.integers(0, 4))
-            k = int(rng.integers(1, min(n + 2 * padding, 11) + 1))
-            stride = int(rng.integers(1, 5))
-            cases.append(
-                Case(
-                    (n, k),
-                    {"padding": padding, "stride": stride},
-                    label=f"n={n}, k={k}, padding={padding}, stride={stride}",
-                )
-            )
-        cases.append(Case((3, 9), {"padding": 1}, label="kernel longer than the padded input"))
-        return cases
+        def draw(*, padding, stride, remainder, codes, note=""):
+            def make(rng):
+                p = int(rng.integers(*padding)) if isinstance(padding, tuple) else padding
+                s = int(rng.integers(*stride)) if isinstance(stride, tuple) else stride
+                n = int(rng.integers(8, 300))
+                k = int(rng.integers(2, 12))
+                return case(n, k, p, s, note)
+
+            def accept(candidate):
+                n, k = candidate.args
+                p = candidate.kwargs.get("padding", 0)
+                s = candidate.kwargs.get("stride", 1)
+                if k > n + 2 * p or ((n + 2 * p - k) % s != 0) != remainder:
+                    return False
+                return self.differs(candidate, *codes)
+
+            return lambda rng: drawn(rng, make, accept)
+
+        values = ("off-by-one",)
+        return [
+            Group("no padding, stride 1", case(224, 3),
+                  draw(padding=0, stride=1, remainder=False, codes=values)),
+            Group("padding, stride 1", case(5, 3, 1),
+                  draw(padding=(1, 4), stride=1, remainder=False,
+                       codes=(*values, "padding-once", "ignores-padding"))),
+            Group("a stride that leaves a remainder", case(8, 3, 0, 2),
+                  draw(padding=0, stride=(2, 5), remainder=True,
+                       codes=(*values, "ignores-stride", "no-floor", "ceil-instead-of-floor"))),
+            Group("a stride without remainder", case(10, 4, 0, 3),
+                  draw(padding=0, stride=(2, 5), remainder=False,
+                       codes=(*values, "ignores-stride"))),
+            Group("padding and a stride", case(7, 3, 1, 2),
+                  draw(padding=(1, 4), stride=(2, 5), remainder=False,
+                       codes=(*values, "ignores-stride", "padding-once", "ignores-padding"))),
+            Group("a kernel longer than the padded input (ValueError)",
+                  case(2, 7, 1, 1, "too long"),
+                  lambda rng: case(int(rng.integers(1, 10)), int(rng.integers(30, 40)),
+                                   int(rng.integers(0, 4)), 1, "too long")),
+            Group("arguments out of range (ValueError)", case(5, 3, 0, 0, "stride 0"),
+                  lambda rng: case(int(rng.integers(5, 20)), 3, int(rng.integers(-3, 0)), 1,
+                                   "negative padding")),
+            Group("the result is an int", case(28, 4, 2, 2),
+                  draw(padding=(1, 3), stride=(2, 4), remainder=False, codes=values),
+                  exact_type=True),
+        ]
 
     def mistakes(self) -> list[Mistake]:
         return [

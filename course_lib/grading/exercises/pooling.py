@@ -13,8 +13,8 @@ import numpy as np
 
 from ... import reference
 from ..outcome import Case
-from ._base import Exercise, Mistake, Pattern
-from ._common import image_of, integer_mistakes, random_image
+from ._base import Exercise, Group, Mistake, Pattern
+from ._common import drawn, image_of, integer_mistakes
 
 __all__ = ["EXERCISES", "AvgPool", "MaxPool"]
 
@@ -56,6 +56,39 @@ def _first_element(image, size=2, stride=None):
     stride = _stride(size, stride)
     rows, cols = _out_shape(np.shape(image), size, stride)
     return np.asarray(image, dtype=float)[: rows * stride : stride, : cols * stride : stride]
+
+
+def _data(rng, shape, kind: str) -> np.ndarray:
+    """Test data: positive (no window can be all negative), negative, or uint8."""
+    if kind == "uint8":
+        data = rng.integers(0, 256, size=shape).astype(np.uint8)
+    elif kind == "negative":
+        data = -np.round(rng.uniform(1, 100, size=shape), 2)
+    else:
+        data = np.round(rng.uniform(1, 100, size=shape), 2)
+    return image_of(data, dtype=None)
+
+
+def _pool_case(image, options) -> Case:
+    kind = f"{image.dtype} " if image.dtype != np.float64 else ""
+    size = options.get("size", 2)
+    stride = options.get("stride")
+    label = f"{kind}{image.shape[0]}x{image.shape[1]} image, size {size}, stride {stride}"
+    return Case((image,), dict(options), label=label)
+
+
+def _keeps(exercise, case: Case, codes, *, remainder: bool) -> bool:
+    """Whether a drawn case shows every mistake in ``codes`` and has the group's shape rule."""
+    size, stride = _pool_arguments(case)
+    rows, cols = np.shape(case.args[0])
+    left = ((rows - size) % stride, (cols - size) % stride)
+    if remainder != any(left):
+        return False
+    floor_shape = (rows // stride, cols // stride)
+    if stride != size and floor_shape == _out_shape((rows, cols), size, stride):
+        # A loop over range(H // stride) must give a wrong shape in every stride group.
+        return False
+    return exercise.differs(case, *codes)
 
 
 def _non_square(case: Case) -> bool:
@@ -119,6 +152,8 @@ def _shared_mistakes(exercise: _Pool) -> list[Mistake]:
             "out[i, j] with i the row and j the column, shape (rows, cols).",
             model=lambda image, size=2, stride=None: ref(image, size, stride).T,
         ),
+        Mistake("wrong-shape", "returns the wrong shape. " + _SHAPE_RULE,
+                detector="shape-differs"),
         *integer_mistakes(
             ref,
             "computes or stores integers: create the output with np.zeros((rows, cols)) "
@@ -147,44 +182,59 @@ class _Pool(Exercise):
         """The answer of a pooling that rounds the output size up (partial windows)."""
         return _pool(image, size, stride, self.reduce, ceil=True)
 
-    def visible_cases(self) -> list[Case]:
+    differ: tuple[str, ...] = ()
+    """Mistakes of this exercise that must show on every case of every group."""
+
+    def groups(self) -> list[Group]:
         rng = np.random.default_rng(404)
+        universal = ("first-element", *self.differ)
 
-        def rand(shape):
-            return image_of(random_image(rng, shape, kind="float"))
+        def draw(*, shape="square", size=2, stride=None, kind="positive", codes=()):
+            def make(rng):
+                window = size if size != "whole" else int(rng.integers(2, 5))
+                rows = window if size == "whole" else int(rng.integers(window + 1, window + 7))
+                cols = rows
+                if shape == "non-square":
+                    cols = int(rng.choice([c for c in range(window + 1, window + 7) if c != rows]))
+                step = stride(window) if callable(stride) else stride
+                data = _data(rng, (rows, cols), kind)
+                options = {"size": window} if step is None else {"size": window, "stride": step}
+                return _pool_case(data, options)
 
-        feature_map = image_of([[1, 3, -2, 0], [4, 2, -1, -5], [0, -3, 6, 1], [2, 1, 2, 8]])
-        negative = image_of(-np.abs(random_image(rng, (4, 6), kind="float")) - 1)
-        uint8 = image_of(random_image(rng, (7, 7), kind="uint8"), dtype=None)
-        return [
-            Case((feature_map,), label="4x4 map with negative values, default size and stride"),
-            Case((rand((5, 7)),), {"size": 2}, label="5x7 image, size 2 (remainder dropped)"),
-            Case((rand((7, 9)),), {"size": 3, "stride": 2}, label="7x9 image, size 3, stride 2"),
-            Case((rand((6, 5)), 2, 1), label="6x5 image, size 2, stride 1"),
-            Case((negative,), {"size": 2}, label="4x6 image, all values negative"),
-            Case((uint8, 3), label="uint8 7x7 image, size 3 (remainder dropped)"),
-            Case((rand((5, 8)),), {"size": 2, "stride": 3}, label="5x8 image, size 2, stride 3"),
+            def accept(case):
+                return _keeps(self, case, (*universal, *codes), remainder=shape == "remainder")
+
+            return lambda rng: drawn(rng, make, accept)
+
+        def fixed(maker):
+            return maker(rng)
+
+        def stride_codes():
+            return ("ignores-stride", "transposed")
+
+        worked = image_of([[1, 3, 2, 0], [4, 2, 1, 5], [0, 3, 6, 1], [2, 1, 2, 8]])
+        groups = [
+            Group("2x2 windows, the default stride", _pool_case(worked, {}),
+                  draw(codes=("transposed",))),
+            Group("non-square images", fixed(draw(shape="non-square", codes=("transposed",))),
+                  draw(shape="non-square", codes=("transposed",))),
+            Group("overlapping windows (stride smaller than size)",
+                  fixed(draw(size=4, stride=2, codes=stride_codes())),
+                  draw(size=4, stride=2, codes=stride_codes())),
+            Group("a stride larger than the size", fixed(draw(size=2, stride=3,
+                                                             codes=stride_codes())),
+                  draw(size=2, stride=lambda window: window + 1, codes=stride_codes())),
+            Group("a remainder that does not fill a window",
+                  fixed(draw(shape="remainder", size=2, codes=("transposed", "wrong-shape"))),
+                  draw(shape="remainder", size=2, codes=("transposed", "wrong-shape"))),
+            Group("all values negative", fixed(draw(kind="negative", codes=self.negative_codes)),
+                  draw(kind="negative", codes=self.negative_codes)),
+            Group("uint8 images", fixed(draw(size=3, kind="uint8", codes=("transposed",))),
+                  draw(size=3, kind="uint8", codes=("transposed",))),
+            Group("one window covering the whole image", fixed(draw(size="whole")),
+                  draw(size="whole")),
         ]
-
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        kinds = ("float", "uint8", "int", "float")
-        for index in range(16):
-            rows, cols = (int(v) for v in rng.integers(2, 14, size=2))
-            if index % 4 == 0 and rows == cols:
-                cols += 1
-            size = int(rng.integers(1, min(rows, cols, 4) + 1))
-            stride = None if index % 3 == 0 else int(rng.integers(1, 5))
-            kind = kinds[index % len(kinds)]
-            image = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            options = {"size": size} if stride is None else {"size": size, "stride": stride}
-            label = f"{kind} {rows}x{cols} image, size {size}, stride {stride}"
-            cases.append(Case((image,), options, label=label))
-        negative = image_of(-np.abs(random_image(rng, (7, 5), kind="float")) - 0.5)
-        cases.append(Case((negative, 3, 2), label="all-negative 7x5 image, size 3, stride 2"))
-        whole = image_of(random_image(rng, (3, 3), kind="float"))
-        cases.append(Case((whole, 3), label="3x3 image, one window covering it all"))
-        return cases
+        return groups
 
     def patterns(self) -> list[Pattern]:
         return [
@@ -199,11 +249,15 @@ class _Pool(Exercise):
                 "fails exactly when the stride differs from the size: the window of out[i, j] "
                 "starts at row i * stride, column j * stride.",
                 _stride_differs,
+                values_only=True,
             ),
         ]
 
 
 class MaxPool(_Pool):
+    differ = ("min-instead-of-max", "average-instead-of-max")
+    negative_codes = ("transposed", "max-starts-at-zero")
+
     """``max_pool(image, size=2, stride=None)``: loop-based max pooling, VALID rule.
 
     Examples
@@ -254,6 +308,10 @@ class MaxPool(_Pool):
 
 
 class AvgPool(_Pool):
+    differ = ("sum-instead-of-average", "wrong-divisor", "max-instead-of-average",
+              "integer-division")
+    negative_codes = ("transposed",)
+
     """``avg_pool(image, size=2, stride=None)``: loop-based average pooling, VALID rule.
 
     Examples
@@ -293,6 +351,12 @@ class AvgPool(_Pool):
                 "pixels in a square window.",
                 model=lambda image, size=2, stride=None: self.reference(image, size, stride)
                 * size,
+            ),
+            Mistake(
+                "integer-division",
+                "divides with //, which rounds the average down to a whole number: use /.",
+                model=lambda image, size=2, stride=None: np.floor(
+                    self.reference(image, size, stride)),
             ),
             *_shared_mistakes(self),
         ]

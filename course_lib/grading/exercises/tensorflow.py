@@ -13,8 +13,8 @@ import numpy as np
 
 from ... import reference
 from ..outcome import Case
-from ._base import Exercise, Mistake
-from ._common import image_of, random_image, random_kernel
+from ._base import Exercise, Group, Mistake
+from ._common import drawn, image_of, random_image, random_kernel
 
 __all__ = ["EXERCISES", "TfSamePadding", "ToHwio", "ToNhwc"]
 
@@ -46,29 +46,50 @@ class _Layout(Exercise):
     required_dtype = "float32"
     explanations = {"wrong-dtype": _DTYPE_EXPLANATION, "integer-dtype": _INTEGER_EXPLANATION}
 
-    def _battery(self, rng, label):
-        return [
-            Case((image_of(random_image(rng, (3, 4), kind="float")),), label=f"3x4 float {label}"),
-            Case((image_of(random_image(rng, (2, 5), kind="uint8"), dtype=None),),
-                 label=f"uint8 2x5 {label}"),
-            Case((image_of(random_image(rng, (4, 3), kind="int"), dtype=None),),
-                 label=f"int 4x3 {label}"),
-            Case((image_of(random_image(rng, (1, 6), kind="float")),), label=f"1x6 {label}"),
-            Case((image_of(random_image(rng, (2, 3, 3), kind="float")),),
-                 label="3-D array (must raise ValueError)"),
-        ]
+    what = "image"
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for index in range(6):
-            rows, cols = (int(v) for v in rng.integers(1, 9, size=2))
-            if rows == cols:
-                cols += 1
-            kind = ("float", "uint8", "int")[index % 3]
-            array = image_of(random_image(rng, (rows, cols), kind=kind), dtype=None)
-            cases.append(Case((array,), label=f"{kind} {rows}x{cols}"))
-        cases.append(Case((image_of(np.arange(5.0)),), label="1-D array (must raise ValueError)"))
-        return cases
+    def groups(self) -> list[Group]:
+        rng = np.random.default_rng(505 if self.what == "image" else 506)
+
+        def case(array, note):
+            shape = "x".join(str(n) for n in array.shape)
+            return Case((image_of(array, dtype=None),), label=f"{note} {shape} {self.what}")
+
+        def draw(kind, *, shape="non-square", note):
+            def make(rng):
+                rows, cols = (int(v) for v in rng.integers(2, 8, size=2))
+                if shape == "square":
+                    cols = rows
+                elif shape == "row":
+                    rows = 1
+                elif shape == "non-square" and rows == cols:
+                    cols += 1
+                if shape == "3-D":
+                    return random_image(rng, (2, rows, cols), kind=kind)
+                if shape == "1-D":
+                    return random_image(rng, (cols,), kind=kind)
+                if kind == "float":
+                    return random_kernel(rng, (rows, cols), kind="float") * 10
+                return random_image(rng, (rows, cols), kind=kind)
+
+            return lambda rng: case(make(rng), note)
+
+        def fixed(kind, **options):
+            return draw(kind, **options)(rng)
+
+        return [
+            Group("float, not square", fixed("float", note="float"), draw("float", note="float")),
+            Group("float, square", fixed("float", shape="square", note="float"),
+                  draw("float", shape="square", note="float")),
+            Group("uint8", fixed("uint8", note="uint8"), draw("uint8", note="uint8")),
+            Group("integer", fixed("int", note="int"), draw("int", note="int")),
+            Group("one row", fixed("float", shape="row", note="one-row"),
+                  draw("float", shape="row", note="one-row")),
+            Group("a 3-D array (ValueError)", fixed("float", shape="3-D", note="3-D"),
+                  draw("float", shape="3-D", note="3-D")),
+            Group("a 1-D array (ValueError)", fixed("float", shape="1-D", note="1-D"),
+                  draw("float", shape="1-D", note="1-D")),
+        ]
 
 
 class ToNhwc(_Layout):
@@ -86,9 +107,6 @@ class ToNhwc(_Layout):
 
     def reference(self, image):
         return _two_d(image, "image").astype(np.float32)[np.newaxis, :, :, np.newaxis]
-
-    def visible_cases(self) -> list[Case]:
-        return self._battery(np.random.default_rng(505), "image")
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -140,10 +158,7 @@ class ToHwio(_Layout):
     def reference(self, kernel):
         return _two_d(kernel, "kernel").astype(np.float32)[:, :, np.newaxis, np.newaxis]
 
-    def visible_cases(self) -> list[Case]:
-        rng = np.random.default_rng(506)
-        asymmetric = image_of(random_kernel(rng, (3, 3), kind="float"))
-        return [Case((asymmetric,), label="asymmetric 3x3 kernel"), *self._battery(rng, "kernel")]
+    what = "kernel"
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -192,7 +207,7 @@ class TfSamePadding(Exercise):
     Examples
     --------
     >>> exercise = TfSamePadding()
-    >>> [exercise.reference(*case.args) for case in exercise.cases(hidden=False)[:4]]
+    >>> [exercise.reference(n, k, s) for n, k, s in [(8, 3, 2), (28, 5, 2), (7, 3, 2), (5, 2, 1)]]
     [(0, 1), (1, 2), (1, 1), (0, 1)]
     """
 
@@ -201,26 +216,51 @@ class TfSamePadding(Exercise):
     signature = "tf_same_padding(n, k, stride)"
     parameters = ("n", "k", "stride")
     result = "pair"
+    integer_result = True
     points_hint = 3
 
     def reference(self, n, k, stride):
         return reference.same_padding(n, k, stride=stride)
 
-    def visible_cases(self) -> list[Case]:
-        triples = [(8, 3, 2), (28, 5, 2), (7, 3, 2), (5, 2, 1), (224, 3, 1), (6, 4, 1),
-                   (8, 1, 3), (10, 3, 4)]
-        return [Case(t, label=f"n={t[0]}, k={t[1]}, stride={t[2]}") for t in triples]
+    def groups(self) -> list[Group]:
+        def case(n, k, stride, note=""):
+            label = f"n={n}, k={k}, stride={stride}" + (f" ({note})" if note else "")
+            return Case((n, k, stride), label=label)
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for _ in range(20):
-            n = int(rng.integers(1, 65))
-            k = int(rng.integers(1, 8))
-            stride = int(rng.integers(1, 5))
-            cases.append(Case((n, k, stride), label=f"n={n}, k={k}, stride={stride}"))
-        cases.append(Case((2, 5, 1), label="kernel longer than the input"))
-        cases.append(Case((9, 2, 6), label="stride larger than the kernel"))
-        return cases
+        def draw(*, stride, kernel, codes, fits=True, multiple=None, note=""):
+            def make(rng):
+                s = int(rng.integers(*stride)) if isinstance(stride, tuple) else stride
+                k = int(rng.integers(*kernel)) if isinstance(kernel, tuple) else kernel
+                n = int(rng.integers(k if fits else 1, 65 if fits else k))
+                return case(n, k, s, note)
+
+            def accept(candidate):
+                n, k, s = candidate.args
+                if multiple is not None and (n % s == 0) != multiple:
+                    return False
+                return self.differs(candidate, *codes)
+
+            return lambda rng: drawn(rng, make, accept)
+
+        odd_pad = ("extra-before", "wrong-split")
+        return [
+            Group("stride 1, odd kernel", case(224, 3, 1),
+                  draw(stride=1, kernel=(1, 8), codes=(), multiple=True)),
+            Group("stride 1, even kernel", case(5, 2, 1),
+                  draw(stride=1, kernel=(2, 9), codes=odd_pad)),
+            Group("a stride, n a multiple of it", case(8, 3, 2),
+                  draw(stride=(2, 5), kernel=(2, 8), codes=(*odd_pad, "ignores-stride"),
+                       multiple=True)),
+            Group("a stride, n not a multiple of it", case(28, 5, 2),
+                  draw(stride=(2, 5), kernel=(2, 8), codes=("floor-output",), multiple=False)),
+            Group("a stride larger than the kernel (no padding)", case(9, 2, 6, "no padding"),
+                  draw(stride=(4, 8), kernel=(1, 4), codes=("negative-padding",))),
+            Group("a kernel longer than the input", case(2, 5, 1, "kernel longer"),
+                  draw(stride=1, kernel=(5, 9), fits=False, codes=("extra-before",),
+                       note="kernel longer")),
+            Group("the result is a pair of ints", case(7, 3, 2),
+                  draw(stride=1, kernel=(1, 8), codes=(), multiple=True), exact_type=True),
+        ]
 
     explanations = {"wrong-type": "must return a pair of ints, (before, after), e.g. (0, 1)."}
 

@@ -520,7 +520,8 @@ wrong("max_pool", "keeps partial windows (rounds up)", "wrong-shape",
        "cols = -(-(image.shape[1] - size) // stride) + 1"))
 
 # -- avg_pool ---------------------------------------------------------------------------
-wrong("avg_pool", "sum instead of mean", "sum-instead-of-average", ("np.mean(image[", "np.sum(image["))
+wrong("avg_pool", "sum instead of mean", "sum-instead-of-average",
+      ("np.mean(image[", "np.sum(image["))
 wrong("avg_pool", "divides by size", "wrong-divisor",
       ("out[i, j] = np.mean(image[i * stride:i * stride + size, j * stride:j * stride + size])",
        "out[i, j] = np.sum(image[i * stride:i * stride + size, j * stride:j * stride + size])"

@@ -68,12 +68,9 @@ c.Course.assignments = [
 # step is replaced by the sandboxed, out-of-process grader (docs/grading.md),
 # so the gradebook gets the same scores by either route, no kernel runs a
 # submission, and nothing a submission does in its own process counts.
-c.Autograde.autograde_preprocessors = [
-    "course_lib.grader.nbgrader_bridge.GradeOutOfProcess",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+# A cell copied with its metadata keeps its grade id on the first copy only
+# (nbgrader would otherwise reject the whole notebook); the rest of sanitising
+# is nbgrader's own.
+from course_lib.grader.nbgrader_bridge import use_course_grader  # noqa: E402
+
+use_course_grader(c)

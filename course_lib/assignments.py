@@ -44,6 +44,7 @@ __all__ = [
     "Released",
     "TestCell",
     "available_assignments",
+    "fix_battery_seed",
     "load_assignment",
     "release",
     "test_cell_role",
@@ -291,6 +292,29 @@ def tidy_notebook(notebook):
     return notebook
 
 
+def fix_battery_seed(master: Path) -> int:
+    """The seed of the master's hidden battery, drawn and written into it the first time.
+
+    The seed lives in the master's notebook metadata (``course.battery_seed``),
+    so the in-notebook check, plain nbgrader, ``course validate`` and ``course
+    grade`` draw the very same hidden cases; the student copy never carries it.
+    """
+    import secrets
+
+    import nbformat
+
+    from course_lib.grader.files import write_atomic
+
+    notebook = nbformat.read(str(master), as_version=4)
+    metadata = notebook.metadata.setdefault("course", {})
+    seed = metadata.get(BATTERY_SEED_KEY)
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return seed
+    metadata[BATTERY_SEED_KEY] = seed = secrets.randbelow(2**31)
+    write_atomic(master, nbformat.writes(notebook) + "\n")
+    return seed
+
+
 def _generate(name: str, master_folder: Path, workdir: Path) -> Path:
     """Run nbgrader generate_assignment on a copy of ``master_folder``; return the output."""
     from nbgrader.apps import NbGraderAPI
@@ -336,6 +360,7 @@ def release(
     *,
     course: LoadedCourse | None = None,
     destination: Path | str | None = None,
+    fix_seeds: bool = True,
 ) -> list[Released]:
     """Generate the student notebooks of the named assignments (default: all).
 
@@ -352,6 +377,9 @@ def release(
         The course (default: :func:`course_lib.config.load_course`).
     destination : path, optional
         Where the student folders go; defaults to the release directory.
+    fix_seeds : bool
+        Fix the hidden battery's seed in masters that have none (False writes
+        nothing but the student copies).
 
     Returns
     -------
@@ -370,6 +398,8 @@ def release(
     selected = _checked_selection(names, course)
     results = []
     for name in selected:
+        if fix_seeds:
+            fix_battery_seed(course.master(name))
         with tempfile.TemporaryDirectory(prefix=f"release-{name}-") as scratch:
             generated = _generate(name, course.master(name).parent, Path(scratch))
             results.append(_copy_release(name, generated, destination / name))

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "release": "regenerate the student notebooks in notebooks/ from solutions/",
     "grade": "grade a folder of submissions (default: the collected ones, else the sample class)",
     "validate": "check a notebook with the same grading as `course grade`",
+    "report": "rebuild results, grades, feedback and the report from the gradebook (no grading)",
     "bundle": "build a student bundle without solutions or hidden tests",
     "config": "show the configuration file in use and the course's options",
 }

@@ -194,7 +194,8 @@ def test_bundle_installs_in_a_fresh_environment_and_checks_a_notebook(bundle, tm
                               env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         lines = done.stdout.strip().splitlines()
-        results[label] = (json.loads(lines[-1]), "\n".join(lines[:-1]))
+        # A check that gives 0 points prints its report to stderr, as a failing cell does.
+        results[label] = (json.loads(lines[-1]), "\n".join(lines[:-1]) + done.stderr)
     report, _ = results["right"]
     assert report["package"].startswith(str(fresh)), "course_lib must come from the bundle"
     assert report["exercises"] is False and report["hidden"] is False

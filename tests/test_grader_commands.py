@@ -109,29 +109,37 @@ def test_validate_runs_unsandboxed_with_a_note_where_bubblewrap_is_missing(
 
 @pytest.mark.slow
 def test_out_of_process_grading_blocks_library_calls_only_where_the_exercise_does(tmp_path):
-    """zero_pad may use library padding, as in the notebook's own check; convolve may not."""
+    """Each exercise's contract, out of process as in the notebook's check: zero_pad may not
+    call np.pad, convolve may not call a library convolution, conv_output_size may use numpy."""
     import nbformat
 
     master = ROOT / "solutions" / "02_padding" / "02_padding.ipynb"
     notebook = nbformat.read(master, as_version=4)
+    answers = {
+        "zero_pad_answer": "def zero_pad(image, pad):\n    return np.pad(image, pad)\n",
+        "convolve_answer": (
+            "def convolve(image, kernel):\n"
+            "    total = 0\n"
+            "    for _ in range(1):\n"
+            "        total = reference.correlate2d(image, kernel)\n"
+            "    return total\n"
+        ),
+        "conv_output_size_answer": (
+            "def conv_output_size(n, k, padding=0, stride=1):\n"
+            "    if n < 1 or k < 1 or stride < 1 or padding < 0 or k > n + 2 * padding:\n"
+            "        raise ValueError('bad sizes')\n"
+            "    return int(np.floor((n + 2 * padding - k) / stride)) + 1\n"
+        ),
+    }
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id == "zero_pad_answer":
-            cell.source = (
-                "def zero_pad(image, pad):\n"
-                "    return reference.pad(image, pad)\n"
-            )
-        if grade_id == "convolve_answer":
-            cell.source = (
-                "def convolve(image, kernel):\n"
-                "    total = 0\n"
-                "    for _ in range(1):\n"
-                "        total = reference.correlate2d(image, kernel)\n"
-                "    return total\n"
-            )
+        if grade_id in answers:
+            cell.source = answers[grade_id]
     path = tmp_path / "02_padding.ipynb"
     nbformat.write(notebook, path)
     records = {r.grade_id: r for r in validate(path, show=False)}
-    assert records["zero_pad_hidden"].status == "passed"
+    assert records["zero_pad_hidden"].status == "rejected"
+    assert "numpy.pad" in records["zero_pad_hidden"].message
     assert records["convolve_same_hidden"].status in {"rejected", "failed", "error"}
     assert records["convolve_same_hidden"].score == 0
+    assert records["conv_output_size_hidden"].status == "passed"

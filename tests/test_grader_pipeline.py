@@ -100,8 +100,14 @@ def build_class(submitted: Path) -> None:
     output_size = next(c for c in cells if _grade_id(c) == "output_size_answer")
     cells.remove(output_size)
     cells.insert(cells.index(answer) + 1, fixed)
-    cells.append(output_size)
+    setup = next(c for c in cells if _grade_id(c) == "setup")
+    cells.insert(cells.index(setup) + 1, output_size)
     _write(folder("dup_reorder", ASSIGNMENT), shuffled)
+    below = copy.deepcopy(correct)
+    moved = next(c for c in below["cells"] if _grade_id(c) == "output_size_answer")
+    below["cells"].remove(moved)
+    below["cells"].append(moved)
+    _write(folder("answer_below", ASSIGNMENT), below)
     edited = student_notebook(master, {"convolve": FLIPPED})
     for cell in edited["cells"]:
         if _grade_id(cell) in ("convolve_visible", "convolve_hidden"):
@@ -172,7 +178,8 @@ def _score(records, student, grade_id):
 
 @pytest.mark.slow
 def test_correct_renamed_and_reordered_submissions_get_full_marks(graded):
-    """Correct answers score fully, also under a wrong file name or with duplicated cells."""
+    """Correct answers score fully, also under a wrong file name, with duplicated cells (the
+    last one above the test wins) or with an answer moved further up."""
     records = graded["records"]
     for student in ("good", "renamed", "dup_reorder"):
         mine = [r for (s, _), r in records.items() if s == student]
@@ -223,6 +230,10 @@ def test_unreadable_missing_and_deleted_get_clear_statuses(graded):
             assert records[(student, grade_id)]["score"] == 0
     assert records[("deleted", "convolve_visible")]["status"] == "missing"
     assert "convolve_answer" in records[("deleted", "convolve_visible")]["message"]
+    # Run All: an answer moved below its test is not defined when the test runs.
+    below = records[("answer_below", "output_size_visible")]
+    assert below["status"] == "missing" and below["score"] == 0
+    assert "below the test cell" in below["message"]
     assert records[("deleted", "output_size_hidden")]["status"] == "passed"
 
 

@@ -77,6 +77,22 @@ def test_a_helper_redefined_between_the_tests_counts_for_the_later_test_only():
     assert _code(_program(cells, "f_hidden")).endswith("return 2")
 
 
+def test_a_helper_defined_only_below_the_test_is_named_in_a_note():
+    """Run All raises a NameError there; the note says which cell defines the name and that
+    it is below the test. A name no cell defines gets no note."""
+    program = _program([
+        _cell(SETUP, "setup"),
+        _cell("def f(x):\n    return helper(x) + missing(x)", "f_answer"),
+        _cell("grading.check(f, 'f', points=1)", "f_visible"),
+        _cell("def helper(x):\n    return x"),
+    ])
+    assert "def helper" not in _code(program)
+    assert program.notes == (
+        "helper is defined in cell 4, below this test cell: Run All has not run that cell "
+        "when the test runs. Move it above the test",
+    )
+
+
 def test_values_changed_in_place_and_magics():
     """K[0] = 5 and K.append(...) change a kept value, so they are kept; %%time cells are
     Python; %%bash cells are not."""

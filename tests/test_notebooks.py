@@ -219,7 +219,7 @@ def test_contract_matches_the_grading_registry(name):
 @pytest.mark.parametrize("name", MASTERS)
 def test_student_notebook_is_in_sync_with_its_master(name, tmp_path):
     """notebooks/ holds exactly what `course release` generates from solutions/ now."""
-    (result,) = assignments.release([name], destination=tmp_path)
+    (result,) = assignments.release([name], destination=tmp_path, fix_seeds=False)
     generated = tmp_path / name / f"{name}.ipynb"
     assert generated in result.written
     committed = COURSE.student(name)
@@ -258,10 +258,10 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(name):
 def test_release_is_deterministic_and_leaves_identical_files_alone(tmp_path):
     """A second release of unchanged masters writes nothing: same bytes, files untouched."""
     name = MASTERS[0]
-    (first,) = assignments.release([name], destination=tmp_path)
+    (first,) = assignments.release([name], destination=tmp_path, fix_seeds=False)
     written = first.written[0]
     stamp = written.stat().st_mtime_ns
-    (second,) = assignments.release([name], destination=tmp_path)
+    (second,) = assignments.release([name], destination=tmp_path, fix_seeds=False)
     assert second.written == [] and second.unchanged == [written]
     assert written.stat().st_mtime_ns == stamp
 
@@ -275,6 +275,27 @@ def test_release_needs_no_gradebook_and_writes_only_to_the_destination(tmp_path)
     assert result.assignment == name
     created = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert created == [f"notebooks/{name}/{name}.ipynb", f"solutions/{name}/{name}.ipynb"]
+
+
+def test_the_first_release_fixes_the_hidden_battery_seed_in_the_master(tmp_path):
+    """The seed is drawn once, stored in the master (never in the student copy), kept by
+    later releases, and read back with the assignment."""
+    name = MASTERS[0]
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / name, root / "solutions" / name)
+    master = root / "solutions" / name / f"{name}.ipynb"
+    notebook = nbformat.read(str(master), as_version=4)
+    notebook.metadata.pop("course", None)
+    nbformat.write(notebook, str(master))
+    course = _bare_course(root, [name])
+    assignments.release(course=course)
+    seed = json.loads(master.read_text())["metadata"]["course"]["battery_seed"]
+    assert isinstance(seed, int)
+    assignments.release(course=course)
+    assert json.loads(master.read_text())["metadata"]["course"]["battery_seed"] == seed
+    assert assignments.load_assignment(name, course=course).battery_seed == seed
+    student = json.loads((root / "notebooks" / name / f"{name}.ipynb").read_text())
+    assert "course" not in student["metadata"]
 
 
 def test_release_explains_a_broken_master(tmp_path):
@@ -306,7 +327,7 @@ def test_release_explains_a_broken_master(tmp_path):
 def test_release_rejects_unknown_assignments(names, message, tmp_path):
     """A misspelt assignment gets an error naming it, and nothing is written."""
     with pytest.raises(ValueError, match=message):
-        assignments.release(names, destination=tmp_path)
+        assignments.release(names, destination=tmp_path, fix_seeds=False)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -37,7 +37,15 @@ from .records import GradeRecord
 from .store import fingerprint, read_result, write_result
 from .submission import grade_located, records_for_all
 
-__all__ = ["BatchResult", "Interrupted", "battery_seed", "grade_class", "grade_notebook_bytes"]
+__all__ = [
+    "BatchResult",
+    "Interrupted",
+    "battery_seed",
+    "grade_class",
+    "grade_notebook_bytes",
+    "rebuild_outputs",
+    "with_manual_scores",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +95,12 @@ class BatchResult:
         return sorted({r.student for r in self.records})
 
 
+def cell_ids(course: LoadedCourse) -> dict:
+    """Every assignment's grade ids, to recognise a notebook handed in as the wrong one."""
+    return {name: load_assignment(name, course=course).cell_ids
+            for name in available_assignments(course)}
+
+
 def battery_seed(assignment: Assignment, override: int | None = None) -> int:
     """The hidden battery's seed: the one released with the assignment, unless overridden."""
     from course_lib.grading.assess import DEFAULT_SEED
@@ -105,6 +119,7 @@ def _assignments_in(submitted: Path, known: list[str]) -> list[str]:
 class _Task:
     assignment: Assignment
     located: Located
+    others: dict
 
     @property
     def key(self) -> tuple[str, str]:
@@ -118,6 +133,7 @@ def _inputs(task: _Task, *, seed: int, sandbox) -> dict:
         "path": str(task.located.path),
         "note": task.located.note,
         "trusted": task.assignment.digest,
+        "others": {name: sorted(ids) for name, ids in sorted(task.others.items())},
         "seed": seed,
         "sandbox": sandbox.settings(),
     }
@@ -133,7 +149,8 @@ def _grade_task(task: _Task, *, override, sandbox, work, interrupt):
     if stored is not None:
         return stored, True
     try:
-        records = grade_located(task.located, task.assignment, seed=seed, sandbox=sandbox)
+        records = grade_located(task.located, task.assignment, seed=seed, sandbox=sandbox,
+                                others=task.others)
     except Exception as error:  # noqa: BLE001 - one submission must never sink the batch
         log.exception("grading %s/%s failed", task.located.student, task.assignment.name)
         records = records_for_all(
@@ -241,7 +258,10 @@ def grade_class(
         for stale in (work / "results").glob("*/*.json"):
             stale.unlink()
     students = find_students(submitted)
-    tasks = [_Task(spec, locate(submitted, s, spec.name)) for spec in specs for s in students]
+    others = cell_ids(course)
+    tasks = [
+        _Task(spec, locate(submitted, s, spec.name), others) for spec in specs for s in students
+    ]
     nbgrader = NbgraderCourse(out / "course", results_dir=work / "results")
     install_mathjax(out / "feedback")
     failures: dict = {}
@@ -305,7 +325,9 @@ def grade_class(
         bar.close()
     timings["grading"] = time.perf_counter() - started - timings["nbgrader"]
 
-    records = [r for task in tasks for r in by_task[task.key]]
+    records = with_manual_scores(
+        [r for task in tasks for r in by_task[task.key]], nbgrader, names
+    )
     run = {
         "seeds": {spec.name: battery_seed(spec, seed) for spec in specs},
         "seed_override": seed,
@@ -323,6 +345,53 @@ def grade_class(
     return BatchResult(records, out, seeds, graded, reused, len(missing), failures, timings)
 
 
+def with_manual_scores(records: list[GradeRecord], nbgrader, assignments) -> list[GradeRecord]:
+    """The records with the grades set by hand in the gradebook (the gradebook is the record)."""
+    manual = {}
+    for name in assignments:
+        manual.update({(name, *key): score for key, score in nbgrader.manual_scores(name).items()})
+    return [
+        r.replace(manual_score=manual.get((r.assignment, r.student, r.grade_id)))
+        for r in records
+    ]
+
+
+def rebuild_outputs(out: Path) -> list[GradeRecord]:
+    """Rebuild every output of a graded folder from its gradebook, without grading again.
+
+    The records of the last ``course grade`` (results.json) get the grades set
+    by hand since (formgrader writes them to the gradebook); the feedback pages
+    are generated again by nbgrader, and results.json, grades.csv and
+    report.html rewritten.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``out`` holds no results.json (nothing was graded there).
+    """
+    import json
+
+    from .nbgrader_bridge import NbgraderCourse, install_mathjax
+    from .records import GradeRecord
+
+    out = Path(out)
+    results = out / "results.json"
+    if not results.is_file():
+        raise FileNotFoundError(f"{results} does not exist: run `course grade --out {out}` first")
+    stored = json.loads(results.read_text(encoding="utf-8"))
+    run = stored.get("run", {})
+    names = list(run.get("assignments", []))
+    nbgrader = NbgraderCourse(out / "course", results_dir=out / "work" / "results")
+    records = with_manual_scores([GradeRecord.from_json(r) for r in stored["records"]],
+                                 nbgrader, names)
+    install_mathjax(out / "feedback")
+    for name in names:
+        for student in nbgrader.staged(name):
+            nbgrader.feedback(name, out / "feedback", student=student)
+    write_outputs(out, records, run=run, assignments=names)
+    return records
+
+
 def grade_notebook_bytes(
     raw: bytes, *, assignment: str, student: str, course: LoadedCourse, seed: int | None = None
 ) -> list[GradeRecord]:
@@ -333,4 +402,5 @@ def grade_notebook_bytes(
         path = Path(folder) / f"{assignment}.ipynb"
         path.write_bytes(raw)
         located = Located(student, assignment, path)
-        return grade_located(located, spec, seed=seed, sandbox=course.sandbox())
+        return grade_located(located, spec, seed=seed, sandbox=course.sandbox(),
+                             others=cell_ids(course))

@@ -34,10 +34,14 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
     NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 from traitlets import Unicode
@@ -53,10 +57,12 @@ __all__ = [
     "COURSE_ID",
     "FeedbackStyle",
     "GradeOutOfProcess",
+    "KeepFirstGradeIds",
     "NbgraderCourse",
     "grading_preprocessors",
     "install_mathjax",
     "offline_page",
+    "use_course_grader",
 ]
 
 log = logging.getLogger(__name__)
@@ -127,6 +133,65 @@ class GradeOutOfProcess(NbGraderPreprocessor):
         return cell, resources
 
 
+class KeepFirstGradeIds(NbGraderPreprocessor):
+    """A grade id used twice (an answer cell copied, metadata and all) stays on its first cell.
+
+    Students copy cells to experiment. nbgrader's own DeduplicateIds then
+    empties the metadata of the earlier cells, and CheckCellMetadata rejects
+    the whole notebook; this step, run before them, keeps the first cell (the
+    one in the released notebook's place) and makes the copies plain code
+    cells. Grading does not depend on it: programs follow Run All, by position.
+    """
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        ids = set()
+        for cell in nb.cells:
+            if cell.get("id") in ids or not cell.get("id"):
+                cell["id"] = uuid.uuid4().hex[:12]
+            ids.add(cell["id"])
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in seen:
+                del cell.metadata["nbgrader"]
+            elif grade_id:
+                seen.add(grade_id)
+        return nb, resources
+
+
+SANITIZE_STEPS = (
+    KeepFirstGradeIds,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+)
+"""nbgrader autograde's own sanitising steps, with :class:`KeepFirstGradeIds` first."""
+
+AUTOGRADE_STEPS = (
+    GradeOutOfProcess,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+)
+"""nbgrader autograde's steps with its kernel ``Execute`` replaced by :class:`GradeOutOfProcess`."""
+
+
+def use_course_grader(c: Config) -> Config:
+    """Make nbgrader's autograde in config ``c`` grade as ``course grade`` does.
+
+    The one place that says how nbgrader autograde is set up: the course's
+    ``nbgrader_config.py`` calls it for plain ``nbgrader autograde``, and
+    :class:`NbgraderCourse` for the gradebook ``course grade`` keeps.
+    """
+    c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
+    c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
+    return c
+
+
 FEEDBACK_CSS = """
 /* Reports and diagnoses are preformatted text: wrap long lines instead of cutting them. */
 div.output_area pre, div.output_text pre { white-space: pre-wrap; overflow-wrap: break-word; }
@@ -143,7 +208,7 @@ class FeedbackStyle(NbGraderPreprocessor):
 
 def grading_preprocessors() -> list[type]:
     """The preprocessors this module adds to nbgrader (for checking config options)."""
-    return [GradeOutOfProcess, FeedbackStyle]
+    return [GradeOutOfProcess, KeepFirstGradeIds, FeedbackStyle]
 
 
 def install_mathjax(folder: Path) -> Path:
@@ -232,15 +297,7 @@ class NbgraderCourse:
         c.CourseDirectory.root = str(self.root)
         c.CourseDirectory.course_id = COURSE_ID
         c.CourseDirectory.db_url = self.db_url
-        c.Autograde.autograde_preprocessors = [
-            GradeOutOfProcess,
-            IgnorePattern,
-            ClearMetadataPreprocessor,
-            LimitOutput,
-            SaveAutoGrades,
-            AssignLatePenalties,
-            CheckCellMetadata,
-        ]
+        use_course_grader(c)
         c.GradeOutOfProcess.results_dir = str(self.results_dir)
         c.GenerateFeedback.preprocessors = [
             GetGrades,
@@ -325,6 +382,37 @@ class NbgraderCourse:
                     grade.auto_score = record.score
                     grade.needs_manual_grade = grade.manual_score is not None
             gradebook.db.commit()
+
+    def manual_scores(self, assignment: str) -> dict[tuple[str, str], float]:
+        """``(student, grade_id) -> score`` of every grade set by hand (formgrader)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        if not (self.root / "gradebook.db").is_file():
+            return {}
+        scores = {}
+        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+            try:
+                submissions = gradebook.assignment_submissions(assignment)
+            except MissingEntry:
+                return {}
+            for submission in submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.manual_score is not None:
+                            scores[(submission.student_id, grade.name)] = float(grade.manual_score)
+        return scores
+
+    def staged(self, assignment: str) -> list[str]:
+        """The students whose notebook for ``assignment`` is in the gradebook."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        if not (self.root / "gradebook.db").is_file():
+            return []
+        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+            try:
+                return sorted(s.student_id for s in gradebook.assignment_submissions(assignment))
+            except MissingEntry:
+                return []
 
     def feedback(self, assignment: str, out: Path, *, student: str) -> Path:
         """Generate nbgrader's feedback for one student; copy it to

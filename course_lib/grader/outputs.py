@@ -75,6 +75,8 @@ class ClassSummary:
         (student, assignment) for diagnoses about a whole notebook, such as tampering).
     flags : list of Flag
         Students to look at, each once, with the reasons.
+    manual : int
+        Test cells graded by hand (formgrader).
     """
 
     assignments: list[str]
@@ -87,6 +89,7 @@ class ClassSummary:
     pass_rates: dict
     diagnoses: Counter
     flags: list[Flag]
+    manual: int = 0
 
     @classmethod
     def of(cls, records: list[GradeRecord], assignments: list[str]) -> ClassSummary:
@@ -144,6 +147,7 @@ class ClassSummary:
             pass_rates={key: sum(v) / len(v) for key, v in cells.items()},
             diagnoses=Counter({code: len(who) for code, who in diagnosed.items()}),
             flags=[flags[s] for s in sorted(flags)],
+            manual=sum(r.manual_score is not None for r in records),
         )
 
     @property

@@ -208,7 +208,8 @@ class SubmittedNotebook:
                 names += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
         return names
 
-    def _position(self, test_grade_id: str, function: str) -> tuple[int, str | None]:
+    def position(self, test_grade_id: str, function: str) -> tuple[int, str | None]:
+        """Where test cell ``test_grade_id`` is (a cell index), and a note if it is missing."""
         for cell in self.cells:
             if cell.grade_id == test_grade_id:
                 return cell.index, None
@@ -243,7 +244,7 @@ class SubmittedNotebook:
         test_ids : collection of str
             Every test cell's grade id (their code is never part of a program).
         """
-        position, note = self._position(test_grade_id, function)
+        position, note = self.position(test_grade_id, function)
         notes = [note] if note else []
         above = [c for c in self.cells if c.index < position and c.grade_id not in test_ids]
         statements: list[Statement] = []
@@ -269,7 +270,30 @@ class SubmittedNotebook:
             elif cell.index in by_cell:
                 chunks.append((f"cell {cell.index + 1}", "\n".join(by_cell[cell.index])))
         defines = frozenset(name for statement in kept for name in statement.binds)
+        notes += self._defined_below(position, kept, provided | defines, test_ids)
         return Program(tuple(chunks), tuple(notes), defines)
+
+    def _defined_below(self, position: int, kept, bound, test_ids) -> list[str]:
+        """Notes for names the kept code reads that only a cell below the test defines."""
+        import builtins
+
+        unbound = {n for s in kept for n in s.reads} - bound - set(dir(builtins))
+        notes = []
+        for cell in self.cells:
+            if not unbound or cell.index < position or cell.python is None:
+                continue
+            if cell.grade_id in test_ids or cell.grade_id == "setup":
+                continue
+            try:
+                below = {n for s in _statements(cell.index, cell.python) for n in s.binds}
+            except SyntaxError:
+                continue
+            for name in sorted(unbound & below):
+                notes.append(f"{name} is defined in cell {cell.index + 1}, below this test "
+                             f"cell: Run All has not run that cell when the test runs. Move "
+                             f"it above the test")
+            unbound -= below
+        return notes
 
 
 def _slice(statements: list[Statement], function: str, *, modules=()) -> list[Statement]:

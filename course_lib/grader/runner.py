@@ -101,7 +101,8 @@ def encode_request(cells, function: str, cases, *, guard) -> bytes:
     return encode_frame(header, values)
 
 
-def _not_defined(name: str, submitted: SubmittedNotebook, cell_errors: list) -> str:
+def _not_defined(name: str, submitted: SubmittedNotebook, cell_errors: list,
+                 test_grade_id: str) -> str:
     setup_error = next((e for e in cell_errors if e.get("cell") == "setup"), None)
     if setup_error is not None:
         return f"the grader's setup cell failed in the sandbox: {setup_error['error']}"
@@ -111,6 +112,20 @@ def _not_defined(name: str, submitted: SubmittedNotebook, cell_errors: list) -> 
         return (
             f"{name} is not defined; the answer cell defines {listed}. Keep the name {name}: "
             "the tests call it by that name."
+        )
+    position, _ = submitted.position(test_grade_id, name)
+    answers = [c.index for c in submitted.cells if c.grade_id == f"{name}_answer"]
+    if not answers:
+        return (
+            f"{name} is not defined when its test cell runs: the answer cell (grade_id "
+            f"{name}_answer) is not in the notebook and no cell above the test defines {name}. "
+            "Copy the answer cell back from the released notebook."
+        )
+    if min(answers) > position:
+        return (
+            f"{name} is not defined when its test cell runs: its answer cell (cell "
+            f"{min(answers) + 1}) is below the test cell, and Run All runs the test first. "
+            "Move the answer cell above its test."
         )
     detail = "; ".join(f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:3])
     message = (
@@ -140,7 +155,8 @@ def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
 
 
 def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source: str,
-         submitted: SubmittedNotebook, sandbox, tampering) -> list[BatteryVerdict]:
+         submitted: SubmittedNotebook, sandbox, tampering, test_grade_id: str
+         ) -> list[BatteryVerdict]:
     """One child for the test cells that share ``program``."""
     request = encode_request(
         program.chunks,
@@ -168,7 +184,8 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
         done = outcomes[start : start + len(cases)]
         start += len(cases)
         if header is not None and not header.get("defined", False):
-            report = _stopped_report(name, "error", _not_defined(name, submitted, cell_errors))
+            report = _stopped_report(
+                name, "error", _not_defined(name, submitted, cell_errors, test_grade_id))
         elif len(done) == len(cases):
             report = assess(tests, done, source=source)
         else:
@@ -239,11 +256,12 @@ def run_function(
         program = submitted.program(cell.grade_id, function=name,
                                     setup_source=assignment.setup_source, test_ids=test_ids)
         tests = battery(name, hidden=cell.hidden, seed=seed if cell.hidden else None)
-        groups.setdefault(program.chunks, [program, []])[1].append((cell.hidden, tests))
+        groups.setdefault(program.chunks, [program, [], cell.grade_id])[1].append(
+            (cell.hidden, tests))
     verdicts = []
-    for program, batteries in groups.values():
+    for program, batteries, test_grade_id in groups.values():
         if name not in program.defines:
-            message = _not_defined(name, submitted, [])
+            message = _not_defined(name, submitted, [], test_grade_id)
             verdicts += [
                 BatteryVerdict(is_hidden, _stopped_report(name, "missing", message),
                                notes=list(program.notes))
@@ -251,5 +269,5 @@ def run_function(
             ]
             continue
         verdicts += _run(program, name, batteries, source=program.source, submitted=submitted,
-                         sandbox=sandbox, tampering=tampering)
+                         sandbox=sandbox, tampering=tampering, test_grade_id=test_grade_id)
     return sorted(verdicts, key=lambda v: v.hidden)

@@ -121,7 +121,7 @@ def validate(
     ValueError
         If the assignment cannot be determined.
     """
-    from .batch import battery_seed
+    from .batch import battery_seed, cell_ids
 
     path = Path(notebook)
     if not path.is_file():
@@ -134,8 +134,9 @@ def validate(
     from course_lib.grading.batteries import hidden_available
 
     hidden = hidden_available()
+    others = cell_ids(course) if hidden else {}
     records = grade_notebook_file(
-        path, spec, seed=battery_seed(spec), sandbox=sandbox, hidden=hidden
+        path, spec, seed=battery_seed(spec), sandbox=sandbox, hidden=hidden, others=others
     )
     if show:
         print(format_records(records))

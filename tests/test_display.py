@@ -30,8 +30,13 @@ def close_figures():
         (np.array([[0, 3]], dtype=np.uint8), (0.0, 255.0, "gray")),
         (np.array([[0.2, 0.9]]), (0.0, 1.0, "gray")),
         (np.array([[0.0, 1.0]]), (0.0, 1.0, "gray")),
-        (np.array([[0.0, 1.5]]), (0.0, 255.0, "gray")),
+        (np.array([[0.0, 0.1]]), (0.0, 1.0, "gray")),
+        (np.array([[0.0, 0.05]]), (0.0, 0.05, "gray")),
+        (np.array([[0.0, 1.5]]), (0.0, 1.5, "gray")),
+        (np.array([[0.0, 25.0]]), (0.0, 25.0, "gray")),
+        (np.array([[0.0, 26.0]]), (0.0, 255.0, "gray")),
         (np.array([[0.0, 255.0]]), (0.0, 255.0, "gray")),
+        (np.zeros((2, 2)), (0.0, 1.0, "gray")),
         (np.array([[0.0, 1020.0]]), (0.0, 1020.0, "gray")),
         (np.array([[-3.0, 1.5]]), (-3.0, 3.0, "RdBu_r")),
         (np.array([[-1.0, 7.0]]), (-7.0, 7.0, "RdBu_r")),
@@ -41,8 +46,38 @@ def close_figures():
     ],
 )
 def test_display_limits(image, expected):
-    """Unsigned data gets a fixed grey scale, signed data symmetric diverging limits."""
+    """auto: a standard grey scale only when the data fills a tenth of it; signed is symmetric."""
     assert display.display_limits(image) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "kind", "expected"),
+    [
+        (np.array([[0.0, 2.0]]), "image", (0.0, 255.0, "gray")),
+        (np.array([[-30.0, 300.0]]), "image", (0.0, 255.0, "gray")),
+        (np.array([[0, 9]], dtype=np.uint8), "map", (0.0, 9.0, "gray")),
+        (np.array([[0.0, 180.0]]), "map", (0.0, 180.0, "gray")),
+        (np.array([[0.2, 0.9]]), "map", (0.0, 0.9, "gray")),
+        (np.array([[-1.0, 7.0]]), "map", (-7.0, 7.0, "RdBu_r")),
+        (np.zeros((2, 2)), "map", (0.0, 1.0, "gray")),
+    ],
+)
+def test_display_limits_by_kind(image, kind, expected):
+    """'image' is always grey 0..255; 'map' is the data's own range, symmetric when signed."""
+    assert display.display_limits(image, kind=kind) == expected
+
+
+@pytest.mark.parametrize("top", [2.0, 1.0, 0.0113, 20.0, 254.0, 900.0])
+def test_auto_limits_never_leave_data_nearly_black(top):
+    """Non-negative data always fills at least a tenth of the scale auto chooses for it."""
+    low, high, _ = display.display_limits(np.array([[0.0, top]]))
+    assert low == 0.0 and top / high >= display.MIN_FILL
+
+
+def test_display_limits_rejects_unknown_kind():
+    """An unknown kind is named in the message with the choices."""
+    with pytest.raises(ValueError, match="unknown kind 'photo'; choose one of: 'auto'"):
+        display.display_limits(np.eye(2), kind="photo")
 
 
 def test_signed_limits_keep_zero_in_the_middle():
@@ -135,6 +170,24 @@ def test_show_dark_result_is_not_stretched():
     """A result 10% too dark looks darker: limits stay 0..255, not the data's range."""
     ax = display.show(np.full((3, 3), 200.0) * 0.9)
     assert clim_and_cmap(ax) == ((0.0, 255.0), "gray")
+    ax = display.show(np.full((3, 3), 20.0), kind="image")
+    assert clim_and_cmap(ax) == ((0.0, 255.0), "gray")
+
+
+def test_show_map_without_colorbar_names_its_limits_in_the_title():
+    """A panel on its own range says so: without a colour bar the title gets the limits."""
+    ax = display.show(np.array([[0.0, 2.16]]), "map 2", kind="map", colorbar=False)
+    assert ax.get_title() == "map 2\n[0, 2.16]"
+    ax = display.show(np.array([[-973.0, 5.0]]), colorbar=False)
+    assert ax.get_title() == "[-973, 973]"
+    ax = display.show(np.array([[0.0, 200.0]]), "photo", kind="image", colorbar=False)
+    assert ax.get_title() == "photo"
+
+
+def test_show_clamped_result_is_an_image():
+    """how='clamp' puts the result on the image scale even when it is dark."""
+    ax = display.show(np.array([[-5.0, 10.0]]), how="clamp")
+    assert clim_and_cmap(ax) == ((0.0, 255.0), "gray")
 
 
 def test_show_signed_uses_symmetric_diverging_map_and_colorbar():
@@ -199,6 +252,27 @@ def test_show_row_one_panel_per_image_with_own_limits():
         ((-2.0, 2.0), "RdBu_r"),
         ((0.0, 255.0), "gray"),
     ]
+
+
+def test_show_row_kind_per_image():
+    """show_row passes one kind to every panel, or one per panel."""
+    small = np.array([[0.0, 2.0]])
+    fig = display.show_row([small, small], kind=["image", "map"], colorbar=False)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [clim_and_cmap(ax)[0] for ax in panels] == [(0.0, 255.0), (0.0, 2.0)]
+    with pytest.raises(ValueError, match="2 images but 1 kinds"):
+        display.show_row([small, small], kind=["map"])
+
+
+def test_show_row_colorbars_do_not_overlap_the_next_panel():
+    """Each panel with its colour bar and tick labels stays clear of its neighbour."""
+    wide = np.linspace(-1800.0, 1900.0, 64).reshape(8, 8)
+    fig = display.show_row([wide] * 5, [f"panel {i}" for i in range(5)], size=3.2)
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    boxes = sorted((ax.get_tightbbox(renderer) for ax in fig.axes), key=lambda box: box.x0)
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.x1 <= right.x0 + 1, (left, right)
 
 
 def test_show_row_single_post_processing_for_all():

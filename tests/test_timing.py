@@ -100,7 +100,10 @@ def test_speed_summary_follows_the_measurements():
     )
     assert lines[0].startswith("k = 3: the loops were 467 times slower than scipy.ndimage")
     assert lines[1].startswith("k = 31: the loops were 453 times slower than numpy FFT")
-    assert "1.3 to 1.5 s" in lines[2] and "nearly flat" in lines[2]
+    assert lines[2] == (
+        "The loops took 1.3 s for the whole image at k = 3 and 1.5 s at k = 31, although the "
+        "multiply-adds per window grew 107-fold: their curve is nearly flat."
+    )
     assert lines[3] == (
         "numpy direct took 28 times longer at k = 31 than at k = 3 (k squared grew 107-fold)."
     )
@@ -119,7 +122,7 @@ def test_speed_summary_warns_when_the_crossover_is_close():
 
 def test_speed_summary_does_not_claim_a_flat_curve_that_is_not():
     """Loops whose time doubles are not called flat."""
-    timings = dict(MEASURED, **{"loops (scaled)": [1.0, 2.0, 4.0]})
+    timings = dict(MEASURED, **{"loops (scaled)": [1.0, 2.0, 3.5]})
     lines = speed_summary(
         [3, 11, 31], timings, loops="loops (scaled)", direct="numpy direct", fft="numpy FFT"
     )

@@ -239,10 +239,11 @@ def show(
         Post-processing applied first (see :func:`for_display`).
     colorbar : bool, optional
         Draw a colour bar; by default only for single-channel float data.
-        Without one, limits other than the image scale 0..255 are added to
-        the title as a second line.
+        Without one, limits chosen here that are not the image scale 0..255
+        are added to the title as a second line.
     vmin, vmax, cmap : optional
-        Override the limits chosen by :func:`display_limits`.
+        Override the limits chosen by :func:`display_limits` (the title
+        should then say what they are).
 
     Returns
     -------
@@ -290,7 +291,7 @@ def show(
         )
         if colorbar if colorbar is not None else array.dtype != np.uint8:
             ax.figure.colorbar(artist, ax=ax, fraction=0.046, pad=0.04)
-        elif (low, high) != IMAGE_SCALE:
+        elif vmin is None and vmax is None and (low, high) != IMAGE_SCALE:
             note = limits_note(low, high)
     if title or note:
         ax.set_title("\n".join(part for part in (title, note) if part))
@@ -314,6 +315,8 @@ def show_row(
     how="none",
     size: float = 3.5,
     colorbar=None,
+    vmin=None,
+    vmax=None,
 ):
     """Show images side by side, each with its own honest limits.
 
@@ -329,6 +332,9 @@ def show_row(
         Width in inches of each panel.
     colorbar : bool, optional
         As in :func:`show`.
+    vmin, vmax : float, optional
+        One scale for every panel, so that they compare fairly (say it in a
+        title).
 
     Returns
     -------
@@ -363,5 +369,7 @@ def show_row(
         1, len(images), figsize=(size * len(images), size), squeeze=False, layout="constrained"
     )
     for ax, image, title, data_kind, mode in zip(axes[0], images, titles, kinds, hows, strict=True):
-        show(image, title, ax=ax, kind=data_kind, how=mode, colorbar=colorbar)
+        show(
+            image, title, ax=ax, kind=data_kind, how=mode, colorbar=colorbar, vmin=vmin, vmax=vmax
+        )
     return fig

@@ -182,6 +182,15 @@ def test_show_map_without_colorbar_names_its_limits_in_the_title():
     assert ax.get_title() == "[-973, 973]"
     ax = display.show(np.array([[0.0, 200.0]]), "photo", kind="image", colorbar=False)
     assert ax.get_title() == "photo"
+    ax = display.show(np.array([[-9.0, 5.0]]), "limits ±5", vmin=-5, vmax=5, colorbar=False)
+    assert ax.get_title() == "limits ±5"
+
+
+def test_show_row_shares_one_scale_when_asked():
+    """vmin and vmax given to show_row put every panel on the same scale."""
+    fig = display.show_row([np.eye(2), 3 * np.eye(2)], vmin=-4, vmax=4, colorbar=False)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [clim_and_cmap(ax) for ax in panels] == [((-4.0, 4.0), "gray")] * 2
 
 
 def test_show_clamped_result_is_an_image():

@@ -58,6 +58,7 @@ __all__ = [
     "limits_note",
     "show",
     "show_row",
+    "suggested_postprocessing",
 ]
 
 POSTPROCESSING = ("none", "clamp", "relu", "abs", "rescale")
@@ -196,6 +197,42 @@ def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
                     return 0.0, top, GREY_CMAP
                 break
     return _own_range(low, high)
+
+
+def suggested_postprocessing(kernel) -> str:
+    """Return the post-processing that shows a kernel's result honestly.
+
+    - weights that all are zero or positive (identity, blurs): ``'none'``, the
+      result is an image within the input's range;
+    - weights that sum to 0 (edges, Laplacian): ``'none'``, the result is a
+      signed map, drawn with a diverging colormap;
+    - negative weights and a non-zero sum (sharpen, emboss): ``'clamp'``,
+      the result is an image that overshoots below 0 and above 255 at edges.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kh, kw)
+
+    Returns
+    -------
+    str
+        One of :data:`POSTPROCESSING`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``kernel`` is not a 2-D numeric array.
+
+    Examples
+    --------
+    >>> from course_lib import kernels
+    >>> [suggested_postprocessing(kernels.get(n)) for n in ("box_blur", "sobel_right", "emboss")]
+    ['none', 'none', 'clamp']
+    """
+    weights = as_float_array(kernel, name="kernel", ndim=2)
+    if weights.min() >= 0 or abs(float(weights.sum())) <= 1e-9 * float(np.abs(weights).sum()):
+        return "none"
+    return "clamp"
 
 
 def limits_note(vmin: float, vmax: float) -> str:

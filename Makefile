@@ -34,8 +34,11 @@ setup: $(STAMP)
 system-deps:
 	@sh scripts/install-system-deps.sh
 
+# jupyter-config/ holds the course's server settings (uploads of large photos reach the
+# widgets); it is searched before the user's own Jupyter configuration.
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+		$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

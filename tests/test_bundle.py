@@ -21,6 +21,7 @@ def test_bundle_has_notebooks_library_and_data_but_no_solutions(tmp_path):
     assert "convolution-course/data/ascent.png" in names
     assert "convolution-course/course_lib/reference/__init__.py" in names
     assert "convolution-course/Makefile" in names
+    assert "convolution-course/jupyter-config/jupyter_server_config.json" in names
     assert not any("/solutions/" in n or "/autograde/" in n or "/tests/" in n for n in names)
     assert all(n.startswith("convolution-course/notebooks/") for n in notebooks)
     for text in texts:
@@ -43,6 +44,10 @@ def test_bundle_is_usable_on_its_own(tmp_path):
         check=True,
     )
     assert done.stdout.strip() == "(512, 512) (10000, 28, 28)"
+    lab = subprocess.run(
+        ["make", "-n", "lab"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert f'JUPYTER_CONFIG_PATH="{root}/jupyter-config' in lab
 
 
 def test_bundle_refuses_a_leaked_solution(tmp_path):

@@ -521,7 +521,7 @@ def test_pooling_explorer_draws_the_windows_on_the_input():
     for i in range(3):
         for j in range(3):
             colour = WINDOW_COLOURS[2 * (i % 2) + j % 2]
-            inset = (2 * (i % 2) + j % 2) * thickness
+            inset = (2 * (i % 2) + j % 2) * thickness  # overlapping: outlines side by side
             top, left = i * 2 * zoom + inset, j * 2 * zoom + inset
             side = 3 * zoom - 2 * inset
             # The window's bottom-left corner: no later window draws over it.
@@ -529,7 +529,7 @@ def test_pooling_explorer_draws_the_windows_on_the_input():
     # The enlarged part is outlined in yellow on the whole input.
     whole = _decoded(explorer.input_image)
     assert whole.ndim == 3 and (whole == (255, 215, 0)).all(axis=2).sum() > 50
-    assert "9 windows of size 3 every 2 px" in explorer.windows_caption.value
+    assert "9 windows of size 3, every 2 px" in explorer.windows_caption.value
     cells = _decoded(explorer.cells_image)
     assert cells[0, 0].tolist() == WINDOW_COLOURS[0].tolist()
 
@@ -542,6 +542,11 @@ def test_pooling_windows_follow_the_sliders():
     explorer.stride_slider.value = 4
     assert explorer.block.count == (6, 6) and explorer.block.size == 4
     assert bytes(explorer.windows_image.value) != before
+    # Windows that do not overlap are outlined exactly on their borders, side by side.
+    picture = _decoded(explorer.windows_image)
+    zoom = picture.shape[0] // explorer.block.span[0]
+    assert picture[0, 4 * zoom].tolist() == WINDOW_COLOURS[1].tolist()
+    assert picture[4 * zoom - 1, 0].tolist() == WINDOW_COLOURS[0].tolist()
 
 
 def test_pooling_formula_counts_one_row_in_the_singular():

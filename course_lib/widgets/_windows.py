@@ -172,9 +172,11 @@ def windows_on_input(grey, block: WindowBlock, *, min_side: int = 256) -> np.nda
     side = block.size * zoom
     for i in range(block.count[0]):
         for j in range(block.count[1]):
-            # Each colour sits a little further inside its window, so the outlines of
-            # overlapping windows run side by side instead of on top of each other.
-            inset = min((2 * (i % 2) + j % 2) * thickness, (side - 2 * thickness) // 2)
+            # Overlapping windows: each colour sits a little further inside its window,
+            # so their outlines run side by side instead of on top of each other.
+            inset = 0
+            if block.stride < block.size:
+                inset = min((2 * (i % 2) + j % 2) * thickness, (side - 2 * thickness) // 2)
             top = i * block.stride * zoom + inset
             left = j * block.stride * zoom + inset
             length = side - 2 * inset

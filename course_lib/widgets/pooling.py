@@ -198,17 +198,17 @@ class PoolingExplorer(widgets.VBox):
         (rows, cols), (row, col) = block.count, block.top_left
         self.windows_image.value = encode_pixels(windows_on_input(self.image, block))
         self.windows_caption.value = (
-            f"<b>Windows on the input</b>: {_count(rows * cols, 'window')} of size "
-            f"{block.size} every {block.stride} px, from row {row}, column {col}, enlarged"
-            "<br><small>neighbouring windows in different colours</small>"
+            "<b>Windows on the input</b>, enlarged<br><small>"
+            f"{_count(rows * cols, 'window')} of size {block.size}, every {block.stride} px, "
+            f"from row {row}, column {col}</small>"
         )
         values, _, _ = display_pixels(self.result, min_side=1)
         self.cells_image.value = encode_pixels(pooled_cells(values, block))
         first_row, first_col = block.first
         self.cells_caption.value = (
-            f"<b>Their pooled values</b>: out[{first_row}:{first_row + rows}, "
-            f"{first_col}:{first_col + cols}], enlarged<br>"
-            "<small>each outlined in its window's colour</small>"
+            "<b>Their pooled values</b>, enlarged<br><small>"
+            f"out[{first_row}:{first_row + rows}, {first_col}:{first_col + cols}], "
+            "each in its window's colour</small>"
         )
 
 

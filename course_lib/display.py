@@ -133,14 +133,29 @@ def _finite_range(values: np.ndarray) -> tuple[float, float] | None:
     return float(finite.min()), float(finite.max())
 
 
-def _own_range(low: float, high: float) -> tuple[float, float, str]:
-    if low < 0:
-        bound = max(abs(low), abs(high))
+def _own_range(values, low: float, high: float, percentile) -> tuple[float, float, str]:
+    signed = low < 0
+    bound = max(abs(low), abs(high))
+    if percentile is not None:
+        finite = np.abs(values[np.isfinite(values)])
+        # A map that is almost all zeros has a zero percentile: keep its maximum then.
+        bound = float(np.percentile(finite, percentile)) or bound
+    if signed:
         return -bound, bound, DIVERGING_CMAP
-    return 0.0, (high if high > 0 else 1.0), GREY_CMAP
+    return 0.0, (bound if bound > 0 else 1.0), GREY_CMAP
 
 
-def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
+def _check_percentile(percentile):
+    if percentile is None:
+        return None
+    if isinstance(percentile, bool) or not isinstance(percentile, int | float):
+        raise TypeError(f"percentile must be a number, got {percentile!r}")
+    if not 50 <= percentile <= 100:
+        raise ValueError(f"percentile must be between 50 and 100, got {percentile}")
+    return float(percentile)
+
+
+def display_limits(image, *, kind: str = "auto", percentile=None) -> tuple[float, float, str]:
     """Return ``(vmin, vmax, cmap)`` that show ``image`` without hidden rescaling.
 
     Parameters
@@ -152,6 +167,12 @@ def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
         'map' for kernels, responses and feature maps (their own range,
         symmetric around zero when signed), 'auto' to decide from the data
         as the module docstring describes.
+    percentile : float, optional
+        For data shown on its own range: put the limits at this percentile
+        of the absolute values (e.g. 99) instead of at the largest one, so
+        that a few extreme pixels do not leave everything else white (signed
+        data) or black (non-negative data). Values beyond are drawn in the
+        extreme colour.
 
     Returns
     -------
@@ -162,7 +183,7 @@ def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
     Raises
     ------
     ValueError
-        For an unknown ``kind``.
+        For an unknown ``kind`` or a percentile outside 50..100.
     TypeError
         For non-numeric data.
 
@@ -180,8 +201,11 @@ def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
     (0.0, 180.0, 'gray')
     >>> display_limits(np.array([[0.001, 0.011]]))
     (0.0, 0.011, 'gray')
+    >>> display_limits(np.append(np.arange(-99.0, 100.0), 900.0), percentile=99)
+    (-99.0, 99.0, 'RdBu_r')
     """
     kind = check_choice(kind, name="kind", choices=KINDS)
+    percentile = _check_percentile(percentile)
     array = np.asarray(image)
     if kind == "image" or (kind == "auto" and array.dtype == np.uint8):
         return *IMAGE_SCALE, GREY_CMAP
@@ -196,7 +220,7 @@ def display_limits(image, *, kind: str = "auto") -> tuple[float, float, str]:
                 if high >= MIN_FILL * top or high == 0:
                     return 0.0, top, GREY_CMAP
                 break
-    return _own_range(low, high)
+    return _own_range(values, low, high, percentile)
 
 
 def suggested_postprocessing(kernel) -> str:
@@ -255,6 +279,7 @@ def show(
     ax=None,
     kind: str = "auto",
     how: str = "none",
+    percentile=None,
     colorbar=None,
     vmin=None,
     vmax=None,
@@ -274,6 +299,9 @@ def show(
         'image' for pixel values, 'map' for kernels and feature maps.
     how : {'none', 'clamp', 'relu', 'abs', 'rescale'}
         Post-processing applied first (see :func:`for_display`).
+    percentile : float, optional
+        Limits of a map at this percentile of its absolute values (see
+        :func:`display_limits`); the colour bar or title says where they are.
     colorbar : bool, optional
         Draw a colour bar; by default only for single-channel float data.
         Without one, limits chosen here that are not the image scale 0..255
@@ -316,7 +344,7 @@ def show(
     else:
         if kind == "auto" and how == "clamp":
             kind = "image"
-        low, high, default_cmap = display_limits(array, kind=kind)
+        low, high, default_cmap = display_limits(array, kind=kind, percentile=percentile)
         low = low if vmin is None else float(vmin)
         high = high if vmax is None else float(vmax)
         artist = ax.imshow(
@@ -350,6 +378,7 @@ def show_row(
     *,
     kind="auto",
     how="none",
+    percentile=None,
     size: float = 3.5,
     colorbar=None,
     vmin=None,
@@ -365,6 +394,8 @@ def show_row(
         What the data is (see :func:`show`), for all images or one per image.
     how : str or sequence of str
         Post-processing for all images, or one per image.
+    percentile : float, optional
+        As in :func:`show`, for every map of the row.
     size : float
         Width in inches of each panel.
     colorbar : bool, optional
@@ -407,6 +438,14 @@ def show_row(
     )
     for ax, image, title, data_kind, mode in zip(axes[0], images, titles, kinds, hows, strict=True):
         show(
-            image, title, ax=ax, kind=data_kind, how=mode, colorbar=colorbar, vmin=vmin, vmax=vmax
+            image,
+            title,
+            ax=ax,
+            kind=data_kind,
+            how=mode,
+            percentile=percentile,
+            colorbar=colorbar,
+            vmin=vmin,
+            vmax=vmax,
         )
     return fig

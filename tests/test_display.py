@@ -74,6 +74,29 @@ def test_auto_limits_never_leave_data_nearly_black(top):
     assert low == 0.0 and top / high >= display.MIN_FILL
 
 
+def test_percentile_limits_keep_outliers_from_washing_a_map_out():
+    """With percentile=99 the limits sit at the 99th percentile of |value|, symmetric if signed."""
+    rng = np.random.default_rng(0)
+    signed = rng.normal(0.0, 10.0, (50, 50))
+    signed[0, 0] = 5000.0
+    low, high, cmap = display.display_limits(signed, percentile=99)
+    assert cmap == "RdBu_r" and low == -high
+    assert high == pytest.approx(np.percentile(np.abs(signed), 99))
+    assert display.display_limits(np.abs(signed), kind="map", percentile=99)[1] == high
+    sparse = np.zeros((20, 20))
+    sparse[3, 4] = 7.0  # the 99th percentile is 0: the maximum is kept
+    assert display.display_limits(sparse, kind="map", percentile=99) == (0.0, 7.0, "gray")
+    image = display.display_limits(np.full((2, 2), 90.0), kind="image", percentile=99)
+    assert image == (0.0, 255.0, "gray")  # images keep 0..255
+
+
+@pytest.mark.parametrize(("percentile", "error"), [(20, ValueError), ("99", TypeError)])
+def test_percentile_is_checked(percentile, error):
+    """A percentile outside 50..100, or not a number, is refused by name."""
+    with pytest.raises(error, match="percentile must be"):
+        display.display_limits(np.eye(2), percentile=percentile)
+
+
 def test_display_limits_rejects_unknown_kind():
     """An unknown kind is named in the message with the choices."""
     with pytest.raises(ValueError, match="unknown kind 'photo'; choose one of: 'auto'"):

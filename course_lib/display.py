@@ -303,9 +303,9 @@ def show(
         Limits of a map at this percentile of its absolute values (see
         :func:`display_limits`); the colour bar or title says where they are.
     colorbar : bool, optional
-        Draw a colour bar; by default only for single-channel float data.
-        Without one, limits chosen here that are not the image scale 0..255
-        are added to the title as a second line.
+        Draw a colour bar; by default only when the limits are not the
+        image scale 0..255 (maps). Without one, such limits chosen here are
+        added to the title as a second line.
     vmin, vmax, cmap : optional
         Override the limits chosen by :func:`display_limits` (the title
         should then say what they are).
@@ -354,9 +354,10 @@ def show(
             vmax=high,
             interpolation="nearest",
         )
-        if colorbar if colorbar is not None else array.dtype != np.uint8:
+        on_image_scale = (low, high) == IMAGE_SCALE
+        if colorbar if colorbar is not None else not on_image_scale:
             ax.figure.colorbar(artist, ax=ax, fraction=0.046, pad=0.04)
-        elif vmin is None and vmax is None and (low, high) != IMAGE_SCALE:
+        elif vmin is None and vmax is None and not on_image_scale:
             note = limits_note(low, high)
     if title or note:
         ax.set_title("\n".join(part for part in (title, note) if part))

@@ -328,3 +328,11 @@ def test_show_row_bad_input(args, kwargs, words):
     """Mismatched lists are reported with both counts."""
     with pytest.raises(ValueError, match=words):
         display.show_row(*args, **kwargs)
+
+
+def test_colour_bar_only_where_the_scale_is_not_the_image_scale():
+    """Images on 0..255 need no colour bar; a map on its own range gets one by default."""
+    image = display.show(np.full((3, 3), 120.0), kind="image")
+    assert len(image.figure.axes) == 1
+    feature = display.show(np.full((3, 3), 120.0), kind="map")
+    assert len(feature.figure.axes) == 2

@@ -395,8 +395,9 @@ def show_row(
         What the data is (see :func:`show`), for all images or one per image.
     how : str or sequence of str
         Post-processing for all images, or one per image.
-    percentile : float, optional
-        As in :func:`show`, for every map of the row.
+    percentile : float or sequence of float, optional
+        As in :func:`show`: one for every map of the row, or one per image
+        (None for none).
     size : float
         Width in inches of each panel.
     colorbar : bool, optional
@@ -433,18 +434,23 @@ def show_row(
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     kinds = _per_image(kind, len(images), name="kinds")
     hows = _per_image(how, len(images), name="post-processing names")
+    single = percentile is None or isinstance(percentile, int | float)
+    percentiles = [percentile] * len(images) if single else list(percentile)
+    if len(percentiles) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(percentiles)} percentiles")
     # Constrained layout keeps colour bars and their labels off the next panel.
     fig, axes = plt.subplots(
         1, len(images), figsize=(size * len(images), size), squeeze=False, layout="constrained"
     )
-    for ax, image, title, data_kind, mode in zip(axes[0], images, titles, kinds, hows, strict=True):
+    panels = zip(axes[0], images, titles, kinds, hows, percentiles, strict=True)
+    for ax, image, title, data_kind, mode, level in panels:
         show(
             image,
             title,
             ax=ax,
             kind=data_kind,
             how=mode,
-            percentile=percentile,
+            percentile=level,
             colorbar=colorbar,
             vmin=vmin,
             vmax=vmax,

@@ -336,3 +336,13 @@ def test_colour_bar_only_where_the_scale_is_not_the_image_scale():
     assert len(image.figure.axes) == 1
     feature = display.show(np.full((3, 3), 120.0), kind="map")
     assert len(feature.figure.axes) == 2
+
+
+def test_show_row_percentile_per_image():
+    """A percentile can be given per panel; None leaves a panel on its full range."""
+    data = np.append(np.arange(100.0), 1000.0).reshape(1, -1)
+    fig = display.show_row([data, data], kind="map", percentile=[99, None], colorbar=False)
+    highs = [ax.images[0].get_clim()[1] for ax in fig.axes if ax.images]
+    assert highs[0] < 1000.0 and highs[1] == 1000.0
+    with pytest.raises(ValueError, match="2 images but 1 percentiles"):
+        display.show_row([data, data], percentile=[99])

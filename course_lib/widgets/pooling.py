@@ -44,8 +44,9 @@ class PoolingExplorer(widgets.VBox):
         same width, so the pooled pixels look as big as the windows they
         summarise.
     windows_image, cells_image : ipywidgets.Image
-        The windows drawn on the input: a block of windows around the
-        centre, enlarged, each outlined (neighbours in different colours);
+        The windows drawn on the input: a block of windows where the pooled
+        result varies most, enlarged, each outlined (neighbours in different
+        colours);
         and the pooled values of the same windows, each outlined in its
         window's colour.
     block : WindowBlock or None

@@ -149,6 +149,8 @@ def test_picker_large_kernel_is_drawn_not_tabled():
     assert "<td" not in picker.kernel_html.value
     assert "data:image/png;base64," in picker.kernel_html.value
     assert "21 x 21, sum 1" in picker.kernel_html.value
+    peak = float(kernels.gaussian(21, 1.0).max())
+    assert f"grey, 0 .. {peak:.4g}" in picker.kernel_html.value  # on its own range
 
 
 def test_picker_gaussian_sliders_appear_only_for_gaussian():
@@ -294,6 +296,15 @@ def test_upload_above_the_display_size_is_downscaled_with_a_note():
     picker.upload.value = _upload_value(_png_bytes(big), name="big.png")
     assert picker.image.shape == (1024, 819)
     assert "downscaled from 1500 x 1200 to 1024 x 819" in picker.source_note.value
+
+
+def test_kernel_table_follows_the_menu_even_without_an_image():
+    """After a refused upload the kernel beside the empty pictures is still the chosen one."""
+    picker = filter_picker()
+    picker.upload.value = _upload_value(b"not an image", name="bad.png")
+    picker.kernel_dropdown.value = "laplacian"
+    assert picker.result is None
+    assert "-4" in picker.kernel_html.value
 
 
 def test_choosing_upload_without_a_file_explains_what_to_do():

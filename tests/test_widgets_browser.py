@@ -315,6 +315,16 @@ def _oversized_png(path: Path) -> Path:
     return path
 
 
+def _inside(container, element) -> bool:
+    """Whether ``element`` is drawn entirely within ``container`` (not cut off at its edge)."""
+    outer, inner = container.bounding_box(), element.bounding_box()
+    return bool(outer and inner) and (
+        inner["x"] >= outer["x"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+        and inner["width"] > 20
+    )
+
+
 def _upload(page, widget, path: Path) -> None:
     """Click the widget's Upload button and choose ``path`` in the browser's file dialog."""
     with page.expect_file_chooser(timeout=WAIT_MS) as chooser:
@@ -367,12 +377,39 @@ def test_widgets_take_choices_and_uploads_in_jupyterlab(lab, browser, artifacts_
         picker.screenshot(path=str(shots / "picker_upload_too_large.png"))
         refusal = picker.locator(".course-status-error").inner_text()
 
+        # A 31 x 31 Gaussian: drawn as a picture beside the result, not a table cut off.
+        picker.locator("select").first.select_option(label="ascent (512 x 512, grey)")
+        page.locator(".course-kernel-dropdown select").select_option(label="gaussian")
+        size_slider = picker.locator(".widget-slider .noUi-handle").first
+        size_slider.wait_for(state="visible", timeout=WAIT_MS)
+        size_slider.focus()
+        for _ in range(13):  # 5 -> 31 in steps of 2, as with the keyboard
+            size_slider.press("ArrowRight")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('31 x 31, sum 1')", timeout=WAIT_MS
+        )
+        picker.screenshot(path=str(shots / "picker_gaussian_31.png"))
+        big_kernel = _inside(picker, picker.locator("img[alt='kernel weights']"))
+
         grid = page.locator(".course-kernel-grid")
         grid.wait_for(state="visible", timeout=WAIT_MS)
         editor = page.locator(".jp-OutputArea-output").filter(has=grid)
         editor.scroll_into_view_if_needed()
         editor.screenshot(path=str(shots / "kernel_editor_sharpen.png"))
         editor_caption = editor.locator(".course-result-caption").inner_text()
+        editor.get_by_text("5 x 5", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('.course-kernel-grid input').length === 25",
+            timeout=WAIT_MS,
+        )
+        editor.locator("table").last.wait_for(state="visible", timeout=WAIT_MS)
+        editor.screenshot(path=str(shots / "kernel_editor_5x5.png"))
+        table_5x5 = _inside(editor, editor.locator("table").last)
+        editor.get_by_text("3 x 3", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('.course-kernel-grid input').length === 9",
+            timeout=WAIT_MS,
+        )
         centre = grid.locator("input").nth(4)
         centre.fill("4")
         centre.press("Enter")
@@ -406,6 +443,8 @@ def test_widgets_take_choices_and_uploads_in_jupyterlab(lab, browser, artifacts_
     assert "camera.jpg" in photo_text and "Problem" not in photo_text, photo_text
     assert f"more than the {MAX_UPLOAD_BYTES / 1e6:.1f} MB this widget accepts" in refusal
     assert "clamp" in editor_caption and "grey, 0 .. 255" in editor_caption, editor_caption
+    assert big_kernel, "the 31 x 31 kernel picture is cut off"
+    assert table_5x5, "the 5 x 5 kernel table is cut off"
     assert "(14, 14)" in explorer_text, explorer_text
     assert "windows of size 2, every 2 px" in explorer_text, explorer_text
     assert windows_box and windows_box["width"] > 200

@@ -26,7 +26,7 @@ PANEL_WIDTH = "350px"
 _PLACEHOLDER = encode_png(np.full((8, 8), 235, dtype=np.uint8))
 
 POSTPROCESSING_LABELS = {
-    "none": "none (signed: blue/red, symmetric)",
+    "none": "none (the raw values)",
     "clamp": "clamp to 0..255",
     "relu": "ReLU (negatives to 0)",
     "abs": "absolute value",
@@ -216,6 +216,10 @@ class FilterView(widgets.VBox):
         self.image = self.chooser.image
         if self.chooser.error:
             messages.append(("error", self.chooser.error))
+        # The kernel shown always follows the controls, with or without an image.
+        kernel = self.current_kernel()
+        self.kernel = kernel
+        self.kernel_html.value = kernel_table(kernel)
         if self.image is None:
             self._original_source = None
             self.original_image.value = _PLACEHOLDER
@@ -223,9 +227,6 @@ class FilterView(widgets.VBox):
             self.source_note.value = ""
             self._clear_result()
             return
-        kernel = self.current_kernel()
-        self.kernel = kernel
-        self.kernel_html.value = kernel_table(kernel)
         source = self._input_region(self.image, kernel, messages)
         self._show_original(source, self.chooser.note)
         result = self._cached_compute(source, kernel, messages)

@@ -186,12 +186,12 @@ def _caption(vmin: float, vmax: float, cmap: str) -> str:
     return f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
 
 
-def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
+def render_png(array, *, min_side: int = MIN_SIDE, kind: str = "auto") -> tuple[bytes, str]:
     """Return ``(png_bytes, caption)`` showing a 2-D array with honest limits.
 
     uint8 data is shown on grey 0..255; float data gets the limits and
-    colormap of :func:`course_lib.display.display_limits`. The caption names
-    the colormap and the limits.
+    colormap of :func:`course_lib.display.display_limits` for ``kind``
+    ('auto', 'image' or 'map'). The caption names the colormap and the limits.
 
     Examples
     --------
@@ -200,7 +200,7 @@ def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
     'grey, 0 .. 255'
     """
     values = np.asarray(array)
-    vmin, vmax, cmap = display_limits(values)
+    vmin, vmax, cmap = display_limits(values, kind=kind)
     index = to_indices(values, vmin=vmin, vmax=vmax)
     return encode_png(_enlarged(index, min_side), cmap=cmap), _caption(vmin, vmax, cmap)
 
@@ -229,7 +229,7 @@ def kernel_table(kernel) -> str:
     total = f"{weights.shape[0]} x {weights.shape[1]}, sum {_weight(float(weights.sum()))}"
     note = '<div style="font-size:11px;color:#555;">{}</div>'
     if max(weights.shape) > TABLE_MAX_SIDE:
-        png, caption = render_png(weights, min_side=140)
+        png, caption = render_png(weights, min_side=140, kind="map")
         encoded = base64.b64encode(png).decode("ascii")
         return (
             f'<img src="data:image/png;base64,{encoded}" alt="kernel weights" '

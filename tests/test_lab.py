@@ -115,6 +115,9 @@ async def _kernel_answers_a_large_message(port: int, kernel_id: str, padding: in
         return False
     finally:
         connection.close()
+        # Wait for the closing handshake, so no socket is left for the garbage collector.
+        while await asyncio.wait_for(connection.read_message(), timeout=10) is not None:
+            pass
 
 
 def test_make_lab_lets_a_30_megabyte_upload_reach_the_kernel(project_root, tmp_path):

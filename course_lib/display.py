@@ -356,7 +356,8 @@ def show(
         )
         on_image_scale = (low, high) == IMAGE_SCALE
         if colorbar if colorbar is not None else not on_image_scale:
-            ax.figure.colorbar(artist, ax=ax, fraction=0.046, pad=0.04)
+            # Beside the picture and exactly as tall, whatever the picture's aspect ratio.
+            ax.figure.colorbar(artist, cax=ax.inset_axes((1.04, 0.0, 0.05, 1.0)))
         elif vmin is None and vmax is None and not on_image_scale:
             note = limits_note(low, high)
     if title or note:

@@ -16,6 +16,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_ARGS ?=
+# The folder JupyterLab opens (the tests point it at a scratch copy of the notebooks).
+LAB_DIR ?= notebooks
 # Jupyter refuses to start as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
@@ -34,8 +36,11 @@ setup: $(STAMP)
 system-deps:
 	@sh scripts/install-system-deps.sh
 
+# jupyter-config/ holds the course's server settings (uploads of large photos reach the
+# widgets); it is searched before the user's own Jupyter configuration.
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+		$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(ROOT_FLAG) $(LAB_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

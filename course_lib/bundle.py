@@ -24,7 +24,15 @@ from pathlib import Path, PurePosixPath
 
 __all__ = ["EXCLUDED", "INCLUDED", "SECRET_MARKERS", "build_bundle", "bundle_files", "scan"]
 
-INCLUDED = ("notebooks", "course_lib", "data", "README.md", "pyproject.toml", "environment.yml")
+INCLUDED = (
+    "notebooks",
+    "course_lib",
+    "data",
+    "jupyter-config",
+    "README.md",
+    "pyproject.toml",
+    "environment.yml",
+)
 """Top-level paths copied into the bundle (tracked files only)."""
 
 EXCLUDED = ("course_lib/grading/exercises",)
@@ -53,7 +61,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lab: setup
-\t$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+\tJUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \\
+\t\t$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 """
 
 

@@ -21,6 +21,7 @@ import functools
 import gzip
 import hashlib
 import io
+import math
 import os
 from pathlib import Path
 
@@ -252,7 +253,7 @@ def to_grey(image) -> np.ndarray:
     return grey
 
 
-def _decode(payload: bytes, *, label: str):
+def _decode(payload: bytes, *, label: str, max_side: int | None = None):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -263,6 +264,11 @@ def _decode(payload: bytes, *, label: str):
                     f"{label} is {width} x {height} pixels, larger than the "
                     f"{MAX_IMAGE_PIXELS:,}-pixel limit; resize it first"
                 )
+            if max_side is not None and max(width, height) > max_side:
+                # JPEG can decode straight at 1/2, 1/4 or 1/8 of the size: much faster
+                # than decoding a 12-megapixel photo in full and shrinking it.
+                factor = max_side / max(width, height)
+                opened.draft(opened.mode, (math.ceil(width * factor), math.ceil(height * factor)))
             opened.load()
             # Phone cameras store pictures sideways plus an EXIF note to rotate them.
             picture = ImageOps.exif_transpose(opened)
@@ -286,7 +292,7 @@ def _decode(payload: bytes, *, label: str):
         raise ValueError(f"{label} could not be decoded: {exc}") from None
 
 
-def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
+def load_image(source, *, grey: bool = False, size=None, max_side=None) -> np.ndarray:
     """Load your own image file as a uint8 array.
 
     Parameters
@@ -298,6 +304,11 @@ def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
     size : int or (int, int), optional
         Resize to ``(height, width)`` (an int means a square) with
         anti-aliased resampling.
+    max_side : int, optional
+        Downscale, keeping the aspect ratio, so that the longer side is at
+        most this many pixels (smaller images are left alone). A large JPEG
+        is decoded at reduced size directly, which is much faster. Not
+        together with ``size``.
 
     Returns
     -------
@@ -312,7 +323,7 @@ def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
         If the path does not exist.
     ValueError
         If the file is not a readable image, is empty or is unreasonably
-        large, or if ``size`` is invalid.
+        large, or if ``size`` or ``max_side`` is invalid.
 
     Examples
     --------
@@ -321,10 +332,16 @@ def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
     (224, 224)
     >>> load_image(path.read_bytes(), size=(100, 150)).shape
     (100, 150, 3)
+    >>> load_image(path, grey=True, max_side=200).shape
+    (133, 200)
     """
-    from ._validation import check_pair_of_positive_ints
+    from ._validation import check_pair_of_positive_ints, check_positive_int
 
     target = None if size is None else check_pair_of_positive_ints(size, name="size")
+    if max_side is not None:
+        max_side = check_positive_int(max_side, name="max_side")
+        if target is not None:
+            raise ValueError("give size or max_side, not both")
     if isinstance(source, (bytes, bytearray, memoryview)):
         payload = bytes(source)
         label = "the uploaded image"
@@ -343,9 +360,13 @@ def load_image(source, *, grey: bool = False, size=None) -> np.ndarray:
         raise TypeError(f"source must be a path or bytes, got {type(source).__name__}")
     if not payload:
         raise ValueError(f"{label} is empty")
-    array = _decode(payload, label=label)
+    array = _decode(payload, label=label, max_side=max_side)
     if grey:
         array = to_grey(array)
+    if max_side is not None and max(array.shape[:2]) > max_side:
+        factor = max_side / max(array.shape[:2])
+        height, width = (max(1, round(n * factor)) for n in array.shape[:2])
+        target = (height, width)
     if target is not None:
         from PIL import Image
 

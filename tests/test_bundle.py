@@ -39,6 +39,7 @@ def test_bundle_has_notebooks_library_and_data_but_no_solutions(bundle):
     names = list(entries)
     assert "data/ascent.png" in names and "course_lib/reference/__init__.py" in names
     assert "Makefile" in names and "nbgrader_config.py" in names
+    assert "jupyter-config/jupyter_server_config.json" in names
     assert not any(n.startswith(("solutions/", "autograde/", "tests/")) for n in names)
     assert not any(n.startswith("course_lib/grading/exercises/") for n in names)
     assert not any("sample_class" in n or "samples" in n for n in names)
@@ -62,6 +63,16 @@ def test_bundle_carries_exactly_the_visible_batteries(bundle):
     for name in batteries:
         battery = Battery.from_bytes(entries[name])
         assert battery.hidden is False and battery.seed is None
+
+
+def test_the_bundles_make_lab_uses_its_server_config(bundle, tmp_path):
+    """Its `make lab` raises the upload limit through the bundle's own jupyter-config/."""
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(tmp_path)
+    root = tmp_path / TOP
+    lab = subprocess.run(["make", "-n", "lab"], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
+    assert f'JUPYTER_CONFIG_PATH="{root}/jupyter-config' in lab
 
 
 def test_scan_finds_what_would_give_answers_away():

@@ -329,3 +329,46 @@ def test_to_grey():
     assert data.to_grey(rgb.astype(float))[0, 0] == pytest.approx(0.299 * 255)
     with pytest.raises(ValueError, match="shape"):
         data.to_grey(np.zeros((2, 2, 5)))
+
+
+def jpeg_bytes(array) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_load_image_max_side_downscales_a_large_photo_keeping_its_shape():
+    """A 4000 x 3000 JPEG comes back with its longer side at max_side, aspect kept."""
+    rows, cols = np.mgrid[0:3000, 0:4000]
+    photo = np.stack([rows * 255 // 3000, cols * 255 // 4000, (rows + cols) % 256], axis=-1)
+    image = data.load_image(jpeg_bytes(photo.astype(np.uint8)), max_side=1024)
+    assert image.shape == (768, 1024, 3)
+    # The gradient survives the reduced decode: top-left dark red, bottom right bright.
+    assert image[5, 5, 0] < 20 and image[-5, -5, 0] > 235 and image[-5, -5, 1] > 235
+
+
+@pytest.mark.parametrize(
+    ("source", "shape"),
+    [
+        (np.zeros((300, 100), dtype=np.uint8), (150, 50)),
+        (np.zeros((40, 60), dtype=np.uint8), (40, 60)),
+    ],
+)
+def test_load_image_max_side_leaves_small_images_alone(source, shape):
+    """Only images larger than max_side shrink, grey or not."""
+    assert data.load_image(png_bytes(source), grey=True, max_side=150).shape == shape
+
+
+def test_load_image_max_side_on_16_bit_grey():
+    """A 16-bit grey is scaled to 0..255 and shrunk."""
+    wide = np.full((400, 200), 65535, dtype=np.uint16)
+    image = data.load_image(png_bytes(wide), max_side=100)
+    assert image.shape == (100, 50) and image.dtype == np.uint8 and image.max() == 255
+
+
+def test_load_image_size_and_max_side_together_are_refused():
+    """Two ways of resizing at once is a mistake, named in the message."""
+    with pytest.raises(ValueError, match="size or max_side, not both"):
+        data.load_image(png_bytes(np.zeros((4, 4), np.uint8)), size=2, max_side=2)
+    with pytest.raises(ValueError, match="max_side must be an integer >= 1"):
+        data.load_image(png_bytes(np.zeros((4, 4), np.uint8)), max_side=0)

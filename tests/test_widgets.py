@@ -20,6 +20,8 @@ from course_lib.widgets import (
     pooling_explorer,
 )
 from course_lib.widgets._render import to_pixels
+from course_lib.widgets._windows import WINDOW_COLOURS, window_block
+from course_lib.widgets.editor import CUSTOM
 
 
 def _png_bytes(array: np.ndarray) -> bytes:
@@ -121,6 +123,36 @@ def test_picker_postprocessing_is_what_is_shown(how):
     np.testing.assert_array_equal(picture, to_pixels(picker.shown, vmin=vmin, vmax=vmax, cmap=cmap))
 
 
+@pytest.mark.parametrize(
+    ("name", "how"),
+    [("sharpen", "clamp"), ("emboss", "clamp"), ("laplacian", "none"), ("box_blur", "none"),
+     ("gaussian", "none")],
+)
+def test_picker_choosing_a_kernel_chooses_its_display(name, how):
+    """Sharpen and emboss are clamped, edges stay signed, blurs are images; one update only."""
+    picker = filter_picker()
+    picker.post_dropdown.value = "abs"
+    picker.kernel_dropdown.value = name
+    assert picker.post_dropdown.value == how
+    np.testing.assert_array_equal(picker.shown, for_display(picker.result, how))
+    picker.post_dropdown.value = "rescale"  # still the reader's choice afterwards
+    assert picker.post_dropdown.value == "rescale" and picker.shown.max() == 1.0
+
+
+def test_picker_large_kernel_is_drawn_not_tabled():
+    """A 21 x 21 Gaussian is shown as a small picture with its shape and sum, a 5 x 5 as a table."""
+    picker = filter_picker()
+    picker.kernel_dropdown.value = "gaussian"
+    picker.gaussian_size.value = 5
+    assert picker.kernel_html.value.count("<td") == 25
+    picker.gaussian_size.value = 21
+    assert "<td" not in picker.kernel_html.value
+    assert "data:image/png;base64," in picker.kernel_html.value
+    assert "21 x 21, sum 1" in picker.kernel_html.value
+    peak = float(kernels.gaussian(21, 1.0).max())
+    assert f"grey, 0 .. {peak:.4g}" in picker.kernel_html.value  # on its own range
+
+
 def test_picker_gaussian_sliders_appear_only_for_gaussian():
     """The size and sigma sliders are hidden until 'gaussian' is chosen, then drive the kernel."""
     picker = filter_picker()
@@ -218,14 +250,43 @@ def test_upload_of_an_empty_file_is_reported():
     assert "empty.png is empty" in picker.status.value
 
 
-def test_upload_larger_than_the_limit_is_refused_with_a_message():
-    """A 2100 x 2100 upload exceeds the pixel limit and is refused before decoding."""
+def _jpeg_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_upload_of_a_large_photo_is_downscaled_automatically():
+    """A 4000 x 3000 camera photo is accepted, shrunk to 1024 px wide, and the note says so."""
+    rows, cols = np.mgrid[0:3000, 0:4000]
+    photo = np.stack([rows % 256, cols % 256, (rows // 12) % 256], axis=-1).astype(np.uint8)
     picker = filter_picker()
-    huge = np.zeros((2100, 2100), dtype=np.uint8)
-    picker.upload.value = _upload_value(_png_bytes(huge), name="huge.png")
+    picker.upload.value = _upload_value(_jpeg_bytes(photo), name="camera.jpg")
+    assert picker.image.shape == (768, 1024)
+    assert "downscaled from 3000 x 4000 to 768 x 1024" in picker.source_note.value
+    assert _status_kind(picker) == "ok" and picker.result.shape == (768, 1024)
+
+
+def test_upload_over_the_size_limit_gets_a_message_not_silence():
+    """A 22 MB PNG is refused before decoding, with its size, the limit and what to do."""
+    noise = np.random.default_rng(1).integers(0, 256, size=(2700, 2700, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG", compress_level=0)
+    payload = buffer.getvalue()
+    assert len(payload) > 20_000_000
+    picker = filter_picker()
+    picker.upload.value = _upload_value(payload, name="huge.png")
     assert _status_kind(picker) == "error"
-    assert "huge.png is 2100 x 2100 = 4,410,000 pixels" in picker.status.value
-    assert picker.result is None
+    message = picker.status.value
+    assert f"huge.png is {len(payload) / 1e6:.1f} MB, more than the 20.0 MB" in message
+    assert "data.load_image(path, grey=True, max_side=1024)" in message
+    assert picker.result is None and picker.image is None
+
+
+def test_upload_hint_names_the_limit():
+    """The upload button says what it accepts before anyone tries."""
+    picker = filter_picker()
+    assert "up to 20 MB" in picker.chooser.upload_hint.value
 
 
 def test_upload_above_the_display_size_is_downscaled_with_a_note():
@@ -235,6 +296,15 @@ def test_upload_above_the_display_size_is_downscaled_with_a_note():
     picker.upload.value = _upload_value(_png_bytes(big), name="big.png")
     assert picker.image.shape == (1024, 819)
     assert "downscaled from 1500 x 1200 to 1024 x 819" in picker.source_note.value
+
+
+def test_kernel_table_follows_the_menu_even_without_an_image():
+    """After a refused upload the kernel beside the empty pictures is still the chosen one."""
+    picker = filter_picker()
+    picker.upload.value = _upload_value(b"not an image", name="bad.png")
+    picker.kernel_dropdown.value = "laplacian"
+    assert picker.result is None
+    assert "-4" in picker.kernel_html.value
 
 
 def test_choosing_upload_without_a_file_explains_what_to_do():
@@ -331,11 +401,31 @@ def test_student_convolve_with_wrong_values_is_flagged():
 
 
 def test_editor_starts_with_sharpen_and_computes_it():
-    """The 3x3 editor starts from 'sharpen' and shows its SAME result."""
+    """The 3x3 editor starts from 'sharpen', clamped as the course shows sharpen, in grey."""
     editor = kernel_editor()
     assert isinstance(editor, KernelEditor)
     np.testing.assert_array_equal(editor.kernel, kernels.get("sharpen"))
     np.testing.assert_array_equal(editor.result, _same(data.ascent(), kernels.get("sharpen")))
+    assert editor.post_dropdown.value == "clamp"
+    assert _decoded(editor.result_image).ndim == 2  # grey, not the diverging colours
+    assert "grey, 0 .. 255" in editor.result_caption.value
+
+
+def test_editor_preset_menu_follows_the_weights():
+    """Editing a weight makes the preset 'custom'; weights equal to a preset name it again."""
+    editor = kernel_editor()
+    editor.cells[1][1].value = 4.0
+    assert editor.preset_dropdown.value == CUSTOM
+    assert editor.post_dropdown.value == "clamp"  # typing weights never changes the display
+    editor.cells[1][1].value = 5.0
+    assert editor.preset_dropdown.value == "sharpen"
+    editor.preset_dropdown.value = "box_blur_unnormalised"
+    editor.normalize_button.click()
+    assert editor.preset_dropdown.value == "box_blur"
+    editor.preset_dropdown.value = "emboss"
+    assert editor.post_dropdown.value == "clamp"
+    editor.preset_dropdown.value = "laplacian"
+    assert editor.post_dropdown.value == "none"
 
 
 def test_editor_typing_a_weight_updates_the_result():
@@ -427,6 +517,54 @@ def test_pooling_controls_change_result_and_picture():
     picture = _decoded(explorer.output_image)
     expected = to_pixels(explorer.result, vmin=0, vmax=255, cmap="gray")
     np.testing.assert_array_equal(picture, np.repeat(np.repeat(expected, 2, axis=0), 2, axis=1))
+
+
+def test_pooling_explorer_draws_the_windows_on_the_input():
+    """Every window of the enlarged block is outlined in its colour, at its place."""
+    explorer = pooling_explorer(image="mnist", seed=0, size=3, stride=2)
+    block = explorer.block
+    assert block == window_block(explorer.image.shape, size=3, stride=2, pooled=explorer.result)
+    assert block.count == (3, 3)  # overlapping windows: a smaller block
+    picture = _decoded(explorer.windows_image)
+    zoom = picture.shape[0] // block.span[0]
+    assert picture.shape[:2] == (block.span[0] * zoom, block.span[1] * zoom)
+    thickness = max(1, zoom // 6)
+    for i in range(3):
+        for j in range(3):
+            colour = WINDOW_COLOURS[2 * (i % 2) + j % 2]
+            inset = (2 * (i % 2) + j % 2) * thickness  # overlapping: outlines side by side
+            top, left = i * 2 * zoom + inset, j * 2 * zoom + inset
+            side = 3 * zoom - 2 * inset
+            # The window's bottom-left corner: no later window draws over it.
+            assert picture[top + side - 1, left].tolist() == colour.tolist(), (i, j)
+    # The enlarged part is outlined in yellow on the whole input.
+    whole = _decoded(explorer.input_image)
+    assert whole.ndim == 3 and (whole == (255, 215, 0)).all(axis=2).sum() > 50
+    assert "9 windows of size 3, every 2 px" in explorer.windows_caption.value
+    cells = _decoded(explorer.cells_image)
+    assert cells[0, 0].tolist() == WINDOW_COLOURS[0].tolist()
+
+
+def test_pooling_windows_follow_the_sliders():
+    """Changing size and stride redraws the windows; non-overlapping windows get a bigger block."""
+    explorer = pooling_explorer()
+    before = bytes(explorer.windows_image.value)
+    explorer.size_slider.value = 4
+    explorer.stride_slider.value = 4
+    assert explorer.block.count == (6, 6) and explorer.block.size == 4
+    assert bytes(explorer.windows_image.value) != before
+    # Windows that do not overlap are outlined exactly on their borders, side by side.
+    picture = _decoded(explorer.windows_image)
+    zoom = picture.shape[0] // explorer.block.span[0]
+    assert picture[0, 4 * zoom].tolist() == WINDOW_COLOURS[1].tolist()
+    assert picture[4 * zoom - 1, 0].tolist() == WINDOW_COLOURS[0].tolist()
+
+
+def test_pooling_formula_counts_one_row_in_the_singular():
+    """A single output row is '1 row', not '1 rows'."""
+    explorer = pooling_explorer(image=np.arange(12, dtype=np.uint8).reshape(2, 6))
+    assert explorer.result.shape == (1, 3)
+    assert "= 1 row and" in explorer.formula.value and "= 3 columns" in explorer.formula.value
 
 
 def test_pooling_window_larger_than_image_is_reported():

@@ -14,10 +14,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import reference
-from ..display import POSTPROCESSING, for_display
+from ..display import POSTPROCESSING, for_display, suggested_postprocessing
 from ._image_chooser import ImageChooser
 from ._render import encode_png, kernel_table, prepare_colormaps, render_png
-from ._sources import MAX_UPLOAD_PIXELS
+from ._sources import MAX_UPLOAD_BYTES
 from ._status import describe_exception, status_html
 
 IMAGE_WIDTH = "340px"
@@ -26,7 +26,7 @@ PANEL_WIDTH = "350px"
 _PLACEHOLDER = encode_png(np.full((8, 8), 235, dtype=np.uint8))
 
 POSTPROCESSING_LABELS = {
-    "none": "none (signed: blue/red, symmetric)",
+    "none": "none (the raw values)",
     "clamp": "clamp to 0..255",
     "relu": "ReLU (negatives to 0)",
     "abs": "absolute value",
@@ -71,12 +71,12 @@ class FilterView(widgets.VBox):
         Time the last update took (compute and render).
     """
 
-    def __init__(self, *, image="ascent", seed=None, max_upload_pixels=MAX_UPLOAD_PIXELS):
+    def __init__(self, *, image="ascent", seed=None, max_upload_bytes=MAX_UPLOAD_BYTES):
         super().__init__()
         prepare_colormaps()
         self._ready = False
         self.chooser = ImageChooser(
-            image=image, on_change=self._refresh, seed=seed, max_upload_pixels=max_upload_pixels
+            image=image, on_change=self._refresh, seed=seed, max_upload_bytes=max_upload_bytes
         )
         self.image_dropdown = self.chooser.dropdown
         self.new_digit_button = self.chooser.new_digit_button
@@ -94,14 +94,18 @@ class FilterView(widgets.VBox):
         self.source_note = widgets.HTML()
         self.kernel_html = widgets.HTML()
         self.status = widgets.HTML()
+        # Wrapping puts the kernel under the pictures when the page is too narrow for all
+        # three, instead of cutting it off at the right edge.
         self._pictures = widgets.HBox(
             [
                 original_box,
                 result_box,
                 widgets.VBox(
-                    [widgets.HTML("<b>Kernel</b>"), self.kernel_html], layout={"min_width": "120px"}
+                    [widgets.HTML("<b>Kernel</b>"), self.kernel_html],
+                    layout={"min_width": "120px", "overflow": "auto"},
                 ),
-            ]
+            ],
+            layout={"flex_flow": "row wrap"},
         )
         self.image = None
         self.kernel = None
@@ -129,6 +133,18 @@ class FilterView(widgets.VBox):
     def _refresh(self, change=None):
         if self._ready:
             self.update()
+
+    def _suggest_display(self, kernel) -> None:
+        """Choose the display this kernel's result needs, without an update of its own.
+
+        Called when a named kernel or preset is chosen (see
+        :func:`course_lib.display.suggested_postprocessing`); the caller updates.
+        """
+        ready, self._ready = self._ready, False
+        try:
+            self.post_dropdown.value = suggested_postprocessing(kernel)
+        finally:
+            self._ready = ready
 
     def update(self):
         """Recompute and redraw from the controls' current values.
@@ -200,6 +216,10 @@ class FilterView(widgets.VBox):
         self.image = self.chooser.image
         if self.chooser.error:
             messages.append(("error", self.chooser.error))
+        # The kernel shown always follows the controls, with or without an image.
+        kernel = self.current_kernel()
+        self.kernel = kernel
+        self.kernel_html.value = kernel_table(kernel)
         if self.image is None:
             self._original_source = None
             self.original_image.value = _PLACEHOLDER
@@ -207,9 +227,6 @@ class FilterView(widgets.VBox):
             self.source_note.value = ""
             self._clear_result()
             return
-        kernel = self.current_kernel()
-        self.kernel = kernel
-        self.kernel_html.value = kernel_table(kernel)
         source = self._input_region(self.image, kernel, messages)
         self._show_original(source, self.chooser.note)
         result = self._cached_compute(source, kernel, messages)

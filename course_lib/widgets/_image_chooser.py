@@ -17,7 +17,8 @@ import numpy as np
 from .. import data
 from ._sources import (
     LUMA_NOTE,
-    MAX_UPLOAD_PIXELS,
+    MAX_SIDE,
+    MAX_UPLOAD_BYTES,
     SOURCE_LABELS,
     SOURCES,
     UploadError,
@@ -41,8 +42,9 @@ class ImageChooser:
         Called with no arguments after the image has changed.
     seed : int, optional
         Seed for picking random MNIST digits (reproducible tests).
-    max_upload_pixels : int
-        Uploads with more pixels are refused with a message.
+    max_upload_bytes : int
+        Larger files are refused with a message; larger pictures are
+        downscaled to 1024 pixels on their longer side, with a note.
 
     Attributes
     ----------
@@ -63,11 +65,11 @@ class ImageChooser:
         image="ascent",
         on_change: Callable[[], None],
         seed=None,
-        max_upload_pixels: int = MAX_UPLOAD_PIXELS,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ):
         self._on_change = on_change
         self._rng = np.random.default_rng(seed)
-        self._max_upload_pixels = max_upload_pixels
+        self._max_upload_bytes = max_upload_bytes
         self._array = None
         options = [(SOURCE_LABELS[name], name) for name in SOURCES]
         if isinstance(image, str):
@@ -90,7 +92,15 @@ class ImageChooser:
         self.upload = widgets.FileUpload(
             accept="image/*", multiple=False, description="Upload image"
         )
-        self.box = widgets.HBox([self.dropdown, self.new_digit_button, self.upload])
+        self.upload.add_class("course-upload")
+        self.upload_hint = widgets.HTML(
+            f"<small>PNG or JPEG, up to {max_upload_bytes / 1e6:.0f} MB; large photos are "
+            f"downscaled to {MAX_SIDE} px</small>"
+        )
+        self.box = widgets.HBox(
+            [self.dropdown, self.new_digit_button, self.upload, self.upload_hint],
+            layout={"flex_flow": "row wrap", "align_items": "center"},
+        )
         self.image = None
         self.note = ""
         self.error = None
@@ -129,7 +139,7 @@ class ImageChooser:
         elif source == "upload":
             try:
                 self.image, self.note = decode_upload(
-                    self.upload.value, max_pixels=self._max_upload_pixels
+                    self.upload.value, max_bytes=self._max_upload_bytes
                 )
             except UploadError as exc:
                 self.error, self.note = str(exc), "upload"

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import io
@@ -138,12 +139,59 @@ def encode_png(index: np.ndarray, *, cmap: str = GREY_CMAP) -> bytes:
     return buffer.getvalue()
 
 
-def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
+def encode_pixels(pixels) -> bytes:
+    """Encode uint8 pixels, grey (H, W) or RGB (H, W, 3), as PNG bytes, quickly.
+
+    Examples
+    --------
+    >>> encode_pixels(np.zeros((2, 3, 3), dtype=np.uint8))[:4]
+    b'\\x89PNG'
+    >>> from PIL import Image
+    >>> Image.open(io.BytesIO(encode_pixels(np.zeros((2, 3), np.uint8)))).mode
+    'L'
+    """
+    from PIL import Image
+
+    array = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
+        raise ValueError(f"pixels must have shape (H, W) or (H, W, 3), got {array.shape}")
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode="L" if array.ndim == 2 else "RGB").save(
+        buffer, format="PNG", compress_level=1
+    )
+    return buffer.getvalue()
+
+
+def display_pixels(array, *, min_side: int = MIN_SIDE) -> tuple[np.ndarray, int, str]:
+    """Return ``(pixels, zoom, caption)``: an array as display pixels, enlarged if small.
+
+    The limits and colormap follow :func:`course_lib.display.display_limits`;
+    ``zoom`` is how many pixels each value takes along each side.
+
+    Examples
+    --------
+    >>> pixels, zoom, caption = display_pixels(np.full((28, 28), 9, dtype=np.uint8))
+    >>> pixels.shape, zoom, caption
+    ((280, 280), 10, 'grey, 0 .. 255')
+    """
+    values = np.asarray(array)
+    vmin, vmax, cmap = display_limits(values)
+    pixels = _enlarged(to_pixels(values, vmin=vmin, vmax=vmax, cmap=cmap), min_side)
+    return pixels, pixels.shape[0] // values.shape[0], _caption(vmin, vmax, cmap)
+
+
+def _caption(vmin: float, vmax: float, cmap: str) -> str:
+    if cmap == GREY_CMAP:
+        return f"grey, {_format_limit(vmin)} .. {_format_limit(vmax)}"
+    return f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
+
+
+def render_png(array, *, min_side: int = MIN_SIDE, kind: str = "auto") -> tuple[bytes, str]:
     """Return ``(png_bytes, caption)`` showing a 2-D array with honest limits.
 
     uint8 data is shown on grey 0..255; float data gets the limits and
-    colormap of :func:`course_lib.display.display_limits`. The caption names
-    the colormap and the limits.
+    colormap of :func:`course_lib.display.display_limits` for ``kind``
+    ('auto', 'image' or 'map'). The caption names the colormap and the limits.
 
     Examples
     --------
@@ -152,36 +200,52 @@ def render_png(array, *, min_side: int = MIN_SIDE) -> tuple[bytes, str]:
     'grey, 0 .. 255'
     """
     values = np.asarray(array)
-    vmin, vmax, cmap = display_limits(values)
+    vmin, vmax, cmap = display_limits(values, kind=kind)
     index = to_indices(values, vmin=vmin, vmax=vmax)
-    if cmap == GREY_CMAP:
-        caption = f"grey, {_format_limit(vmin)} .. {_format_limit(vmax)}"
-    else:
-        caption = f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
-    return encode_png(_enlarged(index, min_side), cmap=cmap), caption
+    return encode_png(_enlarged(index, min_side), cmap=cmap), _caption(vmin, vmax, cmap)
+
+
+TABLE_MAX_SIDE = 7
+"""Kernels up to this many rows and columns are written out as a table of weights;
+larger ones (a 21 x 21 Gaussian) are drawn as a small picture instead."""
 
 
 def kernel_table(kernel) -> str:
-    """Return the kernel's weights as a small HTML table.
+    """Return the kernel's weights as a small HTML table, or a picture if it is large.
+
+    Up to :data:`TABLE_MAX_SIDE` x :data:`TABLE_MAX_SIDE` every weight is
+    written out; a larger kernel is drawn on its own range (a table of 441
+    numbers would not fit beside the pictures). Shape and sum are always given.
 
     Examples
     --------
     >>> "<td" in kernel_table(np.eye(2))
     True
+    >>> html_text = kernel_table(np.ones((21, 21)) / 441)
+    >>> "<td" in html_text, "data:image/png;base64," in html_text, "21 x 21" in html_text
+    (False, True, True)
     """
     weights = np.asarray(kernel, dtype=np.float64)
-    cell = "border:1px solid #bbb;padding:1px 5px;text-align:right;font-family:monospace;"
+    total = f"{weights.shape[0]} x {weights.shape[1]}, sum {_weight(float(weights.sum()))}"
+    note = '<div style="font-size:11px;color:#555;">{}</div>'
+    if max(weights.shape) > TABLE_MAX_SIDE:
+        png, caption = render_png(weights, min_side=140, kind="map")
+        encoded = base64.b64encode(png).decode("ascii")
+        return (
+            f'<img src="data:image/png;base64,{encoded}" alt="kernel weights" '
+            'style="width:140px;image-rendering:pixelated;">'
+            + note.format(html.escape(f"{total}; weights drawn on {caption}"))
+        )
+    cell = "border:1px solid #bbb;padding:1px 4px;text-align:right;font-family:monospace;"
     rows = []
     for row in weights:
         cells = "".join(f'<td style="{cell}">{_weight(v)}</td>' for v in row)
         rows.append(f"<tr>{cells}</tr>")
-    total = f"sum {_weight(float(weights.sum()))}"
     return (
         '<table style="border-collapse:collapse;font-size:11px;margin:2px 0;">'
         + "".join(rows)
         + "</table>"
-        + f'<div style="font-size:11px;color:#555;">{weights.shape[0]} x {weights.shape[1]}, '
-        + f"{html.escape(total)}</div>"
+        + note.format(html.escape(total))
     )
 
 

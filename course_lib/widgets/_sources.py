@@ -35,11 +35,25 @@ LUMA_NOTE = (
     "colour photo converted to grey with the ITU-R 601 luma weights 0.299 R + 0.587 G + 0.114 B"
 )
 
-MAX_UPLOAD_PIXELS = 4_000_000
-"""Uploads with more pixels than this are refused (about 2000 x 2000)."""
+MAX_UPLOAD_BYTES = 20_000_000
+"""Files larger than this (20 MB) are refused with a message, before decoding.
+
+The browser sends an upload to the kernel in one websocket message. Jupyter's
+server closes the connection on a message above its
+``websocket_max_message_size`` (10 MiB unless configured), and the file then
+never arrives: the widget cannot even say why. ``make lab`` raises that limit
+well above this one (``jupyter-config/jupyter_server_config.json``), so that
+every file up to it reaches the widget, and every larger file gets this
+module's message instead of silence."""
 
 MAX_SIDE = 1024
-"""Accepted images with a longer side are downscaled to this, to stay responsive."""
+"""Larger pictures are downscaled to this many pixels on their longer side, to stay
+responsive; the widget says so."""
+
+
+_EXIF_ORIENTATION = 0x0112
+_QUARTER_TURNS = (5, 6, 7, 8)
+"""EXIF orientations that store a picture turned by 90 degrees (width and height swap)."""
 
 
 class UploadError(ValueError):
@@ -116,7 +130,11 @@ def shrink_to_fit(image: np.ndarray, *, max_side: int = MAX_SIDE) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
 
 
-def decode_upload(value, *, max_pixels: int = MAX_UPLOAD_PIXELS) -> tuple[np.ndarray, str]:
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB"
+
+
+def decode_upload(value, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[np.ndarray, str]:
     """Decode the newest file of a ``FileUpload.value`` into a grey uint8 image.
 
     Parameters
@@ -125,20 +143,21 @@ def decode_upload(value, *, max_pixels: int = MAX_UPLOAD_PIXELS) -> tuple[np.nda
         ipywidgets 8's ``FileUpload.value``: one dict per file with keys
         ``name``, ``type``, ``size``, ``content`` (a memoryview) and
         ``last_modified``.
-    max_pixels : int
-        Larger images are refused before they are decoded.
+    max_bytes : int
+        Larger files are refused before they are decoded.
 
     Returns
     -------
     image : numpy.ndarray
-        2-D uint8 array, downscaled to :data:`MAX_SIDE` if larger.
+        2-D uint8 array, downscaled so its longer side is at most
+        :data:`MAX_SIDE`.
     note : str
         What was done to the file, for the widget's status line.
 
     Raises
     ------
     UploadError
-        No file, an empty or unreadable file, or one that is too large.
+        No file, an empty, unreadable or too large file.
 
     Examples
     --------
@@ -155,6 +174,13 @@ def decode_upload(value, *, max_pixels: int = MAX_UPLOAD_PIXELS) -> tuple[np.nda
     entry = value[-1]
     name = str(entry.get("name") or "the uploaded file")
     content = entry.get("content")
+    size = len(content) if content is not None else int(entry.get("size") or 0)
+    if size > max_bytes:
+        raise UploadError(
+            f"{name} is {_megabytes(size)}, more than the {_megabytes(max_bytes)} this widget "
+            "accepts: save a smaller copy, or load it in a cell with "
+            f"data.load_image(path, grey=True, max_side={MAX_SIDE})"
+        )
     payload = bytes(content) if content is not None else b""
     if not payload:
         raise UploadError(f"{name} is empty")
@@ -163,26 +189,21 @@ def decode_upload(value, *, max_pixels: int = MAX_UPLOAD_PIXELS) -> tuple[np.nda
     try:
         with Image.open(io.BytesIO(payload)) as opened:
             width, height = opened.size
+            if opened.getexif().get(_EXIF_ORIENTATION) in _QUARTER_TURNS:
+                width, height = height, width
             colour = len(opened.getbands()) >= 3 or opened.mode == "P"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadError(
             f"{name} is not an image file that can be read (try a PNG or JPEG)"
         ) from None
-    if width * height > max_pixels:
-        raise UploadError(
-            f"{name} is {width} x {height} = {width * height:,} pixels, more than the "
-            f"{max_pixels:,} this widget accepts; resize it first, e.g. "
-            "data.load_image(path, size=512)"
-        )
     try:
-        image = data.load_image(payload, grey=True)
+        image = data.load_image(payload, grey=True, max_side=MAX_SIDE)
     except ValueError as exc:
         raise UploadError(f"{name}: {exc}") from None
     notes = [f"{name}: " + (LUMA_NOTE if colour else "grey image")]
-    shrunk = shrink_to_fit(image)
-    if shrunk.shape != image.shape:
+    if image.shape != (height, width):
         notes.append(
-            f"downscaled from {image.shape[0]} x {image.shape[1]} to "
-            f"{shrunk.shape[0]} x {shrunk.shape[1]} to stay responsive"
+            f"downscaled from {height} x {width} to {image.shape[0]} x {image.shape[1]} "
+            "to stay responsive"
         )
-    return shrunk, "; ".join(notes)
+    return image, "; ".join(notes)

@@ -17,7 +17,7 @@ import numpy as np
 from .. import kernels
 from .._validation import as_float_array
 from ._filter_view import FilterView
-from ._sources import MAX_UPLOAD_PIXELS
+from ._sources import MAX_UPLOAD_BYTES
 
 SIZES = (3, 5)
 
@@ -55,6 +55,9 @@ def presets(size: int) -> dict[str, np.ndarray]:
 
 _FIRST_PRESET = {3: "sharpen", 5: "gaussian (sigma 1)"}
 
+CUSTOM = "custom (your weights)"
+"""What the preset menu shows once the weights match no preset."""
+
 
 class KernelEditor(FilterView):
     """Interactive kernel editor; build it with :func:`kernel_editor`.
@@ -64,7 +67,9 @@ class KernelEditor(FilterView):
     size_toggle : ipywidgets.ToggleButtons
         3 or 5: the kernel's side.
     preset_dropdown : ipywidgets.Dropdown
-        Loads a named kernel into the grid.
+        Loads a named kernel into the grid and chooses the display its result
+        needs (sharpen: clamp); shows :data:`CUSTOM` once the weights match
+        no preset.
     cells : list of list of ipywidgets.FloatText
         The weights, ``cells[row][col]``.
     normalize_button : ipywidgets.Button
@@ -75,18 +80,21 @@ class KernelEditor(FilterView):
         The kernel in the grid, the raw SAME result and the displayed result.
     """
 
-    def __init__(self, *, size=3, image="ascent", seed=None, max_upload_pixels=MAX_UPLOAD_PIXELS):
+    def __init__(self, *, size=3, image="ascent", seed=None, max_upload_bytes=MAX_UPLOAD_BYTES):
         if size not in SIZES:
             raise ValueError(f"size must be 3 or 5, got {size!r}")
-        super().__init__(image=image, seed=seed, max_upload_pixels=max_upload_pixels)
+        super().__init__(image=image, seed=seed, max_upload_bytes=max_upload_bytes)
         self.size_toggle = widgets.ToggleButtons(options=[("3 x 3", 3), ("5 x 5", 5)], value=size)
         self.preset_dropdown = widgets.Dropdown(description="Preset", layout={"width": "330px"})
         self.normalize_button = widgets.Button(
             description="Normalise", tooltip="divide every weight by the sum of the weights"
         )
+        self.preset_dropdown.add_class("course-preset-dropdown")
         self.grid = widgets.GridBox()
         self.grid.add_class("course-kernel-grid")
+        self.result_image.add_class("course-editor-result-image")
         self.cells: list[list[widgets.FloatText]] = []
+        self._naming_preset = False
         self._make_grid(size)
         self._load_preset(_FIRST_PRESET[size])
         self.size_toggle.observe(self._size_changed, names="value")
@@ -113,8 +121,11 @@ class KernelEditor(FilterView):
                 cell.observe(self._refresh, names="value")
         self.grid.children = [cell for row in self.cells for cell in row]
         self.grid.layout.grid_template_columns = f"repeat({size}, 76px)"
-        with self.preset_dropdown.hold_trait_notifications():
-            self.preset_dropdown.options = list(presets(size))
+        self._naming_preset = True
+        try:
+            self.preset_dropdown.options = [*presets(size), CUSTOM]
+        finally:
+            self._naming_preset = False
 
     def current_kernel(self) -> np.ndarray:
         """Return the weights in the grid as a float64 array.
@@ -150,14 +161,32 @@ class KernelEditor(FilterView):
             self._ready = ready
         self._refresh()
 
-    def _load_preset(self, name: str):
-        ready, self._ready = self._ready, False
-        try:
-            if self.preset_dropdown.value != name:
+    def update(self):
+        """Name the preset the weights match (or 'custom'), then recompute and redraw."""
+        self._name_preset()
+        super().update()
+
+    def _name_preset(self):
+        kernel = self.current_kernel()
+        name = next(
+            (
+                preset_name
+                for preset_name, preset in presets(kernel.shape[0]).items()
+                if np.allclose(preset, kernel, rtol=0.0, atol=1e-12)
+            ),
+            CUSTOM,
+        )
+        if self.preset_dropdown.value != name:
+            self._naming_preset = True
+            try:
                 self.preset_dropdown.value = name
-        finally:
-            self._ready = ready
-        self.set_kernel(presets(self.size_toggle.value)[name])
+            finally:
+                self._naming_preset = False
+
+    def _load_preset(self, name: str):
+        kernel = presets(self.size_toggle.value)[name]
+        self._suggest_display(kernel)
+        self.set_kernel(kernel)
 
     def _size_changed(self, change):
         ready, self._ready = self._ready, False
@@ -168,8 +197,9 @@ class KernelEditor(FilterView):
         self._load_preset(_FIRST_PRESET[change["new"]])
 
     def _preset_changed(self, change):
-        if self._ready and change["new"] is not None:
-            self.set_kernel(presets(self.size_toggle.value)[change["new"]])
+        if self._naming_preset or not self._ready or change["new"] in (None, CUSTOM):
+            return
+        self._load_preset(change["new"])
 
     def _normalize_clicked(self, button):
         kernel = self.current_kernel()

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import kernels, reference
 from ._filter_view import FilterView
-from ._sources import MAX_UPLOAD_PIXELS, shrink_to_fit
+from ._sources import MAX_UPLOAD_BYTES, shrink_to_fit
 from ._status import describe_exception
 
 STUDENT_MAX_PIXELS = 128 * 128
@@ -40,7 +40,9 @@ class FilterPicker(FilterView):
     image_dropdown, new_digit_button, upload : ipywidgets
         Image source, another random digit, your own file.
     kernel_dropdown : ipywidgets.Dropdown
-        A name from :func:`course_lib.kernels.names` or ``"gaussian"``.
+        A name from :func:`course_lib.kernels.names` or ``"gaussian"``;
+        choosing one also sets ``post_dropdown`` to the display its result
+        needs (:func:`course_lib.display.suggested_postprocessing`).
     gaussian_size, gaussian_sigma : ipywidgets sliders
         Shown only when ``"gaussian"`` is chosen.
     post_dropdown : ipywidgets.Dropdown
@@ -62,12 +64,12 @@ class FilterPicker(FilterView):
         convolve=None,
         image="ascent",
         seed=None,
-        max_upload_pixels=MAX_UPLOAD_PIXELS,
+        max_upload_bytes=MAX_UPLOAD_BYTES,
         student_max_pixels=STUDENT_MAX_PIXELS,
     ):
         if convolve is not None and not callable(convolve):
             raise TypeError(f"convolve must be a function, got {type(convolve).__name__}")
-        super().__init__(image=image, seed=seed, max_upload_pixels=max_upload_pixels)
+        super().__init__(image=image, seed=seed, max_upload_bytes=max_upload_bytes)
         self.convolve = convolve
         self._student_max_pixels = student_max_pixels
         self.kernel_dropdown = widgets.Dropdown(
@@ -90,12 +92,8 @@ class FilterPicker(FilterView):
             description="Work on",
             layout={"width": "330px", "display": "" if convolve is not None else "none"},
         )
-        for control in (
-            self.kernel_dropdown,
-            self.gaussian_size,
-            self.gaussian_sigma,
-            self.region_dropdown,
-        ):
+        self.kernel_dropdown.observe(self._kernel_chosen, names="value")
+        for control in (self.gaussian_size, self.gaussian_sigma, self.region_dropdown):
             control.observe(self._refresh, names="value")
         rows = [
             widgets.HBox([self.kernel_dropdown, self.kernel_description]),
@@ -124,6 +122,11 @@ class FilterPicker(FilterView):
             return kernels.gaussian(self.gaussian_size.value, float(self.gaussian_sigma.value))
         self.kernel_description.value = f"<small>{kernels.describe(name)}</small>"
         return kernels.get(name)
+
+    def _kernel_chosen(self, change):
+        # A new kernel also gets the display its result needs (sharpen: clamp).
+        self._suggest_display(self.current_kernel())
+        self._refresh()
 
     def _region_key(self):
         return self.region_dropdown.value if self.convolve is not None else None

@@ -19,9 +19,10 @@ import numpy as np  # noqa: F401  (used by the doctests)
 from .. import reference
 from ._filter_view import _PLACEHOLDER, image_panel
 from ._image_chooser import ImageChooser
-from ._render import render_png
-from ._sources import MAX_UPLOAD_PIXELS
+from ._render import display_pixels, encode_pixels
+from ._sources import MAX_UPLOAD_BYTES
 from ._status import describe_exception, status_html
+from ._windows import mark_region, pooled_cells, window_block, windows_on_input
 
 MODES = ("max", "average")
 
@@ -38,8 +39,18 @@ class PoolingExplorer(widgets.VBox):
     mode_toggle : ipywidgets.ToggleButtons
         'max' or 'average'.
     input_image, output_image : ipywidgets.Image
-        The pictures (PNG bytes in ``value``); both are drawn at the same
-        width, so the pooled pixels look as big as the windows they summarise.
+        The whole input, with the enlarged part outlined in yellow, and the
+        whole pooled output (PNG bytes in ``value``); both are drawn at the
+        same width, so the pooled pixels look as big as the windows they
+        summarise.
+    windows_image, cells_image : ipywidgets.Image
+        The windows drawn on the input: a block of windows where the pooled
+        result varies most, enlarged, each outlined (neighbours in different
+        colours);
+        and the pooled values of the same windows, each outlined in its
+        window's colour.
+    block : WindowBlock or None
+        Which windows the enlarged pictures show.
     input_caption, output_caption, formula, status : ipywidgets.HTML
         Shapes, the output-size formula worked out, the status line.
     image : numpy.ndarray or None
@@ -57,14 +68,14 @@ class PoolingExplorer(widgets.VBox):
         stride=2,
         mode="max",
         seed=None,
-        max_upload_pixels=MAX_UPLOAD_PIXELS,
+        max_upload_bytes=MAX_UPLOAD_BYTES,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
         super().__init__()
         self._ready = False
         self.chooser = ImageChooser(
-            image=image, on_change=self._refresh, seed=seed, max_upload_pixels=max_upload_pixels
+            image=image, on_change=self._refresh, seed=seed, max_upload_bytes=max_upload_bytes
         )
         self.image_dropdown = self.chooser.dropdown
         self.new_digit_button = self.chooser.new_digit_button
@@ -76,22 +87,27 @@ class PoolingExplorer(widgets.VBox):
             control.observe(self._refresh, names="value")
         input_box, self.input_caption, self.input_image = image_panel("Input")
         output_box, self.output_caption, self.output_image = image_panel("Pooled")
+        windows_box, self.windows_caption, self.windows_image = image_panel("Windows")
+        cells_box, self.cells_caption, self.cells_image = image_panel("Pooled values")
         self.output_image.add_class("course-pooled-image")
+        self.windows_image.add_class("course-windows-image")
         self.status = widgets.HTML()
         self.source_note = widgets.HTML()
         self.formula = widgets.HTML()
         self.image = None
         self.result = None
+        self.block = None
         self.last_update_seconds = 0.0
-        self._input_source = None
+        wrapping = {"flex_flow": "row wrap"}
         self.children = [
             self.chooser.box,
             widgets.HBox([self.size_slider, self.stride_slider]),
             widgets.HBox([widgets.Label("Pooling", layout={"width": "90px"}), self.mode_toggle]),
             self.status,
             self.source_note,
-            widgets.HBox([input_box, output_box]),
+            widgets.HBox([input_box, output_box], layout=wrapping),
             self.formula,
+            widgets.HBox([windows_box, cells_box], layout=wrapping),
         ]
         self._ready = True
         self.update()
@@ -115,26 +131,24 @@ class PoolingExplorer(widgets.VBox):
 
     def _clear_output(self):
         self.result = None
-        self.output_image.value = _PLACEHOLDER
-        self.output_caption.value = "<b>Pooled</b>: none"
+        self.block = None
+        for picture, caption, title in (
+            (self.output_image, self.output_caption, "Pooled"),
+            (self.windows_image, self.windows_caption, "Windows"),
+            (self.cells_image, self.cells_caption, "Pooled values"),
+        ):
+            picture.value = _PLACEHOLDER
+            caption.value = f"<b>{title}</b>: none"
         self.formula.value = ""
 
     def _update(self):
         self.image = self.chooser.image
         if self.image is None:
-            self._input_source = None
             self.input_image.value = _PLACEHOLDER
             self.input_caption.value = "<b>Input</b>: none"
             self.source_note.value = ""
             self._clear_output()
             return "error", self.chooser.error or "no image"
-        if self._input_source is not self.image:
-            png, caption = render_png(self.image)
-            self.input_image.value = png
-            self._input_source = self.image
-            self.input_caption.value = (
-                f"<b>Input</b> shape {self.image.shape}<br><small>{caption}</small>"
-            )
         self.source_note.value = f"<small>Image: {html.escape(self.chooser.note)}</small>"
         size, stride, mode = (
             self.size_slider.value,
@@ -143,17 +157,16 @@ class PoolingExplorer(widgets.VBox):
         )
         pool = reference.max_pool if mode == "max" else reference.avg_pool
         self.result = pool(self.image, size, stride=stride)
-        png, caption = render_png(self.result)
-        self.output_image.value = png
+        self.block = window_block(self.image.shape, size=size, stride=stride, pooled=self.result)
+        self._draw_input()
+        self._draw_output(mode, size, stride)
+        self._draw_windows()
         rows, cols = self.image.shape
-        self.output_caption.value = (
-            f"<b>Pooled</b> shape {self.result.shape}<br>"
-            f"<small>{mode}, size {size}, stride {stride}; {caption}</small>"
-        )
+        out_rows, out_cols = self.result.shape
         self.formula.value = (
             "<small>Output size per axis: floor((n - size) / stride) + 1, so "
-            f"floor(({rows} - {size}) / {stride}) + 1 = {self.result.shape[0]} rows and "
-            f"floor(({cols} - {size}) / {stride}) + 1 = {self.result.shape[1]} columns "
+            f"floor(({rows} - {size}) / {stride}) + 1 = {_count(out_rows, 'row')} and "
+            f"floor(({cols} - {size}) / {stride}) + 1 = {_count(out_cols, 'column')} "
             "(a remainder that does not fill a window is dropped)</small>"
         )
         note = "overlapping windows" if stride < size else "non-overlapping windows"
@@ -162,13 +175,57 @@ class PoolingExplorer(widgets.VBox):
         return "ok", note
 
 
+    def _draw_input(self):
+        pixels, zoom, caption = display_pixels(self.image)
+        block = self.block
+        whole = block.span == self.image.shape
+        picture = pixels if whole else mark_region(pixels, block, zoom=zoom)
+        self.input_image.value = encode_pixels(picture)
+        where = "" if whole else "; the part enlarged below is outlined in yellow"
+        self.input_caption.value = (
+            f"<b>Input</b> shape {self.image.shape}<br><small>{caption}{where}</small>"
+        )
+
+    def _draw_output(self, mode, size, stride):
+        pixels, _, caption = display_pixels(self.result)
+        self.output_image.value = encode_pixels(pixels)
+        self.output_caption.value = (
+            f"<b>Pooled</b> shape {self.result.shape}<br>"
+            f"<small>{mode}, size {size}, stride {stride}; {caption}</small>"
+        )
+
+    def _draw_windows(self):
+        block = self.block
+        (rows, cols), (row, col) = block.count, block.top_left
+        self.windows_image.value = encode_pixels(windows_on_input(self.image, block))
+        self.windows_caption.value = (
+            "<b>Windows on the input</b>, enlarged<br><small>"
+            f"{_count(rows * cols, 'window')} of size {block.size}, every {block.stride} px, "
+            f"from row {row}, column {col}</small>"
+        )
+        values, _, _ = display_pixels(self.result, min_side=1)
+        self.cells_image.value = encode_pixels(pooled_cells(values, block))
+        first_row, first_col = block.first
+        self.cells_caption.value = (
+            "<b>Their pooled values</b>, enlarged<br><small>"
+            f"out[{first_row}:{first_row + rows}, {first_col}:{first_col + cols}], "
+            "each in its window's colour</small>"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    """``'1 row'``, ``'255 rows'``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def pooling_explorer(*, image="ascent", size=2, stride=2, mode="max", seed=None):
     """Return an explorer for max and average pooling.
 
     Move the size and stride sliders and switch between max and average
     pooling; the input and the pooled output are shown with their shapes
     and the output-size formula (TensorFlow's VALID rule: a remainder that
-    does not fill a window is dropped).
+    does not fill a window is dropped). Below them, the windows are drawn on
+    an enlarged part of the input, next to the pooled values they give.
 
     In a notebook cell::
 

@@ -127,3 +127,19 @@ def test_nbgrader_typed_at_the_root_finds_the_course(tmp_path):
     assert released.is_file()
     assert "BEGIN SOLUTION" not in released.read_text()
     assert (copy / "autograde" / "gradebook.db").is_file()
+
+
+def test_course_lab_starts_jupyterlab_with_the_course_server_config(monkeypatch):
+    """`course lab`, like `make lab`, puts jupyter-config/ first on JUPYTER_CONFIG_PATH, so the
+    raised websocket limit lets a large upload reach the filter picker."""
+    import json
+
+    from course_lib.commands.lab import JUPYTER_CONFIG, lab_environment
+
+    course = load_course()
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/elsewhere")
+    paths = lab_environment(course)["JUPYTER_CONFIG_PATH"].split(os.pathsep)
+    assert paths == [str(course.root / JUPYTER_CONFIG), "/elsewhere"]
+    settings = json.loads((course.root / JUPYTER_CONFIG / "jupyter_server_config.json").read_text())
+    assert "websocket_max_message_size" in json.dumps(settings)
+    assert JUPYTER_CONFIG in (course.root / "Makefile").read_text()

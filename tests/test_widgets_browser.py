@@ -30,6 +30,8 @@ import pytest
 from PIL import Image
 
 from course_lib import assignments
+from course_lib.grading import exercises
+from course_lib.grading.assess import GENERIC_EXPLANATIONS
 from course_lib.widgets._sources import MAX_UPLOAD_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,6 +42,7 @@ RUN_ALL_MS = 420_000
 VIEWPORT = {"width": 1280, "height": 1800}
 NAMES = assignments.available_assignments()
 SCROLLER = ".jp-NotebookPanel .jp-WindowedPanel-outer"
+UNANSWERED = re.compile(rf"\w+ {re.escape(GENERIC_EXPLANATIONS['not-implemented'])} \(0 points\)")
 
 
 def _free_port() -> int:
@@ -276,7 +279,11 @@ def test_untouched_notebook_runs_all_in_jupyterlab(name, lab, browser, artifacts
         lab, browser, artifacts_dir, "notebooks", name, "untouched"
     )
     assert prompts and all(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts), prompts
-    assert errors == []
+    # Each check cell reports "not implemented yet (0 points)" on stderr, which is how
+    # nbgrader's Validate learns that it failed; nothing else may write there.
+    unanswered = [e for e in errors if UNANSWERED.fullmatch(e.strip())]
+    assert [e for e in errors if e not in unanswered] == []
+    assert len(unanswered) == len(exercises.for_assignment(name))
     assert "Traceback" not in text and "NotImplementedError()" not in text.replace(
         "raise NotImplementedError()", ""
     )

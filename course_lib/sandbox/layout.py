@@ -31,6 +31,7 @@ from pathlib import Path
 from .limits import Limits
 
 __all__ = [
+    "ZYGOTE_CAPABILITIES",
     "bwrap_argv",
     "course_paths",
     "limit_argv",
@@ -50,6 +51,12 @@ _ETC_FILES = (
     "/etc/nsswitch.conf",
     "/etc/matplotlibrc",
 )
+
+
+ZYGOTE_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE",
+                       "CAP_FOWNER", "CAP_DAC_READ_SEARCH")
+"""What a root caller's zygote keeps inside the sandbox: switch each child to its uid, kill
+what a child left behind, and empty the shared temporary folders after it."""
 
 
 def _outermost(paths: Iterable[Path]) -> list[Path]:
@@ -114,13 +121,23 @@ def system_binds() -> list[str]:
     return args
 
 
-def write_identity_files(folder: Path, *, uid: int, home: str) -> Path:
-    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work)."""
+def write_identity_files(folder: Path, *, uid: int, home: str, more_uids: Iterable[int] = ()
+                         ) -> Path:
+    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work).
+
+    ``more_uids`` are further sandbox users (a fork server's children, one uid each),
+    named ``student-<uid>``.
+    """
+    users = [f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin"]
+    groups = [f"student:x:{uid}:"]
+    for other in sorted(set(more_uids) - {uid}):
+        users.append(f"student-{other}:x:{other}:{other}:sandboxed student code:/tmp:"
+                     "/usr/sbin/nologin")
+        groups.append(f"student-{other}:x:{other}:")
     (folder / "passwd").write_text(
-        f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-        f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin\n"
+        "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n" + "\n".join(users) + "\n"
     )
-    (folder / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    (folder / "group").write_text("root:x:0:\n" + "\n".join(groups) + "\n")
     for path in (folder, folder / "passwd", folder / "group"):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return folder
@@ -212,6 +229,7 @@ def bwrap_argv(
     cwd: Path | None = None,
     seccomp_fd: int | None = None,
     scratch_on_host: bool = True,
+    fork_server: bool = False,
 ) -> list[str]:
     """The full command line that runs ``command`` in the sandbox.
 
@@ -246,6 +264,12 @@ def bwrap_argv(
         True: bind the host folder ``scratch`` (the caller reads results from
         it). False: mount an empty file system of ``limits.disk_bytes`` at
         that path instead, which disappears with the sandbox.
+    fork_server : bool, optional
+        ``command`` is a fork server's zygote (:mod:`.zygote`), which applies
+        ``limits`` and the identity to each child it forks: no ``prlimit``,
+        and a root caller's zygote stays root inside the sandbox with only
+        :data:`ZYGOTE_CAPABILITIES`, so that it can switch each child to its
+        own uid and clean up after it.
     """
     args = [
         bwrap,
@@ -262,8 +286,11 @@ def bwrap_argv(
     if as_root:
         # setpriv needs the first three to switch user, and bubblewrap the last to enter the
         # scratch folder (owned by the sandbox user, mode 0700); setpriv drops them all.
+        # A zygote keeps its own set: its children drop every capability when they switch.
         args += ["--cap-drop", "ALL"]
-        for capability in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH"):
+        capabilities = ZYGOTE_CAPABILITIES if fork_server else (
+            "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH")
+        for capability in capabilities:
             args += ["--cap-add", capability]
     else:
         args += ["--unshare-user", "--disable-userns", "--uid", str(uid), "--gid", str(uid)]
@@ -291,6 +318,8 @@ def bwrap_argv(
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", str(cwd if cwd is not None else scratch), "--"]
+    if fork_server:
+        return args + list(command)
     if as_root:
         args += [
             setpriv,

@@ -243,11 +243,13 @@ class Sandbox(LoggingConfigurable):
         cwd: Path | None = None,
         seccomp_fd: int | None = None,
         scratch_on_host: bool = True,
+        fork_server: bool = False,
     ) -> list[str]:
-        """The complete command line that runs ``argv`` in this sandbox (used by the kernel).
+        """The complete command line that runs ``argv`` in this sandbox (used by the kernel
+        and the fork server).
 
         ``seccomp_fd`` (from :func:`.seccomp.filter_fd`) must be passed to the
-        launched process (``pass_fds``).
+        launched process (``pass_fds``). ``fork_server``: see :func:`.layout.bwrap_argv`.
         """
         argv = _check_argv(argv)
         if self.unsafe:
@@ -262,12 +264,16 @@ class Sandbox(LoggingConfigurable):
             as_root=os.geteuid() == 0,
             limits=self.limits,
             scratch=scratch,
-            identity_files=write_identity_files(identity_files, uid=uid, home=str(scratch)),
+            identity_files=write_identity_files(
+                identity_files, uid=uid, home=str(scratch),
+                more_uids=range(self.uid, self.uid + self.uid_pool) if fork_server else (),
+            ),
             readable=self.readable,
             writable=self.writable,
             cwd=cwd,
             seccomp_fd=seccomp_fd,
             scratch_on_host=scratch_on_host,
+            fork_server=fork_server,
         )
 
     def _unsafe_limits(self) -> Limits:

@@ -94,6 +94,17 @@ def stop_all() -> int:
     return len(running)
 
 
+def _register(process: subprocess.Popen) -> None:
+    """Count ``process`` among the running programs :func:`stop_all` stops."""
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+
+
+def _unregister(process: subprocess.Popen) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(process)
+
+
 def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -282,15 +293,13 @@ def supervise(
         if error.errno in (errno.ENOENT, errno.EACCES):
             raise FileNotFoundError(f"cannot start {argv[0]!r}: {error.strerror}") from None
         raise
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
+    _register(process)
     try:
         out, err, ending = _pump(
             process, bytes(stdin), start=start, wall_seconds=wall_seconds, output_bytes=output_bytes
         )
     finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(process)
+        _unregister(process)
     status, returncode, message = _classify(
         ending, bytes(err), signal_from_exit_code=sandboxed, cpu_limit=cpu_limit
     )

@@ -1,0 +1,471 @@
+"""Many short sandboxed runs without paying for a new interpreter each time.
+
+A :class:`ForkServer` starts one long-lived process, the *zygote*
+(:mod:`course_lib.sandbox.zygote`), inside a :class:`~.sandbox.Sandbox` and
+has it import the modules every run needs (numpy, matplotlib, course_lib).
+Each :meth:`ForkServer.run` then costs a ``fork`` instead of a Python start
+and those imports (about 1.5 s for the grading programs' imports).
+
+Every run is still its own process with the limits of one sandboxed run:
+
+- its own session, resource limits (CPU time, address space, processes,
+  file size, open files) and, when the caller is root, its own unprivileged
+  uid leased from the pool, so runs cannot signal or read one another or the
+  zygote, and a fork bomb counts against that uid only;
+- a wall clock: the zygote kills the run when it runs out, and the host kills
+  the whole sandbox if the zygote does not answer in time;
+- stdin, stdout and stderr are fresh pipes created here and passed to the
+  zygote over a Unix socket, so the host reads the run's output directly,
+  with the same output cap as :meth:`Sandbox.run`;
+- after each run the zygote kills every process it left behind and empties
+  ``/tmp`` and ``/dev/shm``, so nothing carries over to the next run.
+
+The zygote never runs submitted code itself. A run that kills the zygote (it
+can when the caller is not root and every process shares one uid) ends as
+``crashed``, and the next run starts a new zygote.
+
+Examples
+--------
+>>> import sys
+>>> from course_lib.sandbox import Sandbox
+>>> with ForkServer(Sandbox(), entry="course_lib.sandbox.forkserver:_echo") as server:
+...     server.run(stdin=b"hello").stdout
+b'hello'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .identity import lease_uid, wait_until_gone
+from .seccomp import filter_fd
+from .supervise import _CHUNK, Result, _classify, _Ending, _register, _unregister
+
+__all__ = ["PYTHON_SOURCE", "ForkServer", "ForkServerError", "run_source"]
+
+ZYGOTE_HOME = Path("/zygote")
+"""The zygote's own folder inside the sandbox (HOME, working directory)."""
+_MESSAGE_BYTES = 64 * 1024
+_START_SECONDS = 120.0
+"""How long the zygote may take to import its modules."""
+_ANSWER_GRACE_SECONDS = 5.0
+"""How long past a run's wall clock the host waits for the zygote's answer."""
+
+
+class ForkServerError(RuntimeError):
+    """The zygote could not be started (the sandbox failed, or a preload crashed it)."""
+
+
+class _Gone(Exception):
+    """The zygote ended before or during a run (``result``: what the run did until then)."""
+
+    def __init__(self, message: str, result: Result | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def _echo() -> int:
+    """Entry point used in examples: copy stdin to stdout."""
+    sys.stdout.buffer.write(sys.stdin.buffer.read())
+    sys.stdout.flush()
+    return 0
+
+
+def run_source() -> int:
+    """Entry point that runs its stdin as a Python program, like ``python -``."""
+    source = sys.stdin.read()
+    exec(compile(source, "<stdin>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    return 0
+
+
+PYTHON_SOURCE = "course_lib.sandbox.forkserver:run_source"
+"""The entry of a fork server whose runs are Python programs given on stdin."""
+
+
+class ForkServer:
+    """A sandboxed zygote that forks one limited child per :meth:`run`.
+
+    Parameters
+    ----------
+    sandbox : course_lib.sandbox.Sandbox
+        The sandbox the zygote lives in; its limits apply to every run.
+    entry : str
+        ``"module:function"`` each child calls (it reads stdin, writes
+        stdout, and its return value is the exit code).
+    preload : sequence of str, optional
+        Modules the zygote imports before the first run.
+
+    Notes
+    -----
+    One run at a time per server; use several servers for parallel runs.
+    Thread-safe in the sense that :meth:`run` calls are serialised.
+    The zygote is started on the first :meth:`run` (or :meth:`start`) and
+    ends with :meth:`close`, with the ``with`` block, or when the thread that
+    started it ends (bubblewrap's ``--die-with-parent``).
+    """
+
+    def __init__(self, sandbox, *, entry: str, preload: Sequence[str] = ()) -> None:
+        module, _, function = str(entry).partition(":")
+        if not module or not function:
+            raise ValueError(f"entry must be 'module:function', got {entry!r}")
+        self.sandbox = sandbox
+        self.entry = entry
+        self.preload = [str(m) for m in preload]
+        self.preload_failures: dict = {}
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._folder: Path | None = None
+        self._lease = None
+        self._runs = 0
+        self._closed = False
+        self.starts = 0
+        """How many times the zygote was started (again after one died)."""
+        self.start_seconds = 0.0
+        """Wall-clock seconds those starts took (bubblewrap, Python, the preloads)."""
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "running" if self._process is not None else "stopped"
+        return f"ForkServer({self.entry}, {state}, runs={self._runs}, {self.sandbox!r})"
+
+    @property
+    def _as_root(self) -> bool:
+        return os.geteuid() == 0 and not self.sandbox.unsafe
+
+    def start(self) -> None:
+        """Start the zygote and wait until it has imported its modules.
+
+        Raises
+        ------
+        SandboxUnavailable
+            If bubblewrap cannot run here (and the sandbox is not unsafe).
+        ForkServerError
+            If the zygote did not come up.
+        """
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._closed:
+            raise ForkServerError("this fork server is closed")
+        if self._process is not None:
+            if self._process.poll() is None:
+                return
+            self._stop()  # it died between runs (or with the thread that started it)
+        begin = time.perf_counter()
+        try:
+            self._launch()
+        finally:
+            self.start_seconds += time.perf_counter() - begin
+
+    def _launch(self) -> None:
+        self.sandbox.check()
+        self._folder = Path(tempfile.mkdtemp(prefix="course-forkserver-"))
+        os.chmod(self._folder, 0o755)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # In the sandbox the zygote's own folder is a file system of its own outside /tmp,
+        # which is emptied after every run.
+        scratch = self._folder / "zygote" if self.sandbox.unsafe else ZYGOTE_HOME
+        if self.sandbox.unsafe:
+            scratch.mkdir()
+        ids = self._folder / "ids"
+        ids.mkdir()
+        argv = [sys.executable, "-m", "course_lib.sandbox.zygote", str(theirs.fileno()),
+                *self.preload]
+        seccomp_fd = None if self.sandbox.unsafe else filter_fd()
+        from .environment import scrubbed_environment
+
+        env = scrubbed_environment(home=str(scratch))
+        if self.sandbox.unsafe:
+            command = argv
+        else:
+            env["COURSE_FORKSERVER_NAMESPACE"] = "1"
+            # The zygote's own identity: root keeps root (it switches each child to a leased
+            # uid); an ordinary caller appears as the configured uid in its user namespace.
+            self._lease = None if self._as_root else lease_uid(
+                first=self.sandbox.uid, count=self.sandbox.uid_pool)
+            uid = self.sandbox.uid if self._lease is None else self._lease.uid
+            command = self.sandbox.command(
+                argv, uid=uid, scratch=scratch, identity_files=ids, seccomp_fd=seccomp_fd,
+                scratch_on_host=False, fork_server=True,
+            )
+        log = tempfile.TemporaryFile(prefix="course-forkserver-log-")
+        try:
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                cwd=str(self._folder), start_new_session=True, close_fds=True,
+                pass_fds=(theirs.fileno(), *(() if seccomp_fd is None else (seccomp_fd,))),
+            )
+        finally:
+            theirs.close()
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
+        _register(self._process)
+        self._control = ours
+        self.starts += 1
+        ready = self._receive(timeout=_START_SECONDS)
+        if ready is None or ready.get("op") != "ready":
+            log.seek(0)
+            said = log.read()[-4000:].decode(errors="replace").strip()
+            self._stop()
+            log.close()
+            raise ForkServerError(f"the fork server did not start: {said or 'no output'}")
+        log.close()
+        self.preload_failures = dict(ready.get("failed", {}))
+
+    def close(self) -> None:
+        """Stop the zygote (and anything still running in its sandbox); no run starts after."""
+        self._closed = True
+        process = self._process
+        if process is not None:
+            try:  # at once, even while a run holds the lock (Ctrl-C)
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            _unregister(process)
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    # -- messages -----------------------------------------------------------------------
+
+    def _receive(self, *, timeout: float) -> dict | None:
+        """The zygote's next message, or None if it is gone or silent for ``timeout``."""
+        control = self._control
+        if control is None:
+            return None
+        ready, _, _ = _select([control], timeout)
+        if not ready:
+            return None
+        try:
+            data = control.recv(_MESSAGE_BYTES)
+        except OSError:
+            return None
+        if not data:
+            return None
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) else None
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def run(self, *, stdin: bytes = b"", timeout: float | None = None,
+            env: dict | None = None) -> Result:
+        """Run the entry point once in a fresh child, like :meth:`Sandbox.run` runs a program.
+
+        Parameters
+        ----------
+        stdin : bytes
+            The child's standard input.
+        timeout : float, optional
+            Wall-clock limit of this run (default: the sandbox's ``wall_seconds``).
+        env : dict, optional
+            Variables added to the scrubbed environment.
+
+        Returns
+        -------
+        Result
+            Status ``ok``, ``timeout``, ``memory``, ``crashed`` or ``output-limit``,
+            as for :meth:`Sandbox.run`.
+        """
+        if not isinstance(stdin, bytes | bytearray | memoryview):
+            raise TypeError(f"stdin must be bytes, got {type(stdin).__name__}")
+        limits = self.sandbox.limits
+        wall = limits.wall_seconds if timeout is None else timeout
+        wall = limits.replace(wall_seconds=wall).wall_seconds
+        with self._lock:
+            # A zygote that ends during a run (it should not: a run cannot signal a root
+            # zygote) gets one more try in a new zygote; ending again, the run crashed.
+            for attempt in (1, 2):
+                self._start()
+                try:
+                    return self._run_as(bytes(stdin), wall, env)
+                except _Gone as error:
+                    if attempt == 2:
+                        return error.result or self._lost(time.monotonic(), str(error))
+            raise AssertionError("unreachable")
+
+    def _run_as(self, stdin: bytes, wall: float, env) -> Result:
+        if self._as_root:
+            with lease_uid(first=self.sandbox.uid, count=self.sandbox.uid_pool) as lease:
+                try:
+                    return self._run(stdin, wall, env, uid=lease.uid)
+                finally:
+                    wait_until_gone(lease.uid)
+        return self._run(stdin, wall, env, uid=None)
+
+    def _run(self, stdin: bytes, wall: float, env, *, uid: int | None) -> Result:
+        from .environment import scrubbed_environment
+
+        limits = self.sandbox.limits
+        self._runs += 1
+        folder = self._folder if self.sandbox.unsafe else Path("/tmp")
+        home = str(folder / f"run-{self._runs}")
+        message = {
+            "op": "run", "run": self._runs, "entry": self.entry, "uid": uid, "home": home,
+            "wall_seconds": wall, "limits": limits.as_dict(),
+            "env": scrubbed_environment(home=home, extra=env),
+        }
+        pipes = [os.pipe() for _ in range(3)]
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
+        stdin_fd, stdout_fd, stderr_fd = pipes[0][1], pipes[1][0], pipes[2][0]
+        start = time.monotonic()
+        try:
+            socket.send_fds(self._control, [json.dumps(message).encode()], theirs)
+        except OSError as error:
+            for fd in (*theirs, stdin_fd, stdout_fd, stderr_fd):
+                os.close(fd)
+            self._stop()
+            raise _Gone(str(error)) from None
+        for fd in theirs:
+            os.close(fd)
+        out, err, answer, stopped_for = self._pump(
+            stdin, stdin_fd, stdout_fd, stderr_fd,
+            deadline=start + wall + _ANSWER_GRACE_SECONDS, output_bytes=limits.output_bytes,
+        )
+        if answer is None:
+            # The zygote died or did not answer in time: everything in its sandbox goes, and
+            # the next run starts a new one.
+            late = time.monotonic() >= start + wall
+            self._stop()
+            if stopped_for is None and not late:
+                raise _Gone("the fork server stopped during the run",
+                            self._lost(start, "the fork server stopped during the run", out, err))
+            wait_status = signal.SIGKILL
+            stopped_for = stopped_for or "timeout"
+        else:
+            wait_status = int(answer.get("wait_status", 0))
+            stopped_for = stopped_for or answer.get("stopped_for")
+        if stopped_for not in ("timeout", "output-limit"):
+            stopped_for = None
+        ending = _Ending(wait_status=wait_status, stopped_for=stopped_for,
+                         seconds=time.monotonic() - start)
+        status, returncode, text = _classify(ending, bytes(err), signal_from_exit_code=False,
+                                             cpu_limit=limits.cpu_seconds)
+        if self.sandbox.unsafe:
+            text += " (unsafe mode: resource limits only, no sandbox)"
+        return Result(status=status, returncode=returncode, stdout=bytes(out), stderr=bytes(err),
+                      seconds=ending.seconds, sandboxed=not self.sandbox.unsafe, message=text)
+
+    def _lost(self, start: float, why: str, out=b"", err=b"") -> Result:
+        return Result(status="crashed", returncode=None, stdout=bytes(out), stderr=bytes(err),
+                      seconds=time.monotonic() - start, sandboxed=not self.sandbox.unsafe,
+                      message=why)
+
+    def _pump(self, stdin: bytes, stdin_fd: int, stdout_fd: int, stderr_fd: int, *,
+              deadline: float, output_bytes: int):
+        """Feed stdin, read stdout and stderr, and wait for the zygote's ``ended``."""
+        buffers = {stdout_fd: bytearray(), stderr_fd: bytearray()}
+        selector = selectors.DefaultSelector()
+        selector.register(self._control, selectors.EVENT_READ, "control")
+        for fd in buffers:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ, "output")
+        pending = memoryview(stdin)
+        if pending:
+            os.set_blocking(stdin_fd, False)
+            selector.register(stdin_fd, selectors.EVENT_WRITE, "input")
+        else:
+            os.close(stdin_fd)
+            stdin_fd = -1
+        answer = None
+        stopped_for = None
+        open_outputs = set(buffers)
+        try:
+            while answer is None or open_outputs:
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                for key, _ in selector.select(timeout=deadline - now):
+                    if key.data == "control":
+                        message = self._receive(timeout=0)
+                        if message is None:
+                            selector.unregister(self._control)
+                            return buffers[stdout_fd], buffers[stderr_fd], None, stopped_for
+                        if message.get("op") == "ended":
+                            answer = message
+                            selector.unregister(self._control)
+                    elif key.data == "input":
+                        try:
+                            written = os.write(stdin_fd, pending[:_CHUNK])
+                        except (BrokenPipeError, BlockingIOError) as error:
+                            written = 0 if isinstance(error, BlockingIOError) else len(pending)
+                        pending = pending[written:]
+                        if not pending:
+                            selector.unregister(stdin_fd)
+                            os.close(stdin_fd)
+                            stdin_fd = -1
+                    else:
+                        try:
+                            chunk = os.read(key.fd, _CHUNK)
+                        except BlockingIOError:
+                            continue
+                        if not chunk:
+                            selector.unregister(key.fd)
+                            open_outputs.discard(key.fd)
+                            continue
+                        buffer = buffers[key.fd]
+                        buffer += chunk
+                        if len(buffer) > output_bytes and stopped_for is None:
+                            del buffer[output_bytes:]
+                            stopped_for = "output-limit"
+                            self._send_stop("output-limit")
+                        elif len(buffer) > output_bytes:
+                            del buffer[output_bytes:]
+        finally:
+            selector.close()
+            for fd in (stdin_fd, stdout_fd, stderr_fd):
+                if fd >= 0:
+                    os.close(fd)
+        return buffers[stdout_fd], buffers[stderr_fd], answer, stopped_for
+
+    def _send_stop(self, reason: str) -> None:
+        try:
+            self._control.send(json.dumps({"op": "stop", "reason": reason}).encode())
+        except OSError:
+            pass
+
+
+def _select(readers, timeout: float):
+    import select
+
+    return select.select(readers, [], [], max(timeout, 0.0))

@@ -34,6 +34,9 @@ def add_arguments(parser) -> None:
                         help="ignore stored results in --out and grade everything again")
     parser.add_argument("--config", type=Path, default=None,
                         help="the course's nbgrader_config.py (default: the repository's)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="grade on the workers of this Dask scheduler instead of here "
+                        "(docs/scaling.md); gradebook, feedback and reports stay here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -73,9 +76,24 @@ class _StopOnInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def _time_line(timings: dict) -> str:
+    """Where the time went, in one line (results.json has every figure)."""
+    parts = [f"grading {timings.get('grading', 0):.1f} s"]
+    inner = [f"{label} {timings[key]:.1f} s" for key, label in
+             (("sandbox_start", "sandbox start"), ("student_code", "student code"))
+             if key in timings]
+    if inner:
+        parts[0] += f" ({', '.join(inner)})"
+    parts.append(f"nbgrader {timings.get('nbgrader', 0):.1f} s beside it, "
+                 f"{timings.get('nbgrader_after_grading', 0):.1f} s after")
+    parts.append(f"reports {timings.get('outputs', 0):.1f} s")
+    return "; ".join(parts)
+
+
 def run(args) -> int:
     from course_lib.config import ConfigError, load_course
     from course_lib.grader.batch import Interrupted, grade_class
+    from course_lib.grader.executors import ClusterError
     from course_lib.sandbox import SandboxUnavailable
 
     if args.jobs < 1:
@@ -88,7 +106,8 @@ def run(args) -> int:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     try:
-        sandbox.check()
+        if not args.scheduler:  # on a cluster, each worker checks its own sandbox
+            sandbox.check()
     except SandboxUnavailable as error:
         print(f"course grade: the sandbox is not available: {error}", file=sys.stderr)
         print("Install bubblewrap (make system-deps, or apt-get install bubblewrap), or "
@@ -103,13 +122,13 @@ def run(args) -> int:
             result = grade_class(course=course, submitted=submitted, out=out, sandbox=sandbox,
                                  assignments=args.assignments, jobs=args.jobs, seed=args.seed,
                                  regrade=args.regrade, progress=not args.quiet,
-                                 interrupt=interrupt)
+                                 interrupt=interrupt, scheduler=args.scheduler)
     except Interrupted as stopped:
         print(f"course grade: interrupted; {stopped.graded} notebooks were graded and kept, "
               f"{stopped.remaining} are left. Run the same command again to resume.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, ClusterError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     submitted_count = result.graded + result.reused
@@ -119,6 +138,8 @@ def run(args) -> int:
           f"{result.missing} missing; hidden tests: {batteries}")
     for name in ("results.json", "grades.csv", "report.html", "feedback"):
         print(f"  {out / name}")
+    if result.graded:
+        print(f"  time: {_time_line(result.timings)}")
     for what, error in result.nbgrader_failures.items():
         print(f"  nbgrader failed for {what}: {error.splitlines()[-1] if error else ''}",
               file=sys.stderr)

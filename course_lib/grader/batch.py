@@ -2,19 +2,22 @@
 
 Steps, each safe to re-run:
 
-1. grade each submission out of process (``jobs`` at a time) into its own
-   result file (atomic; reused when its fingerprint matches, see :mod:`.store`);
-2. nbgrader, for each submission as soon as it is graded: stage it, autograde
-   without execution (verdicts from the result file), check the gradebook,
-   write the feedback page. Students who submitted nothing are not staged:
-   they are reported as missing;
+1. grade each submission out of process into its own result file (atomic;
+   reused when its fingerprint matches, see :mod:`.store`): ``jobs`` at a
+   time on this machine, each graded function in a child forked by a
+   sandboxed zygote (:mod:`.processes`), or on a Dask cluster (:mod:`.executors`);
+2. nbgrader, one assignment at a time as soon as all its submissions are
+   graded, in a process beside the grading (:mod:`.bookkeeping`): stage,
+   autograde without execution (verdicts from the result files), check the
+   gradebook, write the feedback pages. Students who submitted nothing are
+   not staged: they are reported as missing;
 3. write results.json, grades.csv and report.html from the records.
 
 A failure in one submission is logged and becomes records with a status; it
 never stops the batch. An :class:`threading.Event` passed as ``interrupt``
 (set by the ``course grade`` command on Ctrl-C) stops the run promptly: running
-children are killed, their results are thrown away, no nbgrader step starts,
-and the next run resumes from the result files.
+children and nbgrader's process are killed, their results are thrown away, no
+output is written, and the next run resumes from the result files.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,50 +142,23 @@ def _inputs(task: _Task, *, seed: int, sandbox) -> dict:
     }
 
 
-def _grade_task(task: _Task, *, override, sandbox, work, interrupt):
-    seed = battery_seed(task.assignment, override)
+def _stored(task: _Task, *, seed: int, sandbox, work: Path):
+    """``(result file, fingerprint, stored records or None)`` for one task."""
     result_file = work / "results" / task.assignment.name / f"{task.located.student}.json"
     path = task.located.path
     submission = path.read_bytes() if path is not None and path.is_file() else None
     expected = fingerprint(submission=submission, inputs=_inputs(task, seed=seed, sandbox=sandbox))
-    stored = read_result(result_file, expected)
-    if stored is not None:
-        return stored, True
-    try:
-        records = grade_located(task.located, task.assignment, seed=seed, sandbox=sandbox,
-                                others=task.others)
-    except Exception as error:  # noqa: BLE001 - one submission must never sink the batch
-        log.exception("grading %s/%s failed", task.located.student, task.assignment.name)
-        records = records_for_all(
-            task.assignment, task.located, seed, "error", f"the grader failed: {error}"
-        )
-    if interrupt.is_set():
-        # Children were killed on purpose: what they returned is not a verdict.
-        raise Interrupted(0, 0)
-    write_result(result_file, fingerprint=expected, source=str(path), records=records)
-    return records, False
+    return result_file, expected, read_result(result_file, expected)
 
 
-def _into_nbgrader(course, task: _Task, records, release: Path, out: Path) -> str | None:
-    """Autograde one submission in nbgrader and write its feedback; return an error or None."""
-    student, name = task.located.student, task.assignment.name
-    try:
-        course.stage(student, name, task.located.path, release)
-        failure = course.autograde(name, student)
-        if failure:
-            # nbgrader could not take this file; the released copy still gets the grades in.
-            note = (
-                "**nbgrader could not process your notebook as submitted**, so this is the "
-                "released notebook; the test cells below show your grade."
-            )
-            course.stage(student, name, task.located.path, release, note=note)
-            failure = course.autograde(name, student)
-        course.check_gradebook(name, records)
-        course.feedback(name, out / "feedback", student=student)
-    except Exception as error:  # noqa: BLE001 - grades must still be written
-        log.exception("nbgrader failed for %s/%s", student, name)
-        return str(error)
-    return failure
+def _executor(*, scheduler, sandbox, specs, jobs, others):
+    from .executors import ClusterGrading, LocalGrading
+    from .processes import preload_modules
+
+    preload = preload_modules(spec.setup_source for spec in specs)
+    if scheduler:
+        return ClusterGrading(scheduler, sandbox=sandbox, preload=preload, others=others)
+    return LocalGrading(sandbox=sandbox, preload=preload, jobs=jobs)
 
 
 def grade_class(
@@ -197,6 +173,7 @@ def grade_class(
     regrade: bool = False,
     progress: bool = True,
     interrupt: threading.Event | None = None,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Grade every student's notebooks under ``submitted`` into ``out``.
 
@@ -214,7 +191,7 @@ def grade_class(
     assignments : list of str, optional
         Assignments to grade; default: the configured ones that appear in the tree.
     jobs : int
-        Submissions graded at the same time.
+        Submissions graded at the same time on this machine.
     seed : int, optional
         A new hidden battery for every assignment; default: the battery released
         with each assignment (the one students' notebooks and plain nbgrader use).
@@ -224,6 +201,9 @@ def grade_class(
         Show a progress bar on stderr.
     interrupt : threading.Event, optional
         Set it to stop grading (see the module's docstring).
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://HOST:PORT``): grade on its
+        workers instead of here (:mod:`.cluster`).
 
     Raises
     ------
@@ -231,11 +211,14 @@ def grade_class(
         If ``submitted`` does not exist.
     ValueError
         For a bad ``jobs`` or when no known assignment is found.
+    ClusterError
+        When ``scheduler`` is given and no worker there can grade.
     Interrupted
         When ``interrupt`` was set; nothing half-written is left behind.
     """
     from tqdm import tqdm
 
+    from .bookkeeping import Bookkeeper
     from .nbgrader_bridge import NbgraderCourse, install_mathjax
 
     submitted, out = Path(submitted), Path(out)
@@ -262,87 +245,134 @@ def grade_class(
     tasks = [
         _Task(spec, locate(submitted, s, spec.name), others) for spec in specs for s in students
     ]
-    nbgrader = NbgraderCourse(out / "course", results_dir=work / "results")
     install_mathjax(out / "feedback")
-    failures: dict = {}
-    releases = {}
-    for spec in specs:
-        try:
-            releases[spec.name] = nbgrader.prepare(spec.notebook, spec.name)
-        except Exception as error:  # noqa: BLE001 - grades must still be written
-            log.exception("nbgrader generate_assignment failed for %s", spec.name)
-            failures[spec.name] = str(error)
-
-    timings = {"grading": 0.0, "nbgrader": 0.0}
+    seeds = {spec.name: battery_seed(spec, seed) for spec in specs}
     started = time.perf_counter()
     by_task: dict = {}
-    graded = reused = 0
-    pending_tasks = [t for t in tasks if t.located.path is not None]
-    missing = [t for t in tasks if t.located.path is None]
-    for task in missing:
-        by_task[task.key] = records_for_all(
-            task.assignment, task.located, battery_seed(task.assignment, seed), "not-submitted",
-            f"no notebook submitted for {task.assignment.name} ({task.located.note}).",
-        )
-    bar = tqdm(total=len(pending_tasks), desc="grading", unit="notebook", file=sys.stderr,
-               disable=not progress)
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    try:
-        futures = {
-            pool.submit(
-                _grade_task, task, override=seed, sandbox=sandbox, work=work, interrupt=interrupt
-            ): task
-            for task in pending_tasks
-        }
-        remaining = set(futures)
-        while remaining and not interrupt.is_set():
-            done, remaining = wait(remaining, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = futures[future]
-                try:
-                    records, was_reused = future.result()
-                except Interrupted:
-                    continue
-                by_task[task.key] = records
-                graded += not was_reused
-                reused += was_reused
-                if task.assignment.name in releases and not interrupt.is_set():
-                    # nbgrader works here, in this thread, while the pool keeps grading.
-                    begin = time.perf_counter()
-                    failure = _into_nbgrader(
-                        nbgrader, task, records, releases[task.assignment.name], out
-                    )
-                    timings["nbgrader"] += time.perf_counter() - begin
-                    if failure:
-                        failures[f"{task.located.student}/{task.assignment.name}"] = failure
-                bar.update(1)
-        if interrupt.is_set():
-            for future in futures:
-                future.cancel()
-            raise Interrupted(graded, len(pending_tasks) - graded - reused)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        bar.close()
-    timings["grading"] = time.perf_counter() - started - timings["nbgrader"]
+    for task in tasks:
+        if task.located.path is None:
+            by_task[task.key] = records_for_all(
+                task.assignment, task.located, seeds[task.assignment.name], "not-submitted",
+                f"no notebook submitted for {task.assignment.name} ({task.located.note}).",
+            )
+            # No page for a notebook not handed in, not even one left by an earlier run.
+            stale = out / "feedback" / task.located.student / f"{task.assignment.name}.html"
+            stale.unlink(missing_ok=True)
+    handed_in = [t for t in tasks if t.located.path is not None]
+    left = {spec.name: sum(t.assignment.name == spec.name for t in handed_in) for spec in specs}
+    bookkeeper = Bookkeeper()
 
+    def finished(task: _Task) -> None:
+        """One more submission graded; hand its assignment to nbgrader once all are."""
+        name = task.assignment.name
+        left[name] -= 1
+        if left[name] == 0:
+            bookkeeper.submit(_bookkeeping_job(task.assignment, handed_in, out))
+
+    for spec in specs:
+        if left[spec.name] == 0:  # nobody handed it in: nbgrader still gets the assignment
+            bookkeeper.submit(_bookkeeping_job(spec, handed_in, out))
+
+    graded = reused = 0
+    pending = []
+    for task in handed_in:
+        result_file, expected, stored = _stored(
+            task, seed=seeds[task.assignment.name], sandbox=sandbox, work=work)
+        if stored is None:
+            pending.append((task, result_file, expected))
+        else:
+            by_task[task.key] = stored
+            reused += 1
+            finished(task)
+    bar = tqdm(total=len(handed_in), initial=reused, desc="grading", unit="notebook",
+               file=sys.stderr, disable=not progress)
+    executor = _executor(scheduler=scheduler, sandbox=sandbox, specs=specs, jobs=jobs,
+                         others=others) if pending else None
+    in_flight: dict = {}
+    queue = deque(pending)
+    try:
+        while (queue or in_flight) and not interrupt.is_set():
+            while queue and len(in_flight) < executor.capacity:
+                task, result_file, expected = item = queue.popleft()
+                in_flight[executor.submit(task, seed=seeds[task.assignment.name])] = item
+            for future in executor.wait(in_flight, timeout=0.5):
+                task, result_file, expected = in_flight.pop(future)
+                try:
+                    records = executor.records(future)
+                except Exception as error:  # noqa: BLE001 - one submission never sinks the batch
+                    log.error("grading %s/%s failed: %s", task.located.student,
+                              task.assignment.name, error)
+                    records = records_for_all(
+                        task.assignment, task.located, seeds[task.assignment.name], "error",
+                        f"the grader failed: {type(error).__name__}: {error}",
+                    )
+                if interrupt.is_set():
+                    break  # children were killed on purpose: not a verdict
+                write_result(result_file, fingerprint=expected,
+                             source=str(task.located.path), records=records)
+                by_task[task.key] = records
+                graded += 1
+                finished(task)
+                bar.update(1)
+            bookkeeper.poll()
+        if interrupt.is_set():
+            bookkeeper.kill()
+            if executor is not None:
+                executor.stop()
+            raise Interrupted(graded, len(pending) - graded)
+        grading_seconds = time.perf_counter() - started
+        begin = time.perf_counter()
+        bookkeeper.drain(interrupt)
+        waited = time.perf_counter() - begin
+    finally:
+        bar.close()
+        if executor is not None:
+            executor.close()
+    if interrupt.is_set():
+        bookkeeper.kill()
+        raise Interrupted(graded, 0)
+
+    nbgrader = NbgraderCourse(out / "course", results_dir=work / "results")
     records = with_manual_scores(
         [r for task in tasks for r in by_task[task.key]], nbgrader, names
     )
+    timings = {
+        "grading": grading_seconds,
+        "nbgrader": bookkeeper.seconds,
+        "nbgrader_after_grading": waited,
+        **{f"nbgrader_{step}": seconds for step, seconds in bookkeeper.timings.items()},
+        **(executor.timings() if executor is not None else {}),
+        "student_code": sum(r.seconds for r in records),
+    }
     run = {
-        "seeds": {spec.name: battery_seed(spec, seed) for spec in specs},
+        "seeds": seeds,
         "seed_override": seed,
         "assignments": names,
         "students": students,
         "sandbox": sandbox.settings(),
         "jobs": jobs,
+        "graded_on": scheduler or "this machine",
         "timings": {k: round(v, 2) for k, v in timings.items()},
-        "nbgrader_failures": failures,
+        "nbgrader_failures": bookkeeper.failures,
     }
     begin = time.perf_counter()
     write_outputs(out, records, run=run, assignments=specs)
     timings["outputs"] = time.perf_counter() - begin
-    seeds = run["seeds"]
-    return BatchResult(records, out, seeds, graded, reused, len(missing), failures, timings)
+    return BatchResult(records, out, seeds, graded, reused, len(tasks) - len(handed_in),
+                       bookkeeper.failures, timings)
+
+
+def _bookkeeping_job(assignment: Assignment, tasks: list[_Task], out: Path) -> dict:
+    """The job that puts ``assignment``'s graded submissions into nbgrader (:mod:`.bookkeeping`)."""
+    return {
+        "course": str(out / "course"),
+        "results": str(out / "work" / "results"),
+        "feedback": str(out / "feedback"),
+        "assignment": assignment.name,
+        "master": str(assignment.notebook),
+        "submissions": [[t.located.student, str(t.located.path)] for t in tasks
+                        if t.assignment.name == assignment.name],
+    }
 
 
 def with_manual_scores(records: list[GradeRecord], nbgrader, assignments) -> list[GradeRecord]:
@@ -386,8 +416,7 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
                                  nbgrader, names)
     install_mathjax(out / "feedback")
     for name in names:
-        for student in nbgrader.staged(name):
-            nbgrader.feedback(name, out / "feedback", student=student)
+        nbgrader.feedback_all(name, out / "feedback", students=nbgrader.staged(name))
     write_outputs(out, records, run=run, assignments=names)
     return records
 

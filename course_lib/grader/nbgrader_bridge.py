@@ -414,6 +414,32 @@ class NbgraderCourse:
             except MissingEntry:
                 return []
 
+    def autograded(self, assignment: str, student: str) -> bool:
+        """Whether nbgrader has an autograded notebook of ``student`` for ``assignment``."""
+        return (self.root / "autograded" / student / assignment / f"{assignment}.ipynb").is_file()
+
+    def feedback_all(self, assignment: str, out: Path, *, students) -> set[str]:
+        """Generate every autograded student's feedback for ``assignment`` in one nbgrader run;
+        copy the pages of ``students`` to ``out/<student>/<assignment>.html`` (atomically).
+
+        Returns the students whose page was written.
+        """
+        for student in students:  # a page left from an earlier run must not be copied again
+            shutil.rmtree(self.root / "feedback" / student / assignment, ignore_errors=True)
+        with _quiet_nbgrader():
+            result = self._api().generate_feedback(assignment, force=True)
+        if not result.get("success"):
+            log.error("nbgrader generate_feedback failed for %s: %s", assignment,
+                      str(result.get("error"))[-2000:])
+        written = set()
+        for student in students:
+            html = self.root / "feedback" / student / assignment / f"{assignment}.html"
+            if html.is_file():
+                page = offline_page(html.read_text(encoding="utf-8"))
+                write_atomic(Path(out) / student / f"{assignment}.html", page)
+                written.add(student)
+        return written
+
     def feedback(self, assignment: str, out: Path, *, student: str) -> Path:
         """Generate nbgrader's feedback for one student; copy it to
         ``out/<student>/<assignment>.html`` (atomically) and return that path."""

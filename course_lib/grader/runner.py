@@ -1,4 +1,4 @@
-"""Grade one function of one submission in a fresh sandboxed child process.
+"""Grade one function of one submission in its own sandboxed child process.
 
 For each of the function's test cells the program is what Run All would have
 defined when that cell runs (:meth:`.program.SubmittedNotebook.program`); the
@@ -18,7 +18,7 @@ cases finished before keep their result and the others count as failed
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from course_lib.grading.assess import assess
@@ -31,10 +31,7 @@ from course_lib.grading.wire import WireError, decode_stream, encode_frame
 from .program import Program, SubmittedNotebook
 from .tamper import TAMPERING, find_tampering
 
-__all__ = ["CHILD_ARGV", "BatteryVerdict", "encode_request", "run_function"]
-
-CHILD_ARGV = (sys.executable, "-m", "course_lib.grader.child")
-"""The command every grading child runs."""
+__all__ = ["BatteryVerdict", "encode_request", "run_function"]
 
 _LIMIT_STATUS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed"}
 
@@ -155,7 +152,7 @@ def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
 
 
 def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source: str,
-         submitted: SubmittedNotebook, sandbox, tampering, test_grade_id: str
+         submitted: SubmittedNotebook, processes, tampering, test_grade_id: str
          ) -> list[BatteryVerdict]:
     """One child for the test cells that share ``program``."""
     request = encode_request(
@@ -164,7 +161,7 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
         [case for _, tests in batteries for case in tests.cases],
         guard=batteries[0][1].info.blocked,
     )
-    result = sandbox.run(list(CHILD_ARGV), stdin=request)
+    result = processes.run(request)
     try:
         frames = decode_stream(bytes(result.stdout or b""))
         malformed = ""
@@ -192,7 +189,7 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
             status, message = ended if ended else ("crashed", "")
             if not message:
                 label = cases[len(done)].label if len(done) < len(cases) else ""
-                message = _limit_message(status, name, label, sandbox.limits)
+                message = _limit_message(status, name, label, processes.limits)
             missing = [not_run(message)] * (len(cases) - len(done))
             report = assess(tests, done + missing, source=source)
             report.status = status
@@ -223,8 +220,9 @@ def run_function(
     *,
     assignment,
     seed: int,
-    sandbox,
+    processes,
     hidden: bool = True,
+    batteries: Mapping | None = None,
 ) -> list[BatteryVerdict]:
     """Run the test cells of graded function ``name`` out of process.
 
@@ -238,10 +236,13 @@ def run_function(
         The trusted notebook's setup cell and test cells.
     seed : int
         Seed of the hidden battery.
-    sandbox : course_lib.sandbox.Sandbox
-        Where children run; its wall clock is the time limit of one child.
+    processes : course_lib.grader.processes.GradingProcesses
+        Where children run; the sandbox's wall clock is the time limit of one child.
     hidden : bool
         Also run the hidden battery (not available in a student bundle).
+    batteries : mapping, optional
+        ``(function, hidden) -> Battery`` to grade with (a cluster worker gets them
+        from the coordinator); by default :func:`course_lib.grading.batteries.battery`.
 
     Returns
     -------
@@ -255,7 +256,10 @@ def run_function(
     for cell in cells:
         program = submitted.program(cell.grade_id, function=name,
                                     setup_source=assignment.setup_source, test_ids=test_ids)
-        tests = battery(name, hidden=cell.hidden, seed=seed if cell.hidden else None)
+        if batteries is not None:
+            tests = batteries[(name, cell.hidden)]
+        else:
+            tests = battery(name, hidden=cell.hidden, seed=seed if cell.hidden else None)
         groups.setdefault(program.chunks, [program, [], cell.grade_id])[1].append(
             (cell.hidden, tests))
     verdicts = []
@@ -269,5 +273,5 @@ def run_function(
             ]
             continue
         verdicts += _run(program, name, batteries, source=program.source, submitted=submitted,
-                         sandbox=sandbox, tampering=tampering, test_grade_id=test_grade_id)
+                         processes=processes, tampering=tampering, test_grade_id=test_grade_id)
     return sorted(verdicts, key=lambda v: v.hidden)

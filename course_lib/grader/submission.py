@@ -14,6 +14,7 @@ from course_lib.assignments import Assignment
 from course_lib.grading.outcome import Report
 
 from .locate import Located
+from .processes import GradingProcesses, preload_modules
 from .program import NotebookUnreadable, read_notebook
 from .records import GradeRecord
 from .runner import BatteryVerdict, run_function
@@ -99,6 +100,8 @@ def grade_located(
     sandbox,
     hidden: bool = True,
     others: dict | None = None,
+    processes=None,
+    batteries=None,
 ) -> list[GradeRecord]:
     """Grade a located submission; never raises for anything the submission does.
 
@@ -117,6 +120,11 @@ def grade_located(
     others : dict, optional
         Other assignments' grade ids, to recognise a notebook handed in as the
         wrong assignment (see :func:`wrong_assignment`).
+    processes : course_lib.grader.processes.GradingProcesses, optional
+        The fork servers to run children in (a batch shares them); by default
+        one is started for this submission and stopped afterwards.
+    batteries : mapping, optional
+        ``(function, hidden) -> Battery``; by default the course's batteries.
 
     Returns
     -------
@@ -141,6 +149,10 @@ def grade_located(
             f"{assignment.name}: nothing was graded. Hand in your {assignment.name} notebook."
         )
         return records_for_all(assignment, located, seed, "wrong-file", message, cells=cells)
+    if processes is None:
+        with GradingProcesses(sandbox, preload=preload_modules([assignment.setup_source])) as own:
+            return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
+                                 others=others, processes=own, batteries=batteries)
     verdicts: dict[tuple[str, bool], BatteryVerdict] = {}
     for function in assignment.functions:
         try:
@@ -149,8 +161,9 @@ def grade_located(
                 submitted,
                 assignment=assignment,
                 seed=seed,
-                sandbox=sandbox,
+                processes=processes,
                 hidden=hidden,
+                batteries=batteries,
             )
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
             log.exception("grading %s of %s failed", function, located.student)

@@ -1,0 +1,232 @@
+"""Grade on a Dask distributed cluster: ``course grade --scheduler tcp://HOST:PORT``.
+
+The machine that runs ``course grade`` (the coordinator) keeps everything
+that is the course's record: the trusted notebooks, the batteries, nbgrader's
+gradebook, the feedback pages, the report and the resumable result files.
+Workers only grade. Each task carries one submission as plain bytes:
+
+- the notebook's bytes, as submitted;
+- the assignment's trusted parts (setup cell, test cells, grade ids);
+- the batteries it is graded on (:meth:`Battery.to_bytes`), so a worker needs
+  no master notebook and draws no hidden case itself;
+- the sandbox's settings (limits, uids, unsafe).
+
+and returns the records as JSON. Nothing a student wrote is ever unpickled
+on either side: Dask moves ``bytes`` in and ``bytes`` out.
+
+Before a worker gets any work, :class:`SandboxGate` (a Dask worker plugin,
+run on every worker when it joins) checks it with :func:`check_worker`: only a
+worker that runs the sandbox and the coordinator's very course_lib gets the
+:data:`RESOURCE` grading tasks ask for; the others never get a submission,
+and :func:`refusals` tells the coordinator which and why. Each worker grades
+in its own :class:`~course_lib.grader.processes.GradingProcesses` (one zygote
+per worker thread). When a worker dies mid-task, the scheduler gives its
+tasks to another worker; grading is deterministic, so the records are the
+same as a local run's with the same batteries.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from pathlib import Path
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from .executors import ClusterError
+
+__all__ = [
+    "RESOURCE",
+    "ClusterError",
+    "Payload",
+    "SandboxGate",
+    "WorkerRefused",
+    "check_worker",
+    "grade_payload",
+    "refusals",
+]
+
+log = logging.getLogger(__name__)
+
+RESOURCE = "course-sandbox"
+"""The Dask worker resource a grading task needs; :class:`SandboxGate` grants it (one per
+worker thread) to workers that passed the check, and only to them."""
+
+
+class WorkerRefused(RuntimeError):
+    """A worker that must not grade (it cannot sandbox, or runs other code)."""
+
+
+def check_worker(settings: dict, digest: str | None = None) -> str | None:
+    """Why this machine must not grade with these sandbox settings, or None if it may.
+
+    It must run the sandbox (a real bubblewrap test run, unless the settings
+    say ``unsafe``) and, when ``digest`` is given, the very same course_lib
+    (:func:`~.store.code_digest`), or its grades could differ from a local run.
+    """
+    from course_lib.sandbox import Sandbox, SandboxUnavailable
+
+    from .store import code_digest
+
+    try:
+        Sandbox(**settings).check()
+    except SandboxUnavailable as error:
+        return f"it cannot run the sandbox: {error}"
+    except Exception as error:  # noqa: BLE001 - any failure refuses the worker
+        return f"its sandbox check failed: {type(error).__name__}: {error}"
+    if digest is not None and code_digest() != digest:
+        return ("it has another version of course_lib than the coordinator (install the same "
+                "version on every machine)")
+    return None
+
+
+def refusals(client, settings: dict) -> dict:
+    """``worker address -> reason`` for every connected worker that may not grade."""
+    from .store import code_digest
+
+    answers = client.run(check_worker, settings, code_digest())
+    return {worker: why for worker, why in answers.items() if why}
+
+
+class SandboxGate(WorkerPlugin):
+    """Runs on every worker when it joins: grants :data:`RESOURCE` only if it may grade.
+
+    A worker without a working sandbox (no bubblewrap, no user namespaces) or
+    with another course_lib gets no grading resource, so the scheduler never
+    gives it a submission; it logs why, and the coordinator says so too.
+    """
+
+    name = "course-sandbox-gate"
+
+    def __init__(self, settings: dict) -> None:
+        from .store import code_digest
+
+        self.settings = dict(settings)
+        self.digest = code_digest()
+
+    async def setup(self, worker) -> None:
+        import asyncio
+
+        why = await asyncio.get_running_loop().run_in_executor(
+            None, check_worker, self.settings, self.digest)
+        if why:
+            log.error("this worker may not grade: %s", why)
+        await worker.set_resources(**{RESOURCE: 0 if why else worker.state.nthreads})
+
+
+class Payload:
+    """One submission to grade, as the bytes that travel to a worker."""
+
+    @staticmethod
+    def encode(*, student: str, notebook_name: str, raw: bytes, assignment, seed: int,
+               batteries: dict, settings: dict, preload: list[str], others: dict,
+               note: str = "") -> bytes:
+        """Pack a submission, its assignment's trusted parts and its batteries."""
+        spec = {
+            "name": assignment.name,
+            "setup_source": assignment.setup_source,
+            "test_cells": [[c.grade_id, c.function, c.hidden, c.points]
+                           for c in assignment.test_cells],
+            "cell_ids": sorted(assignment.cell_ids),
+            "digest": assignment.digest,
+            "battery_seed": assignment.battery_seed,
+        }
+        return json.dumps({
+            "student": student,
+            "notebook_name": notebook_name,
+            "note": note,
+            "notebook": base64.b64encode(raw).decode("ascii"),
+            "assignment": spec,
+            "seed": seed,
+            "batteries": [[name, hidden, base64.b64encode(b.to_bytes()).decode("ascii")]
+                          for (name, hidden), b in sorted(batteries.items())],
+            "settings": settings,
+            "preload": list(preload),
+            "others": {name: sorted(ids) for name, ids in others.items()},
+        }).encode("utf-8")
+
+    @staticmethod
+    def decode(data: bytes) -> dict:
+        """Unpack what :meth:`encode` packed (plain data and Battery objects)."""
+        from course_lib.assignments import Assignment, TestCell
+        from course_lib.grading.battery import Battery
+
+        payload = json.loads(data)
+        spec = payload["assignment"]
+        payload["assignment"] = Assignment(
+            name=spec["name"],
+            notebook=Path(f"{spec['name']}.ipynb"),
+            setup_source=spec["setup_source"],
+            test_cells=tuple(TestCell(g, f, bool(h), float(p)) for g, f, h, p in
+                             spec["test_cells"]),
+            cell_ids=frozenset(spec["cell_ids"]),
+            digest=spec["digest"],
+            battery_seed=spec["battery_seed"],
+        )
+        payload["notebook"] = base64.b64decode(payload["notebook"])
+        payload["batteries"] = {
+            (name, bool(hidden)): Battery.from_bytes(base64.b64decode(blob))
+            for name, hidden, blob in payload["batteries"]
+        }
+        return payload
+
+
+_PROCESSES: dict = {}
+_PROCESSES_LOCK = threading.Lock()
+
+
+def _processes_for(settings: dict, preload: list[str], threads: int):
+    """This worker's grading processes for these settings (made once, kept for the next task)."""
+    from course_lib.sandbox import Sandbox
+
+    from .processes import GradingProcesses
+
+    key = json.dumps([settings, preload], sort_keys=True)
+    with _PROCESSES_LOCK:
+        processes = _PROCESSES.get(key)
+        if processes is None:
+            processes = GradingProcesses(Sandbox(**settings), preload=preload, size=threads)
+            _PROCESSES[key] = processes
+    return processes
+
+
+def _threads() -> int:
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError):
+        return 1
+
+
+def grade_payload(data: bytes) -> bytes:
+    """Grade one submission on a worker; return its records as JSON bytes.
+
+    Raises
+    ------
+    WorkerRefused
+        If this worker cannot sandbox (checked before any student code runs).
+    """
+    import tempfile
+
+    from .locate import Located
+    from .submission import grade_located
+
+    payload = Payload.decode(data)
+    settings = payload["settings"]
+    refused = check_worker(settings)
+    if refused:
+        raise WorkerRefused(refused)
+    processes = _processes_for(settings, payload["preload"], _threads())
+    with tempfile.TemporaryDirectory(prefix="course-worker-") as folder:
+        path = Path(folder) / payload["notebook_name"]
+        path.write_bytes(payload["notebook"])
+        located = Located(payload["student"], payload["assignment"].name, path,
+                          payload["note"])
+        records = grade_located(
+            located, payload["assignment"], seed=payload["seed"], sandbox=processes.sandbox,
+            processes=processes, others=payload["others"], batteries=payload["batteries"],
+        )
+    return json.dumps([record.to_json() for record in records]).encode("utf-8")

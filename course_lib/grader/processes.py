@@ -1,0 +1,148 @@
+"""The sandboxed processes grading runs in: a few fork servers, shared by a whole class.
+
+Every graded function of every submission is run by its own child process
+(see :mod:`course_lib.grader.runner`). The children are forked by
+:class:`~course_lib.sandbox.forkserver.ForkServer` zygotes that imported, once,
+everything a grading program imports: numpy, matplotlib, the grading child
+and the modules the assignments' trusted setup cells import. So a run costs a
+fork, not a Python start and a second and a half of imports.
+
+:class:`GradingProcesses` keeps one zygote per concurrent slot (``--jobs``,
+or a Dask worker's threads) and lends them out one run at a time.
+"""
+
+from __future__ import annotations
+
+import ast
+import queue
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from course_lib.sandbox.forkserver import ForkServer
+
+__all__ = ["CHILD_ENTRY", "GradingProcesses", "preload_modules"]
+
+CHILD_ENTRY = "course_lib.grader.child:main"
+"""What each grading child runs (it reads a request on stdin, writes frames to stdout)."""
+
+_ALWAYS = ("numpy", "matplotlib", "course_lib.grader.child", "course_lib.grading.calling",
+           "course_lib.grading.outcome", "course_lib.grading.wire")
+
+
+def preload_modules(setup_sources: Iterable[str]) -> list[str]:
+    """The modules a zygote imports: the grading child's, and those the setup cells import.
+
+    Setup cells are trusted (they come from the master notebooks). For
+    ``from package import name`` both ``package`` and ``package.name`` are
+    listed (the zygote skips names that are not modules).
+
+    Examples
+    --------
+    >>> preload_modules(["import numpy as np\\nfrom course_lib import kernels"])[-2:]
+    ['course_lib', 'course_lib.kernels']
+    """
+    found = list(_ALWAYS)
+    for source in setup_sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+                found += [f"{node.module}.{alias.name}" for alias in node.names
+                          if alias.name != "*"]
+    return list(dict.fromkeys(found))
+
+
+class GradingProcesses:
+    """Fork servers that run grading children, at most ``size`` at a time.
+
+    Parameters
+    ----------
+    sandbox : course_lib.sandbox.Sandbox
+        Where every child runs, with its limits.
+    preload : iterable of str
+        Modules the zygotes import (see :func:`preload_modules`).
+    size : int
+        How many children may run at once (one zygote each, started when first needed).
+
+    Examples
+    --------
+    >>> from course_lib.sandbox import Sandbox
+    >>> with GradingProcesses(Sandbox(), preload=["numpy"], size=1) as processes:
+    ...     processes.size, processes.sandbox.limits.wall_seconds
+    (1, 20.0)
+    """
+
+    def __init__(self, sandbox, *, preload: Iterable[str] = (), size: int = 1) -> None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"size must be an integer >= 1, got {size!r}")
+        self.sandbox = sandbox
+        self.preload = list(preload)
+        self.size = size
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._servers: list[ForkServer] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.runs = 0
+        """Children run so far."""
+        self.run_seconds = 0.0
+        """Their wall-clock seconds, summed (fork, student code, clean-up)."""
+
+    def __enter__(self) -> GradingProcesses:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def limits(self):
+        """The limits of every run (the sandbox's)."""
+        return self.sandbox.limits
+
+    @contextmanager
+    def _server(self):
+        try:
+            server = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("these grading processes are closed") from None
+                if len(self._servers) < self.size:
+                    server = ForkServer(self.sandbox, entry=CHILD_ENTRY, preload=self.preload)
+                    self._servers.append(server)
+                else:
+                    server = None
+            if server is None:
+                server = self._idle.get()
+        try:
+            yield server
+        finally:
+            self._idle.put(server)
+
+    @property
+    def start_seconds(self) -> float:
+        """Wall-clock seconds spent starting zygotes (bubblewrap, Python, the preloads)."""
+        with self._lock:
+            return sum(server.start_seconds for server in self._servers)
+
+    def run(self, request: bytes):
+        """Run one grading child on ``request``; return its :class:`~course_lib.sandbox.Result`."""
+        with self._server() as server:
+            result = server.run(stdin=request)
+        with self._lock:
+            self.runs += 1
+            self.run_seconds += result.seconds
+        return result
+
+    def close(self) -> None:
+        """Stop every zygote."""
+        with self._lock:
+            self._closed = True
+            servers = list(self._servers)
+        for server in servers:
+            server.close()

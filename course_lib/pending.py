@@ -18,7 +18,9 @@ is done:
 
 Only a ``NotImplementedError`` raised inside the named function (or a
 function of the same notebook that it calls) counts as "not written yet";
-every other error is a real problem and is raised as usual. Once your
+every other error is a real problem: :func:`yours_or_reference` raises it as
+usual, and :func:`try_it` shows it with its traceback on stderr and lets the
+next cells run. Once your
 function works, both tools step aside: the cell runs exactly as if they were
 not there.
 
@@ -40,6 +42,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
+import traceback
 from collections.abc import Callable, Iterator
 
 __all__ = ["try_it", "waiting_line", "yours_or_reference"]
@@ -109,7 +113,11 @@ def try_it(*functions: Callable) -> Iterator[None]:
     If the block raises ``NotImplementedError`` from inside one of
     ``functions`` (it is still the exercise's placeholder), the rest of the
     block is skipped and one line saying so is printed instead of a
-    traceback. Any other error propagates unchanged.
+    traceback. Any other error (a written function that fails, or returns
+    something the block cannot use, such as an array of the wrong shape) is
+    shown on stderr with its traceback and a line saying so, and is not
+    raised: *Run All* goes on to the exercise's check cell, which says what
+    is wrong.
 
     Parameters
     ----------
@@ -140,11 +148,21 @@ def try_it(*functions: Callable) -> Iterator[None]:
         _check_function(function, name=f"functions[{index}]")
     try:
         yield
-    except NotImplementedError as error:
+    except Exception as error:  # noqa: BLE001 - shown, so that Run All reaches the check
         name = _unwritten_in(error, functions)
-        if name is None:
-            raise
-        print(waiting_line(name))
+        if name is not None:
+            print(waiting_line(name))
+            return
+        names = ", ".join(_label(function) for function in functions)
+        trace = error.__traceback__
+        if trace is not None and trace.tb_frame.f_code.co_filename == __file__:
+            trace = trace.tb_next  # start at the cell, not at this function's ``yield``
+        shown = "".join(traceback.format_exception(type(error), error, trace))
+        print(
+            f"{shown}This cell stopped on the error above while trying your {names}. "
+            "The cells below still run; the exercise's check cell says what is wrong.",
+            file=sys.stderr,
+        )
 
 
 def yours_or_reference(function: Callable, reference: Callable, **options) -> Callable:

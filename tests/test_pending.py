@@ -49,18 +49,45 @@ def test_try_it_names_the_unwritten_helper_a_written_function_calls(capsys):
     assert capsys.readouterr().out == waiting_line("convolve") + "\n"
 
 
-def test_try_it_lets_real_errors_through():
-    """A mistake in a written function is still a traceback: only placeholders wait."""
+def test_try_it_shows_real_errors_with_their_traceback_and_lets_run_all_go_on(capsys):
+    """A mistake in a written function is shown, traceback and all, on stderr; the block stops
+    there but raises nothing, so Run All reaches the exercise's check cell."""
     cell = notebook("def convolve(image, kernel):\n    return image[5, 5]\n")
-    with pytest.raises(IndexError), try_it(cell["convolve"]):
+    reached = []
+    with try_it(cell["convolve"]):
         cell["convolve"](np.ones((2, 2)), np.ones((1, 1)))
+        reached.append(True)
+    said = capsys.readouterr()
+    assert reached == [] and said.out == ""
+    assert "Traceback" in said.err and "IndexError" in said.err and "in convolve" in said.err
+    assert "in try_it" not in said.err
+    assert "stopped on the error above while trying your convolve" in said.err
 
 
-def test_try_it_lets_other_not_implemented_errors_through():
-    """A NotImplementedError that does not come from the named function is not hidden."""
+def test_try_it_shows_an_error_after_the_function_returned(capsys):
+    """A wrong shape caught by the cell's own comparison is shown the same way."""
+    cell = notebook("def convolve(image, kernel):\n    return np.zeros((2, 3))\n")
+    with try_it(cell["convolve"]):
+        np.allclose(cell["convolve"](None, None), np.zeros((3, 4)))
+    err = capsys.readouterr().err
+    assert "ValueError" in err and "could not be broadcast" in err
+
+
+def test_try_it_does_not_take_other_not_implemented_errors_for_a_placeholder(capsys):
+    """A NotImplementedError that does not come from the named function is shown, not hidden
+    behind a waiting line."""
     cell = notebook("def convolve(image, kernel):\n    return 1.0\n")
-    with pytest.raises(NotImplementedError, match="elsewhere"), try_it(cell["convolve"]):
+    with try_it(cell["convolve"]):
         raise NotImplementedError("elsewhere")
+    said = capsys.readouterr()
+    assert "Waiting" not in said.out and "NotImplementedError: elsewhere" in said.err
+
+
+def test_try_it_lets_an_interrupt_through():
+    """Interrupting the kernel still interrupts."""
+    cell = notebook("def convolve(image, kernel):\n    raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt), try_it(cell["convolve"]):
+        cell["convolve"](None, None)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from course_lib.widgets import (
     kernel_editor,
     pooling_explorer,
 )
+from course_lib.widgets._filter_view import RAW_PERCENTILE
 from course_lib.widgets._render import to_pixels
 from course_lib.widgets._windows import WINDOW_COLOURS, window_block
 from course_lib.widgets.editor import CUSTOM
@@ -103,11 +104,24 @@ def test_picker_picture_shows_signed_result_with_symmetric_diverging_limits():
     """The PNG holds exactly the diverging-colormap pixels for symmetric limits."""
     picker = filter_picker()
     picker.kernel_dropdown.value = "laplacian"
-    vmin, vmax, cmap = display_limits(picker.shown)
+    vmin, vmax, cmap = display_limits(picker.shown, percentile=RAW_PERCENTILE)
     assert cmap == "RdBu_r" and vmin == -vmax
     expected = to_pixels(picker.shown, vmin=vmin, vmax=vmax, cmap=cmap)
     np.testing.assert_array_equal(_decoded(picker.result_image), expected)
     assert "RdBu_r" in picker.result_caption.value
+
+
+def test_picker_raw_edge_map_is_not_washed_out_by_its_extremes():
+    """Sobel's raw values reach ~970 at a few pixels; the limits sit at the 99th percentile
+    of the magnitudes, so most of the map is visibly coloured, and the caption says so."""
+    picker = filter_picker()
+    picker.kernel_dropdown.value = "sobel_right"
+    assert picker.post_dropdown.value == "none"
+    magnitudes = np.abs(picker.shown)
+    _, vmax, _ = display_limits(picker.shown, percentile=RAW_PERCENTILE)
+    assert vmax == pytest.approx(np.percentile(magnitudes, RAW_PERCENTILE), rel=0.01)
+    assert vmax < 0.6 * magnitudes.max()
+    assert "99th percentile" in picker.result_caption.value
 
 
 @pytest.mark.parametrize("how", POSTPROCESSING)
@@ -117,7 +131,9 @@ def test_picker_postprocessing_is_what_is_shown(how):
     picker.kernel_dropdown.value = "outline"
     picker.post_dropdown.value = how
     np.testing.assert_array_equal(picker.shown, for_display(picker.result, how))
-    vmin, vmax, cmap = display_limits(picker.shown)
+    vmin, vmax, cmap = display_limits(
+        picker.shown, percentile=RAW_PERCENTILE if how == "none" else None
+    )
     picture = _decoded(picker.result_image)
     assert picture.ndim == (3 if how == "none" else 2)
     np.testing.assert_array_equal(picture, to_pixels(picker.shown, vmin=vmin, vmax=vmax, cmap=cmap))

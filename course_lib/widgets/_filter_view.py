@@ -25,6 +25,10 @@ PANEL_WIDTH = "350px"
 
 _PLACEHOLDER = encode_png(np.full((8, 8), 235, dtype=np.uint8))
 
+RAW_PERCENTILE = 99
+"""Where the limits of a raw ("none") result on its own range sit, as a percentile of its
+magnitudes."""
+
 POSTPROCESSING_LABELS = {
     "none": "none (the raw values)",
     "clamp": "clamp to 0..255",
@@ -235,7 +239,10 @@ class FilterView(widgets.VBox):
             return
         self.result = result
         self.shown = for_display(result, self.post_dropdown.value)
-        png, caption = render_png(self.shown)
+        # Raw values of an edge filter run to several hundred at a few pixels; limits at the
+        # 99th percentile (as the notebook's own figures) keep the rest of the map readable.
+        raw = self.post_dropdown.value == "none"
+        png, caption = render_png(self.shown, percentile=RAW_PERCENTILE if raw else None)
         self.result_image.value = png
         self.result_caption.value = (
             f"<b>Result</b> {result.shape[0]} x {result.shape[1]}<br>"

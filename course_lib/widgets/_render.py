@@ -186,12 +186,17 @@ def _caption(vmin: float, vmax: float, cmap: str) -> str:
     return f"{cmap}, {_format_limit(vmin)} .. {_format_limit(vmax)} (blue < 0 < red)"
 
 
-def render_png(array, *, min_side: int = MIN_SIDE, kind: str = "auto") -> tuple[bytes, str]:
+def render_png(
+    array, *, min_side: int = MIN_SIDE, kind: str = "auto", percentile=None
+) -> tuple[bytes, str]:
     """Return ``(png_bytes, caption)`` showing a 2-D array with honest limits.
 
     uint8 data is shown on grey 0..255; float data gets the limits and
     colormap of :func:`course_lib.display.display_limits` for ``kind``
-    ('auto', 'image' or 'map'). The caption names the colormap and the limits.
+    ('auto', 'image' or 'map') and ``percentile`` (limits of a map at that
+    percentile of its magnitudes, so a few extreme pixels do not wash out the
+    rest). The caption names the colormap and the limits, and the percentile
+    when one was used.
 
     Examples
     --------
@@ -200,9 +205,12 @@ def render_png(array, *, min_side: int = MIN_SIDE, kind: str = "auto") -> tuple[
     'grey, 0 .. 255'
     """
     values = np.asarray(array)
-    vmin, vmax, cmap = display_limits(values, kind=kind)
+    vmin, vmax, cmap = display_limits(values, kind=kind, percentile=percentile)
     index = to_indices(values, vmin=vmin, vmax=vmax)
-    return encode_png(_enlarged(index, min_side), cmap=cmap), _caption(vmin, vmax, cmap)
+    caption = _caption(vmin, vmax, cmap)
+    if percentile is not None and (vmin, vmax) != display_limits(values, kind=kind)[:2]:
+        caption += f", limits at the {percentile:g}th percentile"
+    return encode_png(_enlarged(index, min_side), cmap=cmap), caption
 
 
 TABLE_MAX_SIDE = 7

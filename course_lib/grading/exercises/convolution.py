@@ -80,7 +80,7 @@ class OutputSize(Exercise):
             Group("a size below 1 (ValueError)", _size_case(5, 0, "below 1"),
                   lambda rng: _size_case(int(rng.integers(1, 51)), int(rng.integers(-3, 1)),
                                          "below 1")),
-            Group("the result is an int", _size_case(100, 7),
+            Group("an exact int answer (94, not 94.0)", _size_case(100, 7),
                   lambda rng: _size_case(*_sizes(rng, low_n=20)), exact_type=True),
         ]
 

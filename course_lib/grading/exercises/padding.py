@@ -487,7 +487,7 @@ class ConvOutputSize(Exercise):
             Group("arguments out of range (ValueError)", case(5, 3, 0, 0, "stride 0"),
                   lambda rng: case(int(rng.integers(5, 20)), 3, int(rng.integers(-3, 0)), 1,
                                    "negative padding")),
-            Group("the result is an int", case(28, 4, 2, 2),
+            Group("an exact int answer (15, not 15.0)", case(28, 4, 2, 2),
                   draw(padding=(1, 3), stride=(2, 4), remainder=False, codes=values),
                   exact_type=True),
         ]

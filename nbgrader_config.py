@@ -5,7 +5,8 @@ nbgrader reads it when it runs from this folder (``nbgrader generate_assignment
 ``course`` commands, the grader's sandbox and the sandboxed kernel read it too
 (course_lib/config.py). Every option is declared once, with its default and
 help text, on its class: ``nbgrader --help-all`` lists nbgrader's, and
-``course config`` prints the course's (Course, Sandbox, SandboxedKernelManager).
+``course config`` prints the course's (CourseDirectory, Course, Sandbox,
+SandboxedKernelManager).
 A misspelt option is an error. Paths are computed from this file's location,
 so the repository can live anywhere.
 

@@ -100,7 +100,8 @@ def test_course_config_command_lists_the_options(capsys):
     assert cli.main(["config"]) == 0
     out = capsys.readouterr().out
     assert str(ROOT / "nbgrader_config.py") in out
-    for option in ("Course.assignments", "Sandbox.cpu_seconds", "Sandbox.uid_pool",
+    for option in ("CourseDirectory.source_directory", "Course.assignments",
+                   "Sandbox.cpu_seconds", "Sandbox.uid_pool",
                    "SandboxedKernelManager.notebook_cpu_seconds"):
         assert option in out
 

@@ -142,7 +142,8 @@ def run_grade(submitted: Path, out: Path, config: Path, *extra, wait=True):
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # --quiet: a few lines at most, read by communicate()
+            text=True,
         )
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -348,7 +349,7 @@ def test_killed_run_resumes_without_losing_or_duplicating(graded):
     while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    process.communicate()
     assert not (out / "results.json").exists()
     run_grade(submitted, out, graded["config"])
     resumed = records_of(out)
@@ -395,8 +396,12 @@ def test_ctrl_c_stops_at_once_leaves_nothing_half_written_and_the_next_run_resum
         time.sleep(0.1)
     sent = time.monotonic()
     os.kill(process.pid, signal.SIGINT)
-    assert process.wait(timeout=60) == 130
+    _, said = process.communicate(timeout=60)
+    assert process.returncode == 130
     assert time.monotonic() - sent < 15, "the first Ctrl-C must stop grading promptly"
+    # A clean stop: what it did and how to resume, no fault reported and no traceback.
+    assert "interrupted" in said and "Run the same command again" in said
+    assert "Traceback" not in said and "failed" not in said, said
     assert not (out / "results.json").exists() and not (out / "report.html").exists()
     kept = sorted(p.stem for p in results.glob("*.json"))
     assert 2 <= len(kept) < len(students)

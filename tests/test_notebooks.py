@@ -344,3 +344,37 @@ def test_course_release_check_reports_a_stale_copy(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["release", "--check", name, "--into", str(tmp_path)]) == 1
     assert f"out of date: {copy}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_plain_nbgrader_generate_assignment_writes_the_committed_student_notebook(
+    tmp_path, course_config
+):
+    """`nbgrader generate_assignment` with the course's config releases exactly what `course
+    release` committed: no hidden battery seed or other instructor metadata reaches students."""
+    import os
+    import subprocess
+    import sys
+
+    name = MASTERS[0]
+    config = course_config(tmp_path / "nbgrader_config.py")
+    config.write_text(
+        config.read_text()
+        + f"c.CourseDirectory.root = {str(tmp_path)!r}\n"
+        + "c.CourseDirectory.source_directory = 'source'\n"
+        + "c.CourseDirectory.release_directory = 'release'\n"
+        + f"c.CourseDirectory.db_url = {'sqlite:///' + str(tmp_path / 'gradebook.db')!r}\n"
+        + f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n"
+    )
+    (tmp_path / "exchange").mkdir()
+    shutil.copytree(COURSE.master(name).parent, tmp_path / "source" / name)
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run(
+        [str(bin_dir / "nbgrader"), "generate_assignment", name, "--force"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    written = nbformat.read(tmp_path / "release" / name / f"{name}.ipynb", as_version=4)
+    assert "course" not in written.metadata
+    assert written == nbformat.read(COURSE.student(name), as_version=4)

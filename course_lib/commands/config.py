@@ -1,4 +1,6 @@
-"""``course config``: which configuration file is used, and every course option in it."""
+"""``course config``: which configuration file is used, and every course option in it
+(nbgrader's ``CourseDirectory``: the folders; ``Course``; ``Sandbox``;
+``SandboxedKernelManager``)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ def run(args) -> int:
         return 2
     print(f"configuration file: {course.config_file or 'none (defaults)'}")
     print(f"course root: {course.root}")
+    coursedir = course.coursedir
     configured = {
+        type(coursedir): coursedir,
         Course: course.course,
         Sandbox: course.sandbox(),
         SandboxedKernelManager: SandboxedKernelManager(config=course.config),

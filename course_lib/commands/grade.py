@@ -124,8 +124,8 @@ def run(args) -> int:
                                  regrade=args.regrade, progress=not args.quiet,
                                  interrupt=interrupt, scheduler=args.scheduler)
     except Interrupted as stopped:
-        print(f"course grade: interrupted; {stopped.graded} notebooks were graded and kept, "
-              f"{stopped.remaining} are left. Run the same command again to resume.",
+        print(f"course grade: interrupted; notebooks graded and kept: {stopped.graded}, "
+              f"left to grade: {stopped.remaining}. Run the same command again to resume.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except (FileNotFoundError, ValueError, ClusterError) as error:
@@ -138,8 +138,7 @@ def run(args) -> int:
           f"{result.missing} missing; hidden tests: {batteries}")
     for name in ("results.json", "grades.csv", "report.html", "feedback"):
         print(f"  {out / name}")
-    if result.graded:
-        print(f"  time: {_time_line(result.timings)}")
+    print(f"  time: {_time_line(result.timings)}")
     for what, error in result.nbgrader_failures.items():
         print(f"  nbgrader failed for {what}: {error.splitlines()[-1] if error else ''}",
               file=sys.stderr)

@@ -300,6 +300,8 @@ def grade_class(
                 try:
                     records = executor.records(future)
                 except Exception as error:  # noqa: BLE001 - one submission never sinks the batch
+                    if interrupt.is_set():
+                        break  # stopped on purpose: not a verdict, not a fault
                     log.error("grading %s/%s failed: %s", task.located.student,
                               task.assignment.name, error)
                     records = records_for_all(

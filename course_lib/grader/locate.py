@@ -88,8 +88,11 @@ def locate(submitted: Path, student: str, assignment: str) -> Located:
     matching = [p for p in notebooks if _normalise(p.stem) == assignment.lower()]
     chosen = matching or (notebooks if len(notebooks) == 1 else [])
     if not chosen:
-        names = ", ".join(p.name for p in notebooks) or "no notebook"
-        return Located(student, assignment, None, f"no {expected} in {folder.name} ({names})")
+        if not notebooks:
+            return Located(student, assignment, None, f"the folder {folder.name} holds no notebook")
+        names = ", ".join(p.name for p in notebooks)
+        return Located(student, assignment, None,
+                       f"no {expected} in the folder {folder.name}, only {names}")
     picked = max(chosen, key=lambda p: (p.stat().st_mtime, p.name))
     note = f"graded {str(picked.relative_to(folder))!r} (expected {expected!r})"
     if folder.name != assignment:

@@ -180,13 +180,29 @@ AUTOGRADE_STEPS = (
 """nbgrader autograde's steps with its kernel ``Execute`` replaced by :class:`GradeOutOfProcess`."""
 
 
-def use_course_grader(c: Config) -> Config:
-    """Make nbgrader's autograde in config ``c`` grade as ``course grade`` does.
+class TidyRelease(NbGraderPreprocessor):
+    """The last step of ``generate_assignment``: the student copy as ``course release`` writes
+    it (:func:`course_lib.assignments.tidy_notebook`: no instructor metadata such as the
+    hidden battery's seed, no outputs, no editor noise)."""
 
-    The one place that says how nbgrader autograde is set up: the course's
-    ``nbgrader_config.py`` calls it for plain ``nbgrader autograde``, and
-    :class:`NbgraderCourse` for the gradebook ``course grade`` keeps.
+    def preprocess(self, nb, resources):
+        from course_lib.assignments import tidy_notebook
+
+        return tidy_notebook(nb), resources
+
+
+def use_course_grader(c: Config) -> Config:
+    """Make nbgrader in config ``c`` release and autograde as the ``course`` commands do.
+
+    The one place that says how nbgrader is set up: the course's
+    ``nbgrader_config.py`` calls it for plain ``nbgrader generate_assignment``
+    and ``nbgrader autograde``, and :class:`NbgraderCourse` for the gradebook
+    ``course grade`` keeps.
     """
+    from nbgrader.converters import GenerateAssignment
+
+    release_steps = GenerateAssignment.class_traits()["preprocessors"].default()
+    c.GenerateAssignment.preprocessors = [*release_steps, TidyRelease]
     c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
     return c
@@ -208,7 +224,7 @@ class FeedbackStyle(NbGraderPreprocessor):
 
 def grading_preprocessors() -> list[type]:
     """The preprocessors this module adds to nbgrader (for checking config options)."""
-    return [GradeOutOfProcess, KeepFirstGradeIds, FeedbackStyle]
+    return [GradeOutOfProcess, KeepFirstGradeIds, FeedbackStyle, TidyRelease]
 
 
 def install_mathjax(folder: Path) -> Path:

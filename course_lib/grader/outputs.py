@@ -123,7 +123,10 @@ class ClassSummary:
                     "tampering" if "tampering" in record.diagnoses and record.status in (
                         "passed", "failed") else record.status
                 )
-                text = f"{record.assignment} {record.function}: {reason}"
+                # Tampering is found in the notebook, not in one function: named once, without
+                # pinning it on whichever function's record carries it.
+                text = (f"{record.assignment}: tampering in the notebook" if reason == "tampering"
+                        else f"{record.assignment} {record.function}: {reason}")
                 if text not in flag.reasons:
                     flag.reasons.append(text)
                 page = (record.assignment, f"feedback/{record.student}/{record.assignment}.html")

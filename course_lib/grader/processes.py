@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from course_lib.sandbox.forkserver import ForkServer
 
-__all__ = ["CHILD_ENTRY", "GradingProcesses", "preload_modules"]
+__all__ = ["CHILD_ENTRY", "GradingProcesses", "GradingStopped", "preload_modules"]
 
 CHILD_ENTRY = "course_lib.grader.child:main"
 """What each grading child runs (it reads a request on stdin, writes frames to stdout)."""
@@ -56,6 +56,10 @@ def preload_modules(setup_sources: Iterable[str]) -> list[str]:
                 found += [f"{node.module}.{alias.name}" for alias in node.names
                           if alias.name != "*"]
     return list(dict.fromkeys(found))
+
+
+class GradingStopped(RuntimeError):
+    """The grading processes were closed (Ctrl-C): a run has no verdict."""
 
 
 class GradingProcesses:
@@ -111,7 +115,7 @@ class GradingProcesses:
         except queue.Empty:
             with self._lock:
                 if self._closed:
-                    raise RuntimeError("these grading processes are closed") from None
+                    raise GradingStopped("these grading processes are closed") from None
                 if len(self._servers) < self.size:
                     server = ForkServer(self.sandbox, entry=CHILD_ENTRY, preload=self.preload)
                     self._servers.append(server)
@@ -131,9 +135,21 @@ class GradingProcesses:
             return sum(server.start_seconds for server in self._servers)
 
     def run(self, request: bytes):
-        """Run one grading child on ``request``; return its :class:`~course_lib.sandbox.Result`."""
-        with self._server() as server:
-            result = server.run(stdin=request)
+        """Run one grading child on ``request``; return its :class:`~course_lib.sandbox.Result`.
+
+        Raises
+        ------
+        GradingStopped
+            When :meth:`close` was called before or while the child ran (Ctrl-C):
+            there is no verdict, and nothing to report as a fault.
+        """
+        try:
+            with self._server() as server:
+                result = server.run(stdin=request)
+        except Exception as error:
+            if self._closed:
+                raise GradingStopped("grading was stopped") from error
+            raise
         with self._lock:
             self.runs += 1
             self.run_seconds += result.seconds

@@ -351,8 +351,8 @@ def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
         data = json.loads(raw.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as error:
         raise NotebookUnreadable(
-            f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}); was it edited outside Jupyter?"
+            f"{name} is not valid notebook JSON ({error.msg.removesuffix(' at')} at line "
+            f"{error.lineno}, column {error.colno}); was it edited outside Jupyter?"
         ) from None
     if not isinstance(data, dict):
         raise NotebookUnreadable(f"{name} is JSON but not a notebook (no cell list)")

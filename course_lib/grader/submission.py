@@ -14,7 +14,7 @@ from course_lib.assignments import Assignment
 from course_lib.grading.outcome import Report
 
 from .locate import Located
-from .processes import GradingProcesses, preload_modules
+from .processes import GradingProcesses, GradingStopped, preload_modules
 from .program import NotebookUnreadable, read_notebook
 from .records import GradeRecord
 from .runner import BatteryVerdict, run_function
@@ -165,6 +165,8 @@ def grade_located(
                 hidden=hidden,
                 batteries=batteries,
             )
+        except GradingStopped:
+            raise  # Ctrl-C: no verdict, and no fault to report
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
             log.exception("grading %s of %s failed", function, located.student)
             message = f"the grader failed on this exercise ({type(error).__name__}: {error})"

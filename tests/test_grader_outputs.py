@@ -92,3 +92,29 @@ def test_render_report_without_any_diagnosis_or_flag():
                          assignments=["01_x"])
     assert "nobody" in html and "new batteries drawn with seed 5" in html
     assert "graded without the sandbox" in html
+
+
+def test_feedback_pages_skip_only_nbconverts_soup_pass():
+    """The feedback exporter writes the page nbconvert's HTML exporter writes, minus the final
+    BeautifulSoup round trip (which changes nothing on a classic-template page whose images
+    all have alt text): parsed by BeautifulSoup, ours is exactly theirs."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    from course_lib.config import load_course
+    from course_lib.grader.nbgrader_bridge import FeedbackPageExporter
+
+    notebook = nbformat.read(load_course().master("01_convolution"), as_version=4)
+    checks = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    checks[0].outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="convolve: 5 of 7 checks passed\n  flipped-kernel: ...")]
+    checks[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1.71"},
+                                                execution_count=3)]
+    theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(notebook)
+    ours, _ = FeedbackPageExporter(template_name="classic").from_notebook_node(notebook)
+    assert type(ours) is str and "flipped-kernel" in ours and "1.71" in ours
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+    import nbconvert.exporters.html as html_exporter
+
+    assert html_exporter.BeautifulSoup is BeautifulSoup  # put back after each page

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -55,6 +56,7 @@ from .store import read_result
 
 __all__ = [
     "COURSE_ID",
+    "FeedbackPageExporter",
     "FeedbackStyle",
     "GradeOutOfProcess",
     "KeepFirstGradeIds",
@@ -205,6 +207,7 @@ def use_course_grader(c: Config) -> Config:
     c.GenerateAssignment.preprocessors = [*release_steps, TidyRelease]
     c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
+    c.GenerateFeedback.exporter_class = FeedbackPageExporter
     return c
 
 
@@ -220,6 +223,41 @@ class FeedbackStyle(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
         return nb, resources
+
+
+class _Unparsed(str):
+    """Stands in for ``BeautifulSoup(html, features=...)`` in nbconvert's HTML exporter: the
+    page as it is, with nothing to select."""
+
+    def __new__(cls, markup, features=None):
+        return super().__new__(cls, markup)
+
+    def select(self, selector):
+        return []
+
+
+class FeedbackPageExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its closing BeautifulSoup pass, for feedback pages.
+
+    That pass re-parses the finished page to give images without ``alt`` a
+    placeholder text and to make JupyterLab-template cells focusable. A
+    feedback page has neither (nbgrader's classic-based template; autograde
+    cleared every output but the test cells' text), yet the pass took about
+    half the time of each page: hundreds of pages per assignment in a large
+    class. The page is otherwise the same (``tests/test_grader_outputs.py``
+    compares the two exporters).
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        import nbconvert.exporters.html as html_exporter
+
+        parser = html_exporter.BeautifulSoup
+        html_exporter.BeautifulSoup = _Unparsed
+        try:
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+        finally:
+            html_exporter.BeautifulSoup = parser
+        return str(html), resources
 
 
 def grading_preprocessors() -> list[type]:

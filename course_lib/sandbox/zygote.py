@@ -252,6 +252,11 @@ def main(argv: list[str]) -> int:
             importlib.import_module(module)
         except Exception as error:  # noqa: BLE001 - a run will report the real error
             failed[module] = f"{type(error).__name__}: {error}"
+    if "numpy" in sys.modules:
+        # Each child reseeds numpy's global generator; numpy loads numpy.random lazily, and a
+        # child must not need an import of its own for that (it has dropped its privileges,
+        # and its import could find a different view of the file system than the zygote's).
+        importlib.import_module("numpy.random")
     _prctl(_PR_SET_DUMPABLE, 0)
     _send(control, {"op": "ready", "pid": os.getpid(), "failed": failed})
     while True:

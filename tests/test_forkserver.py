@@ -193,3 +193,22 @@ def test_bad_arguments_are_named():
         ForkServer(Sandbox(), entry="no_colon")
     with ForkServer(Sandbox(), entry=PYTHON_SOURCE) as server, pytest.raises(TypeError):
         server.run(stdin="text")
+
+
+def test_emptying_tmp_spares_the_folders_that_hold_the_sandboxs_own_mounts(tmp_path):
+    """A course or virtual environment installed under /tmp is bound inside the sandbox's
+    /tmp; cleaning up after a run removes what the run left there, never those folders
+    (nor makes them unreadable to the next run's uid)."""
+    from course_lib.sandbox.zygote import _empty
+
+    shared = tmp_path / "tmp"
+    (shared / "course" / "venv").mkdir(parents=True)
+    (shared / "course").chmod(0o755)
+    (shared / "course" / "left-by-a-run").write_text("x")
+    (shared / "trace").write_text("x")
+    (shared / "locked" / "inner").mkdir(parents=True)
+    (shared / "locked").chmod(0o500)
+    _empty(str(shared), keep={str(shared / "course"), str(shared / "course" / "venv")})
+    assert sorted(p.name for p in shared.iterdir()) == ["course"]
+    assert sorted(p.name for p in (shared / "course").iterdir()) == ["venv"]
+    assert (shared / "course").stat().st_mode & 0o777 == 0o755

@@ -157,11 +157,35 @@ def _reap() -> None:
             return
 
 
-def _empty(folder: str) -> None:
+_KEEP: set[str] = set()
+"""The sandbox's mount points and the folders above them (filled when the zygote starts)."""
+
+
+def _mount_holders() -> set[str]:
+    """Every mount point of this sandbox and every folder above one.
+
+    The sandbox's ``/tmp`` can hold the sandbox's own read-only binds (a course
+    or a virtual environment installed under ``/tmp``, bound at its usual
+    path): the folders bubblewrap made to hold them belong to the sandbox, not
+    to a run, and :func:`_empty` must neither remove nor ``chmod`` them.
+    """
+    holders = set()
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            point = line.split()[4].replace("\\040", " ")
+            while point not in holders and point != "/":
+                holders.add(point)
+                point = os.path.dirname(point)
+    return holders
+
+
+def _empty(folder: str, *, keep: set[str] = frozenset(), top: bool = True) -> None:
     """Remove everything a run left in a shared folder, which stays world-writable.
 
     A run may have made parts of its files read-only: folders below ``folder``
-    are made writable again and retried.
+    are made writable again and retried. Entries in ``keep`` (mount points and
+    the folders that hold them, :func:`_mount_holders`) are the sandbox's own:
+    they are emptied around, never removed.
     """
 
     def writable_then_retry(function, path, _):
@@ -180,6 +204,10 @@ def _empty(folder: str) -> None:
         return
     for entry in entries:
         try:
+            if entry.path in keep:
+                if entry.is_dir(follow_symlinks=False) and not os.path.ismount(entry.path):
+                    _empty(entry.path, keep=keep, top=False)
+                continue
             if os.path.ismount(entry.path):
                 continue
             if entry.is_dir(follow_symlinks=False):
@@ -188,10 +216,11 @@ def _empty(folder: str) -> None:
                 os.unlink(entry.path)
         except OSError:
             pass
-    try:
-        os.chmod(folder, 0o1777)
-    except OSError:
-        pass
+    if top:  # the shared folder itself stays world-writable with the sticky bit
+        try:
+            os.chmod(folder, 0o1777)
+        except OSError:
+            pass
 
 
 def _serve_one(message: dict, fds: list[int], control: socket.socket, *, namespace: bool):
@@ -236,7 +265,7 @@ def _serve_one(message: dict, fds: list[int], control: socket.socket, *, namespa
         _kill_the_rest(pid, namespace=namespace)
         if namespace:
             for folder in _SHARED_FOLDERS:
-                _empty(folder)
+                _empty(folder, keep=_KEEP)
         else:
             shutil.rmtree(message["home"], ignore_errors=True)
     return {"op": "ended", "wait_status": wait_status, "stopped_for": stopped_for,
@@ -253,10 +282,9 @@ def main(argv: list[str]) -> int:
         except Exception as error:  # noqa: BLE001 - a run will report the real error
             failed[module] = f"{type(error).__name__}: {error}"
     if "numpy" in sys.modules:
-        # Each child reseeds numpy's global generator; numpy loads numpy.random lazily, and a
-        # child must not need an import of its own for that (it has dropped its privileges,
-        # and its import could find a different view of the file system than the zygote's).
+        # Each child reseeds numpy's global generator: loaded here, not lazily in every child.
         importlib.import_module("numpy.random")
+    _KEEP.update(_mount_holders())
     _prctl(_PR_SET_DUMPABLE, 0)
     _send(control, {"op": "ready", "pid": os.getpid(), "failed": failed})
     while True:

@@ -33,6 +33,23 @@ c.CourseDirectory.autograded_directory = "autograde/autograded"
 c.CourseDirectory.feedback_directory = "autograde/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograde' / 'gradebook.db'}"
 
+# --- The class: nbgrader's exchange (release, fetch, submit, collect, feedback) ---
+# The course's id names its folder in the exchange and its groups on a JupyterHub
+# (formgrade-<id> for instructors, nbgrader-<id> for students; docs/classroom.md).
+c.CourseDirectory.course_id = "convolution"
+# Where assignments, submissions and feedback pass between instructor and students:
+# nbgrader's default, a folder every account of the hub can reach. A hub's students read
+# it from the site-wide nbgrader_config.py that `make classroom` writes from this line.
+c.Exchange.root = "/srv/nbgrader/exchange"
+# Each student's submissions and feedback readable by that student and the instructors
+# alone, and a submission collected only from the account it is named after
+# (course_lib/exchange.py). Late submissions: nbgrader's due dates (`course release
+# --exchange --duedate`, or formgrader) and its late-penalty plugin, for example
+# c.LateSubmissionPlugin.penalty_method = "zero"
+from course_lib.exchange import use_course_exchange  # noqa: E402
+
+use_course_exchange(c)
+
 # --- Assignments, in the order they are released ------------------------------
 # One notebook per assignment: solutions/<name>/<name>.ipynb, with its
 # exercises (checks and diagnoses) in course_lib/grading/exercises/.

@@ -7,7 +7,8 @@ set-up files, and nothing one edit away from an answer:
 - no exercise definitions (``course_lib/grading/exercises/``: their
   references and mistake models are answers with one change) and no hidden
   battery: the student-side checks run the *visible* batteries, compiled to
-  data files (``course_lib/grading/released/<function>.visible.battery``);
+  data files (``course_lib/grading/released/<function>.visible.battery``,
+  committed and kept fresh by ``course release``, as the wheel has them);
 - a small ``nbgrader_config.py`` naming the assignments, so ``course
   validate`` knows them.
 
@@ -27,13 +28,13 @@ __all__ = ["EXCLUDED", "INCLUDED", "SECRET_MARKERS", "build_bundle", "bundle_fil
 INCLUDED = (
     "notebooks",
     "course_lib",
-    "data",
     "jupyter-config",
     "README.md",
     "pyproject.toml",
     "environment.yml",
 )
-"""Top-level paths copied into the bundle (tracked files only)."""
+"""Top-level paths copied into the bundle (tracked files only). The data comes with
+``course_lib``: its ``data_files`` link to ``data/`` is replaced by the files, as in a wheel."""
 
 EXCLUDED = ("course_lib/grading/exercises",)
 """Paths under INCLUDED that never go into the bundle (the exercise definitions)."""
@@ -95,7 +96,8 @@ def bundle_files(root: Path | None = None) -> list[Path]:
     >>> files = bundle_files()
     >>> any(p.parts[0] == "solutions" for p in files)
     False
-    >>> Path("data/ascent.png") in files, Path("course_lib/grading/exercises/pooling.py") in files
+    >>> data = Path("course_lib/data_files/ascent.png")
+    >>> data in files, Path("course_lib/grading/exercises/pooling.py") in files
     (True, False)
     """
     root = _course_root() if root is None else Path(root)
@@ -115,9 +117,16 @@ def bundle_files(root: Path | None = None) -> list[Path]:
                 candidates.append(Path(name))
             elif path.is_dir():
                 candidates += [p.relative_to(root) for p in sorted(path.rglob("*")) if p.is_file()]
+    files = []
+    for path in candidates:  # a link to a folder (the data) stands for the files in it
+        if (root / path).is_dir():
+            files += [path / p.relative_to(root / path)
+                      for p in sorted((root / path).rglob("*")) if p.is_file()]
+        else:
+            files.append(path)
     return [
         p
-        for p in candidates
+        for p in files
         if "__pycache__" not in p.parts
         and ".ipynb_checkpoints" not in p.parts
         and not any(p.as_posix() == e or p.as_posix().startswith(e + "/") for e in EXCLUDED)
@@ -181,19 +190,6 @@ def scan(entries: dict[str, bytes], *, graded: set[str]) -> list[str]:
     return problems
 
 
-def _visible_batteries(names: list[str]) -> dict[str, bytes]:
-    from course_lib.grading.batteries import released_path
-    from course_lib.grading.exercises import for_assignment
-
-    package = Path(__file__).resolve().parent
-    compiled = {}
-    for assignment in names:
-        for exercise in for_assignment(assignment):
-            path = released_path(exercise.name).relative_to(package.parent)
-            compiled[path.as_posix()] = exercise.battery(hidden=False).to_bytes()
-    return compiled
-
-
 def build_bundle(destination, *, root: Path | None = None) -> Path:
     """Write the student bundle as a zip file and return its path.
 
@@ -214,7 +210,6 @@ def build_bundle(destination, *, root: Path | None = None) -> Path:
     root = _course_root() if root is None else Path(root)
     assignments = [n for n in load_course().assignments if (root / "notebooks" / n).is_dir()]
     entries = {path.as_posix(): (root / path).read_bytes() for path in bundle_files(root)}
-    entries.update(_visible_batteries(assignments))
     entries["nbgrader_config.py"] = _student_config(assignments).encode()
     entries["Makefile"] = _STUDENT_MAKEFILE.encode()
     problems = scan(entries, graded=_graded_names())

@@ -153,16 +153,21 @@ def _our_classes() -> list[type]:
     return [Course, Sandbox, SandboxedKernelManager, CourseDirectory, *grading_preprocessors()]
 
 
-def _known_classes() -> dict[str, type]:
-    """Configurable classes whose options can be checked: ours, nbgrader's, nbconvert's."""
-    classes: dict[str, type] = {}
+def _known_classes() -> dict[str, list[type]]:
+    """Configurable classes whose options can be checked, by name: ours, nbgrader's (its
+    exchange's classes too), nbconvert's. Several classes may share a name (nbgrader's
+    abstract ``Exchange`` and the default exchange's); a section may set what any declares."""
+    classes: dict[str, list[type]] = {}
     with contextlib.suppress(Exception):
+        from nbgrader import exchange
         from nbgrader.apps import NbGraderApp
 
-        for cls in NbGraderApp().all_configurable_classes():
-            classes[cls.__name__] = cls
+        found = list(NbGraderApp().all_configurable_classes())
+        found += [getattr(exchange.default, name) for name in exchange.default.__all__]
+        for cls in found:
+            classes.setdefault(cls.__name__, []).append(cls)
     for cls in _our_classes():
-        classes[cls.__name__] = cls
+        classes.setdefault(cls.__name__, []).append(cls)
     return classes
 
 
@@ -179,15 +184,15 @@ def check_config(config: Config, *, source: str = "the configuration") -> None:
     for section, values in config.items():
         if not isinstance(values, Config) and not isinstance(values, dict):
             continue
-        cls = known.get(section)
-        if cls is None:
+        same_name = known.get(section)
+        if same_name is None:
             close = difflib.get_close_matches(section, sorted(ours), n=1, cutoff=0.8)
             if close:
                 raise ConfigError(
                     f"unknown section c.{section} in {source}; did you mean c.{close[0]}?"
                 )
             continue
-        declared = set(cls.class_traits(config=True))
+        declared = set().union(*(cls.class_traits(config=True) for cls in same_name))
         for key in values:
             if key in declared or (key[:1].isupper() and key in known):
                 continue

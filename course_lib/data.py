@@ -1,7 +1,9 @@
 """The course's bundled images and digits, and loading your own image.
 
-Everything is read from the project's ``data/`` folder (or the folder named by
-the ``COURSE_DATA_DIR`` environment variable). Each file is checked against
+Everything is read from the package's data folder, ``course_lib/data_files``
+(in the repository a link to ``data/``; in an installed wheel the files
+themselves), or from the folder named by the ``COURSE_DATA_DIR`` environment
+variable. Each file is checked against
 ``data/SHA256SUMS`` before it is decoded, so a damaged copy is reported instead
 of silently producing wrong pictures. Nothing is ever downloaded.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import importlib.resources
 import io
 import math
 import os
@@ -45,12 +48,26 @@ MAX_IMAGE_PIXELS = 50_000_000
 """Largest image (in pixels) that :func:`load_image` accepts."""
 
 
+_RESTORE = (
+    "restore it (in the repository: git checkout -- data/; "
+    "an installed course: pip install --force-reinstall course_lib)"
+)
+
+
 class DataFileError(OSError):
     """A bundled data file is missing, altered or cannot be decoded."""
 
 
+DATA_FILES = "data_files"
+"""The package resource folder holding the data files (see :func:`data_dir`)."""
+
+
 def data_dir() -> Path:
     """Return the folder holding the bundled data files.
+
+    The one place that says where the data is: ``COURSE_DATA_DIR`` when it is
+    set, otherwise the package resource ``course_lib/data_files``, which works
+    the same from a checkout, an editable install and an installed wheel.
 
     Examples
     --------
@@ -60,7 +77,7 @@ def data_dir() -> Path:
     override = os.environ.get("COURSE_DATA_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "data"
+    return Path(str(importlib.resources.files("course_lib") / DATA_FILES))
 
 
 def _expected_checksums(folder: Path) -> dict[str, str]:
@@ -89,8 +106,7 @@ def _verified_bytes(folder: str, filename: str) -> bytes:
         payload = path.read_bytes()
     except FileNotFoundError:
         raise DataFileError(
-            f"bundled data file {path} is missing; restore it from the repository "
-            "(git checkout -- data/)"
+            f"bundled data file {path} is missing; {_RESTORE}"
         ) from None
     except OSError as exc:
         raise DataFileError(f"cannot read bundled data file {path}: {exc.strerror or exc}") from exc
@@ -98,7 +114,7 @@ def _verified_bytes(folder: str, filename: str) -> bytes:
     if actual != expected:
         raise DataFileError(
             f"bundled data file {path} is corrupt: sha256 {actual[:12]}... does not match "
-            f"{expected[:12]}... in SHA256SUMS; restore it from the repository"
+            f"{expected[:12]}... in SHA256SUMS; {_RESTORE}"
         )
     return payload
 

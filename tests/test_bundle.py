@@ -37,7 +37,8 @@ def test_bundle_has_notebooks_library_and_data_but_no_solutions(bundle):
     """Students get everything they need to run the course and nothing that gives answers away."""
     entries = _entries(bundle)
     names = list(entries)
-    assert "data/ascent.png" in names and "course_lib/reference/__init__.py" in names
+    assert "course_lib/data_files/ascent.png" in names
+    assert "course_lib/reference/__init__.py" in names
     assert "Makefile" in names and "nbgrader_config.py" in names
     assert "jupyter-config/jupyter_server_config.json" in names
     assert not any(n.startswith(("solutions/", "autograde/", "tests/")) for n in names)

@@ -237,6 +237,7 @@ def grade_class(
     specs = [load_assignment(name, course=course) for name in names]
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)
+    layout = nbgrader_layout(course, submitted, out)
     if regrade:
         for stale in (work / "results").glob("*/*.json"):
             stale.unlink()
@@ -267,11 +268,11 @@ def grade_class(
         name = task.assignment.name
         left[name] -= 1
         if left[name] == 0:
-            bookkeeper.submit(_bookkeeping_job(task.assignment, handed_in, out))
+            bookkeeper.submit(_bookkeeping_job(task.assignment, handed_in, out, layout))
 
     for spec in specs:
         if left[spec.name] == 0:  # nobody handed it in: nbgrader still gets the assignment
-            bookkeeper.submit(_bookkeeping_job(spec, handed_in, out))
+            bookkeeper.submit(_bookkeeping_job(spec, handed_in, out, layout))
 
     graded = reused = 0
     pending = []
@@ -334,7 +335,7 @@ def grade_class(
         bookkeeper.kill()
         raise Interrupted(graded, 0)
 
-    nbgrader = NbgraderCourse(out / "course", results_dir=work / "results")
+    nbgrader = NbgraderCourse(layout, results_dir=work / "results")
     records = with_manual_scores(
         [r for task in tasks for r in by_task[task.key]], nbgrader, names
     )
@@ -354,6 +355,7 @@ def grade_class(
         "sandbox": sandbox.settings(),
         "jobs": jobs,
         "graded_on": scheduler or "this machine",
+        "nbgrader": layout.to_json(),
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "nbgrader_failures": bookkeeper.failures,
     }
@@ -364,16 +366,37 @@ def grade_class(
                        bookkeeper.failures, timings)
 
 
-def _bookkeeping_job(assignment: Assignment, tasks: list[_Task], out: Path) -> dict:
+def nbgrader_layout(course: LoadedCourse, submitted: Path, out: Path):
+    """Where nbgrader's side of a run goes (:class:`.nbgrader_bridge.NbgraderDirectory`).
+
+    Submissions that ``nbgrader collect`` put in the course's own
+    ``submitted_directory`` are recorded in the course directory itself
+    (its gradebook, autograded and feedback folders), as ``nbgrader autograde``
+    and ``generate_feedback`` would record them, so formgrader and ``nbgrader
+    release_feedback`` carry on from there. Any other tree gets a working
+    course of its own in ``<out>/course``.
+    """
+    from .nbgrader_bridge import NbgraderDirectory
+
+    collected = course.folder("submitted_directory").resolve()
+    if Path(submitted).resolve() == collected:
+        return NbgraderDirectory.of_course(course, Path(out) / "work")
+    return NbgraderDirectory.scratch(Path(out) / "course")
+
+
+def _bookkeeping_job(assignment: Assignment, tasks: list[_Task], out: Path, layout) -> dict:
     """The job that puts ``assignment``'s graded submissions into nbgrader (:mod:`.bookkeeping`)."""
     return {
-        "course": str(out / "course"),
+        "nbgrader": layout.to_json(),
         "results": str(out / "work" / "results"),
         "feedback": str(out / "feedback"),
         "assignment": assignment.name,
         "master": str(assignment.notebook),
-        "submissions": [[t.located.student, str(t.located.path)] for t in tasks
-                        if t.assignment.name == assignment.name],
+        "submissions": [
+            [t.located.student, str(t.located.path),
+             str(t.located.folder) if t.located.folder else None]
+            for t in tasks if t.assignment.name == assignment.name
+        ],
     }
 
 
@@ -403,7 +426,7 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     """
     import json
 
-    from .nbgrader_bridge import NbgraderCourse, install_mathjax
+    from .nbgrader_bridge import NbgraderCourse, NbgraderDirectory, install_mathjax
     from .records import GradeRecord
 
     out = Path(out)
@@ -413,7 +436,9 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     stored = json.loads(results.read_text(encoding="utf-8"))
     run = stored.get("run", {})
     names = list(run.get("assignments", []))
-    nbgrader = NbgraderCourse(out / "course", results_dir=out / "work" / "results")
+    layout = (NbgraderDirectory.from_json(run["nbgrader"]) if "nbgrader" in run
+              else NbgraderDirectory.scratch(out / "course"))
+    nbgrader = NbgraderCourse(layout, results_dir=out / "work" / "results")
     records = with_manual_scores([GradeRecord.from_json(r) for r in stored["records"]],
                                  nbgrader, names)
     install_mathjax(out / "feedback")

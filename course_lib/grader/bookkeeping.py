@@ -47,18 +47,20 @@ def run_job(job: dict) -> dict:
     Parameters
     ----------
     job : dict
-        ``course`` (nbgrader's course folder), ``results`` (the result files),
-        ``feedback`` (where pages go), ``assignment``, ``master`` (the trusted
-        notebook) and ``submissions``: ``[[student, path], ...]``.
+        ``nbgrader`` (the :class:`~.nbgrader_bridge.NbgraderDirectory`, as JSON),
+        ``results`` (the result files), ``feedback`` (where pages go),
+        ``assignment``, ``master`` (the trusted notebook) and ``submissions``:
+        ``[[student, notebook, folder], ...]`` (the folder holds nbgrader's
+        timestamp and secret, when the submission came through the exchange).
     """
-    from .nbgrader_bridge import NbgraderCourse
+    from .nbgrader_bridge import NbgraderCourse, NbgraderDirectory
     from .store import read_result
 
     timings: dict = {}
     failures: dict = {}
     name = job["assignment"]
     results = Path(job["results"])
-    course = NbgraderCourse(Path(job["course"]), results_dir=results)
+    course = NbgraderCourse(NbgraderDirectory.from_json(job["nbgrader"]), results_dir=results)
 
     def timed(step, function, *args, **kwargs):
         begin = time.perf_counter()
@@ -68,26 +70,27 @@ def run_job(job: dict) -> dict:
             timings[step] = timings.get(step, 0.0) + time.perf_counter() - begin
 
     release = timed("generate_assignment", course.prepare, Path(job["master"]), name)
-    submissions = [(student, Path(path)) for student, path in job["submissions"]]
-    for student, path in submissions:
-        timed("stage", course.stage, student, name, path, release)
+    submissions = [(student, Path(path), Path(folder) if folder else None)
+                   for student, path, folder in job["submissions"]]
+    for student, path, folder in submissions:
+        timed("stage", course.stage, student, name, path, release, folder=folder)
     timed("autograde", course.autograde, name, "*")
-    for student, path in submissions:
+    for student, path, folder in submissions:
         if course.autograded(name, student):
             continue
         note = (
             "**nbgrader could not process your notebook as submitted**, so this is the "
             "released notebook; the test cells below show your grade."
         )
-        timed("stage", course.stage, student, name, path, release, note=note)
+        timed("stage", course.stage, student, name, path, release, note=note, folder=folder)
         failure = timed("autograde", course.autograde, name, student)
         if failure:
             failures[f"{student}/{name}"] = failure
     records = []
-    for student, _ in submissions:
+    for student, _, _ in submissions:
         records += read_result(results / name / f"{student}.json") or []
     timed("gradebook", course.check_gradebook, name, records)
-    students = [s for s, _ in submissions if course.autograded(name, s)]
+    students = [s for s, _, _ in submissions if course.autograded(name, s)]
     pages = timed("feedback", course.feedback_all, name, Path(job["feedback"]),
                   students=students)
     for student in students:

@@ -21,13 +21,16 @@ _DECORATIONS = re.compile(r"(^copy of |[ _-]*\(\d+\)$|[ _-]*copy\d*$|[ _-]*-chec
 class Located:
     """Where a student's notebook for one assignment was found.
 
-    ``path`` is None when nothing was found; ``note`` explains any guess.
+    ``path`` is None when nothing was found; ``note`` explains any guess;
+    ``folder`` is the student's folder for the assignment (where nbgrader's
+    exchange leaves the submission's timestamp), when there is one.
     """
 
     student: str
     assignment: str
     path: Path | None
     note: str = ""
+    folder: Path | None = None
 
 
 def _normalise(name: str) -> str:
@@ -84,17 +87,18 @@ def locate(submitted: Path, student: str, assignment: str) -> Located:
     notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     for candidate in notebooks:
         if candidate.parent == folder and candidate.name == expected:
-            return Located(student, assignment, candidate)
+            return Located(student, assignment, candidate, folder=folder)
     matching = [p for p in notebooks if _normalise(p.stem) == assignment.lower()]
     chosen = matching or (notebooks if len(notebooks) == 1 else [])
     if not chosen:
         if not notebooks:
-            return Located(student, assignment, None, f"the folder {folder.name} holds no notebook")
+            return Located(student, assignment, None,
+                           f"the folder {folder.name} holds no notebook", folder)
         names = ", ".join(p.name for p in notebooks)
         return Located(student, assignment, None,
-                       f"no {expected} in the folder {folder.name}, only {names}")
+                       f"no {expected} in the folder {folder.name}, only {names}", folder)
     picked = max(chosen, key=lambda p: (p.stat().st_mtime, p.name))
     note = f"graded {str(picked.relative_to(folder))!r} (expected {expected!r})"
     if folder.name != assignment:
         note += f" in folder {folder.name!r}"
-    return Located(student, assignment, picked, note)
+    return Located(student, assignment, picked, note, folder)

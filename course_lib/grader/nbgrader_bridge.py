@@ -20,12 +20,16 @@ nbgrader stays the workflow, and its autograde step is the course's grader:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import re
 import shutil
+import sys
 import uuid
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -61,6 +65,7 @@ __all__ = [
     "GradeOutOfProcess",
     "KeepFirstGradeIds",
     "NbgraderCourse",
+    "NbgraderDirectory",
     "grading_preprocessors",
     "install_mathjax",
     "offline_page",
@@ -207,8 +212,25 @@ def use_course_grader(c: Config) -> Config:
     c.GenerateAssignment.preprocessors = [*release_steps, TidyRelease]
     c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
+    c.GenerateFeedback.preprocessors = list(FEEDBACK_STEPS)
+    c.ClearHiddenTests.enforce_metadata = False
     c.GenerateFeedback.exporter_class = FeedbackPageExporter
+    put_scripts_on_path()
     return c
+
+
+def put_scripts_on_path() -> None:
+    """Let nbgrader find the programs it starts by name (``alembic``, which creates the
+    gradebook) next to this Python, for the rest of the process.
+
+    ``.venv/bin/nbgrader`` typed by its path, without the environment activated, reads
+    the course's config and so gets here before it needs them; without this, its first
+    ``generate_assignment`` fails on creating the gradebook.
+    """
+    scripts = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(p for p in (scripts, path) if p)
 
 
 FEEDBACK_CSS = """
@@ -223,6 +245,11 @@ class FeedbackStyle(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
         return nb, resources
+
+
+FEEDBACK_STEPS = (GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, FeedbackStyle)
+"""nbgrader's feedback steps with ClearHiddenTests: hidden test code never reaches a student,
+by ``course grade`` or by plain ``nbgrader generate_feedback``."""
 
 
 class _Unparsed(str):
@@ -324,19 +351,98 @@ def _normalise(notebook):
     return notebook
 
 
+@dataclass(frozen=True)
+class NbgraderDirectory:
+    """Where a grading run keeps nbgrader's state: folders, gradebook and course id.
+
+    Two layouts (:meth:`scratch`, :meth:`of_course`): a working course under
+    the grading output, or the instructor's own course directory, so that
+    formgrader, ``nbgrader export`` and ``nbgrader release_feedback`` there see
+    what ``course grade`` recorded. Folders are relative to ``root`` or absolute.
+    """
+
+    root: str
+    course_id: str
+    db_url: str
+    source_directory: str = "source"
+    release_directory: str = "release"
+    submitted_directory: str = "submitted"
+    autograded_directory: str = "autograded"
+    feedback_directory: str = "feedback"
+    masters_in_place: bool = False
+    """Whether ``source_directory`` is the course's own masters (never copied over)."""
+
+    @classmethod
+    def scratch(cls, folder: Path) -> NbgraderDirectory:
+        """A working nbgrader course of its own in ``folder`` (``<out>/course``)."""
+        folder = Path(folder)
+        return cls(str(folder), COURSE_ID, f"sqlite:///{folder / 'gradebook.db'}")
+
+    @classmethod
+    def of_course(cls, course, work: Path) -> NbgraderDirectory:
+        """The course directory of ``course`` (a :class:`~course_lib.config.LoadedCourse`).
+
+        Gradebook, autograded and feedback folders are the course's; the
+        collected submissions are staged into ``work/submitted`` (never
+        changed where ``nbgrader collect`` put them) and the release generated
+        for the gradebook goes to ``work/release`` (never over the committed
+        student notebooks).
+        """
+        coursedir = course.coursedir
+        work = Path(work).resolve()
+        return cls(
+            root=str(course.root),
+            course_id=coursedir.course_id or COURSE_ID,
+            db_url=coursedir.db_url,
+            source_directory=coursedir.source_directory,
+            release_directory=str(work / "release"),
+            submitted_directory=str(work / "submitted"),
+            autograded_directory=coursedir.autograded_directory,
+            feedback_directory=coursedir.feedback_directory,
+            masters_in_place=True,
+        )
+
+    def to_json(self) -> dict:
+        """The layout as JSON-ready data (for the bookkeeping job and results.json)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> NbgraderDirectory:
+        """Rebuild the layout from :meth:`to_json`'s form."""
+        return cls(**data)
+
+    def folder(self, option: str, *parts: str) -> Path:
+        """A folder of the layout by option name (``"feedback_directory"``), plus ``parts``."""
+        return Path(self.root, getattr(self, option), *parts)
+
+    @property
+    def gradebook_file(self) -> Path | None:
+        """The gradebook's file, for a SQLite gradebook."""
+        prefix = "sqlite:///"
+        return Path(self.db_url[len(prefix):]) if self.db_url.startswith(prefix) else None
+
+
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+"""Files nbgrader's exchange puts beside a submitted notebook: when it was handed in (late
+penalties) and the secret the student's feedback is found by (``release_feedback``)."""
+
+
 class NbgraderCourse:
-    """A working nbgrader course directory under the grading output.
+    """nbgrader's own steps for a grading run, in an :class:`NbgraderDirectory`.
 
     Parameters
     ----------
-    root : Path
-        The course directory (created).
+    directory : NbgraderDirectory or Path
+        The layout; a path stands for :meth:`NbgraderDirectory.scratch` of it.
     results_dir : Path
         Where the per-submission result files are.
     """
 
-    def __init__(self, root: Path, *, results_dir: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, directory, *, results_dir: Path) -> None:
+        if not isinstance(directory, NbgraderDirectory):
+            directory = NbgraderDirectory.scratch(Path(directory))
+        self.directory = directory
+        self.root = Path(directory.root)
         self.results_dir = Path(results_dir)
         self._nbgrader = None
         self.root.mkdir(parents=True, exist_ok=True)
@@ -344,22 +450,24 @@ class NbgraderCourse:
     @property
     def db_url(self) -> str:
         """The gradebook (formgrader and ``nbgrader export`` read it)."""
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return self.directory.db_url
+
+    @property
+    def course_id(self) -> str:
+        """The gradebook's course id."""
+        return self.directory.course_id
 
     def _config(self) -> Config:
         c = Config()
+        layout = self.directory
         c.CourseDirectory.root = str(self.root)
-        c.CourseDirectory.course_id = COURSE_ID
-        c.CourseDirectory.db_url = self.db_url
+        c.CourseDirectory.course_id = layout.course_id
+        c.CourseDirectory.db_url = layout.db_url
+        for option in ("source_directory", "release_directory", "submitted_directory",
+                       "autograded_directory", "feedback_directory"):
+            c.CourseDirectory[option] = getattr(layout, option)
         use_course_grader(c)
         c.GradeOutOfProcess.results_dir = str(self.results_dir)
-        c.GenerateFeedback.preprocessors = [
-            GetGrades,
-            ClearHiddenTests,
-            CSSHTMLHeaderPreprocessor,
-            FeedbackStyle,
-        ]
-        c.ClearHiddenTests.enforce_metadata = False
         c.NbGraderAPI.log_level = "WARN"
         return c
 
@@ -376,25 +484,36 @@ class NbgraderCourse:
     def prepare(self, master: Path, assignment: str) -> Path:
         """Copy the master folder to ``source/`` and run generate_assignment; return the
         released student notebook (used as a stand-in for unreadable submissions)."""
-        source = self.root / "source" / assignment
-        if source.exists():
-            shutil.rmtree(source)
-        shutil.copytree(Path(master).parent, source)
+        if not self.directory.masters_in_place:
+            source = self.directory.folder("source_directory", assignment)
+            if source.exists():
+                shutil.rmtree(source)
+            shutil.copytree(Path(master).parent, source)
         with _quiet_nbgrader():
             result = self._api().generate_assignment(assignment, force=True, create=True)
         if not result.get("success"):
             raise RuntimeError(f"nbgrader generate_assignment failed: {result.get('error')}")
-        return self.root / "release" / assignment / f"{assignment}.ipynb"
+        return self.directory.folder("release_directory", assignment, f"{assignment}.ipynb")
 
     def stage(
-        self, student: str, assignment: str, notebook: Path, release: Path, *, note=None
+        self, student: str, assignment: str, notebook: Path, release: Path, *, note=None,
+        folder: Path | None = None,
     ) -> None:
         """Place a submission at nbgrader's expected path ``submitted/<student>/<assignment>/``.
 
         A file nbgrader cannot read is staged as the released copy with ``note``
         at the top, so the student still gets a feedback page that explains.
+        nbgrader's own files in the submission's ``folder`` (:data:`NBGRADER_FILES`)
+        come along, so late penalties and ``release_feedback`` work as with plain
+        nbgrader.
         """
-        target = self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+        staged = self.directory.folder("submitted_directory", student, assignment)
+        target = staged / f"{assignment}.ipynb"
+        for name in NBGRADER_FILES:
+            if folder is not None and (Path(folder) / name).is_file():
+                write_atomic(staged / name, (Path(folder) / name).read_bytes())
+            else:
+                (staged / name).unlink(missing_ok=True)
         readable = None
         if note is None:
             try:
@@ -424,7 +543,7 @@ class NbgraderCourse:
         """Make sure every graded cell's ``auto_score`` is the record's score."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
             for record in records:
                 try:
                     grade = gradebook.find_grade(
@@ -441,10 +560,10 @@ class NbgraderCourse:
         """``(student, grade_id) -> score`` of every grade set by hand (formgrader)."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        if not (self.root / "gradebook.db").is_file():
+        if not self._has_gradebook():
             return {}
         scores = {}
-        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
             try:
                 submissions = gradebook.assignment_submissions(assignment)
             except MissingEntry:
@@ -460,17 +579,26 @@ class NbgraderCourse:
         """The students whose notebook for ``assignment`` is in the gradebook."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        if not (self.root / "gradebook.db").is_file():
+        if not self._has_gradebook():
             return []
-        with _quiet_nbgrader(), Gradebook(self.db_url, COURSE_ID) as gradebook:
+        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
             try:
                 return sorted(s.student_id for s in gradebook.assignment_submissions(assignment))
             except MissingEntry:
                 return []
 
+    def _has_gradebook(self) -> bool:
+        path = self.directory.gradebook_file
+        return path is None or path.is_file()
+
     def autograded(self, assignment: str, student: str) -> bool:
         """Whether nbgrader has an autograded notebook of ``student`` for ``assignment``."""
-        return (self.root / "autograded" / student / assignment / f"{assignment}.ipynb").is_file()
+        return self.directory.folder(
+            "autograded_directory", student, assignment, f"{assignment}.ipynb").is_file()
+
+    def _feedback_page(self, student: str, assignment: str) -> Path:
+        return self.directory.folder(
+            "feedback_directory", student, assignment, f"{assignment}.html")
 
     def feedback_all(self, assignment: str, out: Path, *, students) -> set[str]:
         """Generate every autograded student's feedback for ``assignment`` in one nbgrader run;
@@ -479,7 +607,7 @@ class NbgraderCourse:
         Returns the students whose page was written.
         """
         for student in students:  # a page left from an earlier run must not be copied again
-            shutil.rmtree(self.root / "feedback" / student / assignment, ignore_errors=True)
+            self._feedback_page(student, assignment).unlink(missing_ok=True)
         with _quiet_nbgrader():
             result = self._api().generate_feedback(assignment, force=True)
         if not result.get("success"):
@@ -487,7 +615,7 @@ class NbgraderCourse:
                       str(result.get("error"))[-2000:])
         written = set()
         for student in students:
-            html = self.root / "feedback" / student / assignment / f"{assignment}.html"
+            html = self._feedback_page(student, assignment)
             if html.is_file():
                 page = offline_page(html.read_text(encoding="utf-8"))
                 write_atomic(Path(out) / student / f"{assignment}.html", page)
@@ -501,6 +629,6 @@ class NbgraderCourse:
             result = self._api().generate_feedback(assignment, student, force=True)
         if not result.get("success"):
             raise RuntimeError(f"nbgrader generate_feedback failed: {result.get('error')}")
-        html = self.root / "feedback" / student / assignment / f"{assignment}.html"
+        html = self._feedback_page(student, assignment)
         page = offline_page(html.read_text(encoding="utf-8"))
         return write_atomic(Path(out) / student / f"{assignment}.html", page)

@@ -4,10 +4,11 @@
   (:mod:`course_lib.grading.exercises`) are present, and a battery is compiled
   from them on first use: the visible one, or the hidden one drawn with the
   seed released with the assignment.
-- A student bundle has no definitions (their references and mistake models
-  are one edit away from answers). It carries the compiled visible
-  batteries as data files in ``course_lib/grading/released/`` (written by
-  ``course bundle``), and has no hidden battery at all.
+- An installed wheel and a student bundle have no definitions (their
+  references and mistake models are one edit away from answers). They carry
+  the compiled visible batteries as data files in
+  ``course_lib/grading/released/`` (written by ``course release`` and
+  committed, like the student notebooks), and no hidden battery at all.
 
 Either way the battery is plain data (:class:`~.battery.Battery`) and is
 judged by the same :func:`~.assess.assess`.
@@ -29,6 +30,7 @@ __all__ = [
     "RELEASED",
     "BatteryUnavailable",
     "battery",
+    "compile_visible",
     "hidden_available",
     "released_path",
     "released_seed",
@@ -43,8 +45,26 @@ class BatteryUnavailable(LookupError):
 
 
 def released_path(name: str, folder: Path = RELEASED) -> Path:
-    """Where the compiled visible battery of ``name`` lives in a bundle."""
+    """Where the compiled visible battery of ``name`` lives in a wheel or a bundle."""
     return Path(folder) / f"{name}.visible.battery"
+
+
+def compile_visible(assignment: str) -> dict[str, bytes]:
+    """The compiled visible batteries of ``assignment``'s graded functions.
+
+    Needs the exercise definitions (the course's repository).
+
+    Returns
+    -------
+    dict
+        File name in :data:`RELEASED` (``convolve.visible.battery``) -> its bytes.
+    """
+    from . import exercises
+
+    return {
+        released_path(exercise.name).name: exercise.battery(hidden=False).to_bytes()
+        for exercise in exercises.for_assignment(assignment)
+    }
 
 
 def _definitions():

@@ -9,6 +9,8 @@
 #   make grade    grade the submissions in autograde/submitted (or the samples)
 #   make bench    print the speed benchmarks
 #   make bundle   build a student bundle (no solutions, no hidden tests)
+#   make classroom  set up and start a JupyterHub classroom on 127.0.0.1:8000 (root;
+#                 docs/classroom.md); make classroom-down removes its accounts again
 #   make clean    remove the environment and generated state
 
 PYTHON ?= python3
@@ -22,7 +24,11 @@ LAB_DIR ?= notebooks
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps lab test lint release grade bench bundle clean
+# The classroom's accounts: `make classroom STUDENTS=30`.
+STUDENTS ?= 3
+CLASSROOM_ARGS ?=
+
+.PHONY: setup system-deps lab test lint release grade bench bundle classroom classroom-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +65,13 @@ bench: setup
 
 bundle: setup
 	$(BIN)/course bundle
+
+classroom: setup system-deps
+	$(BIN)/python classroom/provision.py up --students $(STUDENTS) $(CLASSROOM_ARGS)
+	$(BIN)/python classroom/provision.py start
+
+classroom-down: setup
+	$(BIN)/python classroom/provision.py down
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis grading-output test-artifacts

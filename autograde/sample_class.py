@@ -27,7 +27,8 @@ import re
 import shutil
 from pathlib import Path
 
-__all__ = ["BROKEN", "VARIANTS", "generate", "student_notebook"]
+__all__ = ["BROKEN", "VARIANTS", "answer_released", "generate", "master_answers",
+           "student_notebook"]
 
 _LOOP_HEADER = '''def convolve(image, kernel):
     """Sample answer."""
@@ -404,6 +405,38 @@ def student_notebook(master: dict, answers: dict[str, str]) -> dict:
             cell["source"] = answers.get(function, _SOLUTION.sub("", _source(cell)))
         elif "BEGIN HIDDEN TESTS" in _source(cell):
             cell["source"] = _HIDDEN.sub("", _source(cell)).rstrip("\n")
+    return notebook
+
+
+def master_answers(master: dict) -> dict[str, str]:
+    """Function name -> the master's solution as a student would write it (no markers)."""
+    answers = {}
+    for cell in master["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id.endswith("_answer"):
+            answers[grade_id[: -len("_answer")]] = _SOLUTION.sub("", _source(cell))
+    return answers
+
+
+def answer_released(notebook: dict, answers: dict[str, str]) -> dict:
+    """The released (student) notebook with some answer cells filled in, as a student who
+    fetched it would save it: ``answers`` maps a function to its answer cell's source;
+    the other cells stay as released.
+
+    Examples
+    --------
+    >>> cell = {"cell_type": "code", "source": "raise NotImplementedError()",
+    ...         "metadata": {"nbgrader": {"grade_id": "f_answer"}}}
+    >>> answered = answer_released({"cells": [cell]}, {"f": "def f():\\n    return 1\\n"})
+    >>> answered["cells"][0]["source"]
+    'def f():\\n    return 1\\n'
+    """
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        function = grade_id[: -len("_answer")] if grade_id.endswith("_answer") else None
+        if function in answers:
+            cell["source"] = answers[function]
     return notebook
 
 

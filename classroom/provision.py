@@ -182,6 +182,12 @@ def ensure_environment(env: Path) -> Path:
     else:
         _run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
               str(wheel)])
+    # A classroom has no news feed and no update check: nothing to fetch, nothing to ask.
+    settings = env / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(
+        {"@jupyterlab/apputils-extension:notification":
+         {"fetchNews": "false", "checkForUpdates": False}}, indent=2) + "\n")
     _run(["chmod", "-R", "a+rX", env])
     return env / "bin"
 
@@ -215,29 +221,38 @@ def _exists(name: str) -> bool:
     return True
 
 
-def ours(name: str) -> bool:
-    """Whether ``name`` is an account this tool created."""
+def ours(name: str, *, comment: str = ACCOUNT_COMMENT) -> bool:
+    """Whether ``name`` is an account this tool created (with ``comment``)."""
     try:
-        return pwd.getpwnam(name).pw_gecos == ACCOUNT_COMMENT
+        return pwd.getpwnam(name).pw_gecos == comment
     except KeyError:
         return False
 
 
-def create_account(name: str, password: str) -> None:
-    """A Linux account with a private home and ``password``."""
-    if _exists(name):
-        if not ours(name):
-            raise ProvisionError(f"the account {name} exists and was not made by this tool")
-    else:
-        _run(["useradd", "--create-home", "--shell", "/bin/bash", "--comment", ACCOUNT_COMMENT,
-              name])
+def accounts_with_comment(comment: str) -> list[str]:
+    """Every account whose comment is ``comment`` (left behind by a run that was killed)."""
+    return sorted(entry.pw_name for entry in pwd.getpwall() if entry.pw_gecos == comment)
+
+
+def create_account(name: str, password: str | None, *, comment: str = ACCOUNT_COMMENT) -> bool:
+    """A Linux account with a private home; ``password`` is set when given.
+
+    Returns whether the account was created (False: it was made here before).
+    """
+    created = not _exists(name)
+    if created:
+        _run(["useradd", "--create-home", "--shell", "/bin/bash", "--comment", comment, name])
+    elif not ours(name, comment=comment):
+        raise ProvisionError(f"the account {name} exists and was not made by this tool")
     Path(pwd.getpwnam(name).pw_dir).chmod(0o700)
-    _run(["chpasswd"], input=f"{name}:{password}\n")
+    if password is not None:
+        _run(["chpasswd"], input=f"{name}:{password}\n")
+    return created
 
 
-def remove_account(name: str) -> None:
+def remove_account(name: str, *, comment: str = ACCOUNT_COMMENT) -> None:
     """Stop the account's processes and remove it with its home (only accounts made here)."""
-    if not ours(name):
+    if not ours(name, comment=comment):
         return
     subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
     for _ in range(50):
@@ -295,6 +310,7 @@ class Classroom:
     proxy_api_port: int = 8001
     env: Path | None = None
     course_folder: str = "convolution-course"
+    comment: str = ACCOUNT_COMMENT
 
     def __post_init__(self) -> None:
         self.prefix = Path(self.prefix)
@@ -353,6 +369,22 @@ class Classroom:
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_path)
         return env
 
+    def run_as(self, user: str, *command, cwd: str | os.PathLike | None = None,
+               timeout: float = 600, check: bool = False,
+               input: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``command`` as ``user``, with the environment their server has (as a terminal
+        in their JupyterLab would), in ``cwd`` (default: their home)."""
+        home = Path(_account(user).pw_dir)
+        env = {"HOME": str(home), "USER": user, "LOGNAME": user, **self.server_environment(user)}
+        done = subprocess.run(
+            ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+             *map(str, command)],
+            cwd=cwd or home, capture_output=True, text=True, timeout=timeout, input=input)
+        if check and done.returncode != 0:
+            raise ProvisionError(f"{' '.join(map(str, command))} as {user} failed:\n"
+                                 f"{(done.stdout + done.stderr)[-3000:]}")
+        return done
+
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         data.update(prefix=str(self.prefix), env=str(self.env), proxy=str(self.proxy),
@@ -371,24 +403,35 @@ class Classroom:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     # setting up
-    def up(self, *, passwords: dict[str, str] | None = None) -> dict[str, str]:
-        """Make everything (see the module docstring); return each account's password."""
+    def up(self, *, passwords: dict[str, str] | None = None) -> dict[str, str | None]:
+        """Make everything (see the module docstring), or bring it up to date.
+
+        Returns each account's password: a new one for a new account (or the one
+        given in ``passwords``), None for an account made by an earlier ``up``
+        (its password is unchanged). The instructor's course directory is
+        copied only the first time: it holds their gradebook.
+        """
         if os.geteuid() != 0:
             raise ProvisionError("setting up a classroom needs root (accounts, exchange, hub)")
         for tool in ("bwrap", "setfacl"):
             if shutil.which(tool) is None:
                 _apt({"bwrap": ["bubblewrap"], "setfacl": ["acl"]}[tool])
-        taken = [u for u in self.users if _exists(u) and not ours(u)]
+        taken = [u for u in self.users if _exists(u) and not ours(u, comment=self.comment)]
         if taken:
             raise ProvisionError(f"accounts already exist and were not made here: {taken}")
         ensure_environment(self.env)
         ensure_proxy(self.tools)
-        passwords = dict(passwords or {})
+        given = dict(passwords or {})
+        passwords = {}
         for user in self.users:
-            passwords.setdefault(user, secrets.token_urlsafe(9))
-            create_account(user, passwords[user])
+            password = given.get(user)
+            if password is None and not _exists(user):
+                password = secrets.token_urlsafe(9)
+            create_account(user, password, comment=self.comment)
+            passwords[user] = password
         self._instructors_group()
-        self._course_directory()
+        if not self.course_dir.is_dir():
+            self._course_directory()
         self._exchange()
         self._jupyter_config()
         self.state_file.write_text(json.dumps(self.to_json(), indent=2) + "\n")
@@ -463,6 +506,10 @@ class Classroom:
             "use_course_exchange(c)\n")
         server = json.loads((REPOSITORY / "jupyter-config" / "jupyter_server_config.json")
                             .read_text())
+        # JupyterLab shows formgrader in a frame of its own page: allow framing by the same
+        # origin only (JupyterHub's servers forbid any framing by default).
+        server["ServerApp"]["tornado_settings"]["headers"] = {
+            "Content-Security-Policy": "frame-ancestors 'self'"}
         (common / "jupyter_server_config.json").write_text(json.dumps(server, indent=2) + "\n")
         off = {"ServerApp": {"jpserver_extensions": {
             name: False for name in STUDENT_EXTENSIONS_OFF["server"]}}}
@@ -488,9 +535,15 @@ class Classroom:
 
     def start_hub(self, *, log: Path | None = None) -> subprocess.Popen:
         """Start JupyterHub in the background (its own process group); see :meth:`stop_hub`."""
-        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the hub keeps it
-        return subprocess.Popen(self.hub_command(), cwd=self.hub, env=self.hub_environment(),
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed by stop_hub
+        try:
+            process = subprocess.Popen(self.hub_command(), cwd=self.hub,
+                                       env=self.hub_environment(), stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            if log:
+                out.close()  # the hub has its own copy of the descriptor
+        return process
 
     @staticmethod
     def stop_hub(process: subprocess.Popen) -> None:
@@ -507,7 +560,7 @@ class Classroom:
     def down(self, *, environment: bool = False) -> None:
         """Remove the accounts, the course's exchange folder and the hub's state."""
         for user in self.users:
-            remove_account(user)
+            remove_account(user, comment=self.comment)
         try:
             grp.getgrnam(self.group)
         except KeyError:
@@ -556,7 +609,8 @@ def main(argv: list[str] | None = None) -> int:
                 "Accounts (passwords are shown this once; `down` removes the accounts):")
             for user in classroom.users:
                 role = "instructor" if user == classroom.instructor else "student"
-                say(f"  {user:12s} {passwords[user]:14s} {role}")
+                shown = passwords[user] or "(unchanged)"
+                say(f"  {user:12s} {shown:14s} {role}")
             say(f"The instructor's course directory: {classroom.course_dir}",
                 f"The exchange: {classroom.exchange}/{classroom.course_id}")
         elif args.command == "start":

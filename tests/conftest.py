@@ -27,6 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "autograde"))
 # Test data modules (the catalogue of wrong answers) are imported by name.
 sys.path.insert(0, str(ROOT / "tests"))
+# The classroom's provisioner and rehearsal (classroom/) are imported by name.
+sys.path.insert(0, str(ROOT / "classroom"))
+
+CLASSROOM_ENV = Path(os.environ.get("CLASSROOM_ENV", "/opt/convolution-classroom/env"))
+"""The classroom's shared environment (the course's wheel, JupyterHub), shared with
+`make classroom`; the tests bring it up to date and keep it."""
+TEST_ACCOUNTS = "convolution course classroom (test)"
+"""The comment of every Linux account a test creates; a run removes any a killed run left."""
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +86,18 @@ def write_course_config(path: Path, **sandbox) -> Path:
 def course_config():
     """Returns ``write(path, **sandbox_options)``: the course's config plus sandbox options."""
     return write_course_config
+
+
+@pytest.fixture(scope="session")
+def classroom_env() -> Path:
+    """The classroom's Python environment, made from Debian's python3 with the course's wheel
+    installed (no checkout, no exercise definitions), JupyterHub and nbgrader; up to date."""
+    import provision
+
+    if os.geteuid() != 0:
+        pytest.fail("the classroom tests create Linux accounts and need root")
+    provision.ensure_environment(CLASSROOM_ENV)
+    provision.ensure_proxy(CLASSROOM_ENV.parent / "proxy")
+    for leftover in provision.accounts_with_comment(TEST_ACCOUNTS):
+        provision.remove_account(leftover, comment=TEST_ACCOUNTS)
+    return CLASSROOM_ENV

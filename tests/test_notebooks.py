@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -378,3 +379,33 @@ def test_plain_nbgrader_generate_assignment_writes_the_committed_student_noteboo
     written = nbformat.read(tmp_path / "release" / name / f"{name}.ipynb", as_version=4)
     assert "course" not in written.metadata
     assert written == nbformat.read(COURSE.student(name), as_version=4)
+
+
+@pytest.mark.slow
+def test_plain_nbgrader_typed_by_its_path_releases_without_losing_the_student_folder(tmp_path):
+    """`.venv/bin/nbgrader generate_assignment --force` with the environment not activated
+    (its folder not on PATH) creates the gradebook and writes the student notebook, in a
+    copy of the repository, instead of failing after removing the committed folder."""
+    import subprocess
+    import sys
+
+    name = MASTERS[0]
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for relative in filter(None, listed):
+        source, target = ROOT / relative, tmp_path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(os.readlink(source))
+        elif source.is_file():
+            shutil.copy2(source, target)
+    committed = (tmp_path / "notebooks" / name / f"{name}.ipynb").read_bytes()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", name, "--force"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (tmp_path / "autograde" / "gradebook.db").is_file()
+    written = nbformat.read(tmp_path / "notebooks" / name / f"{name}.ipynb", as_version=4)
+    assert written == nbformat.reads(committed.decode(), as_version=4)

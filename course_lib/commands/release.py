@@ -31,7 +31,8 @@ def add_arguments(parser) -> None:
 
 def _to_exchange(names, course, *, duedate, force) -> int:
     """Record each assignment (and its due date) in the gradebook and release it with
-    nbgrader's own ``release_assignment`` (the command instructors know)."""
+    nbgrader's own ``release_assignment`` (the command instructors know), run in the
+    course's root, where it reads the course's ``nbgrader_config.py``."""
     import subprocess
 
     from nbgrader.api import Gradebook
@@ -48,8 +49,6 @@ def _to_exchange(names, course, *, duedate, force) -> int:
             book.update_or_create_assignment(name, **({"duedate": duedate} if duedate else {}))
             due = book.find_assignment(name).duedate
         command = [sys.executable, "-m", "nbgrader", "release_assignment", name]
-        if course.config_file is not None:
-            command.append(f"--config={course.config_file}")
         if force:
             command.append("--force")
         done = subprocess.run(command, cwd=course.root, capture_output=True, text=True)

@@ -46,6 +46,7 @@ __all__ = [
     "battery_seed",
     "grade_class",
     "grade_notebook_bytes",
+    "late_submissions",
     "rebuild_outputs",
     "with_manual_scores",
 ]
@@ -339,6 +340,7 @@ def grade_class(
     records = with_manual_scores(
         [r for task in tasks for r in by_task[task.key]], nbgrader, names
     )
+    submissions = late_submissions(nbgrader, names)
     timings = {
         "grading": grading_seconds,
         "nbgrader": bookkeeper.seconds,
@@ -360,7 +362,7 @@ def grade_class(
         "nbgrader_failures": bookkeeper.failures,
     }
     begin = time.perf_counter()
-    write_outputs(out, records, run=run, assignments=specs)
+    write_outputs(out, records, run=run, assignments=specs, submissions=submissions)
     timings["outputs"] = time.perf_counter() - begin
     return BatchResult(records, out, seeds, graded, reused, len(tasks) - len(handed_in),
                        bookkeeper.failures, timings)
@@ -381,7 +383,7 @@ def nbgrader_layout(course: LoadedCourse, submitted: Path, out: Path):
     collected = course.folder("submitted_directory").resolve()
     if Path(submitted).resolve() == collected:
         return NbgraderDirectory.of_course(course, Path(out) / "work")
-    return NbgraderDirectory.scratch(Path(out) / "course")
+    return NbgraderDirectory.scratch(Path(out) / "course", config_file=course.config_file)
 
 
 def _bookkeeping_job(assignment: Assignment, tasks: list[_Task], out: Path, layout) -> dict:
@@ -398,6 +400,17 @@ def _bookkeeping_job(assignment: Assignment, tasks: list[_Task], out: Path, layo
             for t in tasks if t.assignment.name == assignment.name
         ],
     }
+
+
+def late_submissions(nbgrader, assignments) -> list[dict]:
+    """When each submission was handed in and its late penalty, from the gradebook: one
+    entry ``{student, assignment, timestamp, seconds_late, late_penalty}`` per submission
+    that came through nbgrader's exchange."""
+    return [
+        {"student": student, "assignment": name, **facts}
+        for name in assignments
+        for student, facts in sorted(nbgrader.late_submissions(name).items())
+    ]
 
 
 def with_manual_scores(records: list[GradeRecord], nbgrader, assignments) -> list[GradeRecord]:
@@ -444,7 +457,8 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     install_mathjax(out / "feedback")
     for name in names:
         nbgrader.feedback_all(name, out / "feedback", students=nbgrader.staged(name))
-    write_outputs(out, records, run=run, assignments=names)
+    write_outputs(out, records, run=run, assignments=names,
+                  submissions=late_submissions(nbgrader, names))
     return records
 
 

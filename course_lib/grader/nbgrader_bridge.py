@@ -371,12 +371,16 @@ class NbgraderDirectory:
     feedback_directory: str = "feedback"
     masters_in_place: bool = False
     """Whether ``source_directory`` is the course's own masters (never copied over)."""
+    config_file: str | None = None
+    """The course's ``nbgrader_config.py``: its other nbgrader settings (the late-submission
+    plugin, ...) apply; the folders, gradebook and course id are the layout's."""
 
     @classmethod
-    def scratch(cls, folder: Path) -> NbgraderDirectory:
+    def scratch(cls, folder: Path, *, config_file=None) -> NbgraderDirectory:
         """A working nbgrader course of its own in ``folder`` (``<out>/course``)."""
         folder = Path(folder)
-        return cls(str(folder), COURSE_ID, f"sqlite:///{folder / 'gradebook.db'}")
+        return cls(str(folder), COURSE_ID, f"sqlite:///{folder / 'gradebook.db'}",
+                   config_file=str(config_file) if config_file else None)
 
     @classmethod
     def of_course(cls, course, work: Path) -> NbgraderDirectory:
@@ -400,6 +404,7 @@ class NbgraderDirectory:
             autograded_directory=coursedir.autograded_directory,
             feedback_directory=coursedir.feedback_directory,
             masters_in_place=True,
+            config_file=str(course.config_file) if course.config_file else None,
         )
 
     def to_json(self) -> dict:
@@ -458,8 +463,10 @@ class NbgraderCourse:
         return self.directory.course_id
 
     def _config(self) -> Config:
-        c = Config()
+        from course_lib.config import load_config
+
         layout = self.directory
+        c = load_config(layout.config_file)[0] if layout.config_file else Config()
         c.CourseDirectory.root = str(self.root)
         c.CourseDirectory.course_id = layout.course_id
         c.CourseDirectory.db_url = layout.db_url
@@ -574,6 +581,30 @@ class NbgraderCourse:
                         if grade.manual_score is not None:
                             scores[(submission.student_id, grade.name)] = float(grade.manual_score)
         return scores
+
+    def late_submissions(self, assignment: str) -> dict[str, dict]:
+        """``student -> {timestamp, seconds_late, late_penalty}`` for each submission of
+        ``assignment`` that came with nbgrader's timestamp, as the gradebook has them (the
+        due date and nbgrader's late-submission plugin decide the penalty)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        if not self._has_gradebook():
+            return {}
+        facts = {}
+        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
+            try:
+                submissions = gradebook.assignment_submissions(assignment)
+            except MissingEntry:
+                return {}
+            for submission in submissions:
+                if submission.timestamp is None:
+                    continue
+                facts[submission.student_id] = {
+                    "timestamp": submission.timestamp.isoformat(sep=" ") + " UTC",
+                    "seconds_late": float(submission.total_seconds_late),
+                    "late_penalty": float(submission.late_submission_penalty or 0.0),
+                }
+        return facts
 
     def staged(self, assignment: str) -> list[str]:
         """The students whose notebook for ``assignment`` is in the gradebook."""

@@ -22,18 +22,31 @@ from .records import NOTEBOOK_DIAGNOSES, GradeRecord
 __all__ = ["ClassSummary", "grade_table", "render_report", "write_outputs"]
 
 
-def grade_table(records: list[GradeRecord], assignments: list[str]) -> list[dict]:
-    """One row per student: the score per assignment (manual grades included) and the total.
+def penalties_of(submissions) -> dict:
+    """``(student, assignment) -> late penalty`` from the run's submission entries."""
+    return {(s["student"], s["assignment"]): float(s.get("late_penalty", 0.0))
+            for s in submissions or () if s.get("late_penalty")}
+
+
+def grade_table(records: list[GradeRecord], assignments: list[str], *,
+                penalties: dict | None = None) -> list[dict]:
+    """One row per student: the score per assignment (manual grades included, late
+    penalties taken off, as nbgrader's ``score``) and the total.
 
     Examples
     --------
     >>> r = GradeRecord("a", "01", "01.ipynb", "f_visible", "f", "visible", 1.5, 2.0, "failed")
     >>> grade_table([r, r.replace(grade_id="f_hidden", battery="hidden", score=2.0)], ["01"])
     [{'student': 'a', '01': 3.5, 'total': 3.5}]
+    >>> grade_table([r], ["01"], penalties={("a", "01"): 1.5})
+    [{'student': 'a', '01': 0.0, 'total': 0.0}]
     """
     scores: dict = defaultdict(lambda: defaultdict(float))
     for record in records:
         scores[record.student][record.assignment] += record.final_score
+    for (student, assignment), penalty in (penalties or {}).items():
+        if student in scores:
+            scores[student][assignment] = max(0.0, scores[student][assignment] - penalty)
     rows = []
     for student in sorted(scores):
         row = {"student": student}
@@ -77,6 +90,9 @@ class ClassSummary:
         Students to look at, each once, with the reasons.
     manual : int
         Test cells graded by hand (formgrader).
+    late : list of dict
+        Submissions handed in after the due date: student, assignment, timestamp,
+        seconds late and the penalty taken off (nbgrader's late-submission plugin).
     """
 
     assignments: list[str]
@@ -90,10 +106,12 @@ class ClassSummary:
     diagnoses: Counter
     flags: list[Flag]
     manual: int = 0
+    late: list = field(default_factory=list)
 
     @classmethod
-    def of(cls, records: list[GradeRecord], assignments: list[str]) -> ClassSummary:
-        """Summarise the records of a run."""
+    def of(cls, records: list[GradeRecord], assignments: list[str], *,
+           submissions=None) -> ClassSummary:
+        """Summarise the records of a run (``submissions``: when each came in, its penalty)."""
         students = sorted({r.student for r in records})
         submitted: dict = defaultdict(set)
         missing: dict = defaultdict(set)
@@ -132,6 +150,11 @@ class ClassSummary:
                 page = (record.assignment, f"feedback/{record.student}/{record.assignment}.html")
                 if page not in flag.pages:
                     flag.pages.append(page)
+        for (student, name), penalty in penalties_of(submissions).items():
+            if student in totals:
+                taken = min(penalty, scores[name].get(student, 0.0))
+                totals[student] -= taken
+                scores[name][student] = scores[name].get(student, 0.0) - taken
         averages = {
             name: (
                 sum(scores[name].values()) / len(submitted[name]) if submitted[name] else None,
@@ -151,6 +174,7 @@ class ClassSummary:
             diagnoses=Counter({code: len(who) for code, who in diagnosed.items()}),
             flags=[flags[s] for s in sorted(flags)],
             manual=sum(r.manual_score is not None for r in records),
+            late=[s for s in submissions or () if s.get("seconds_late", 0) > 0],
         )
 
     @property
@@ -204,7 +228,8 @@ def _plots(summary: ClassSummary) -> dict:
     return plots
 
 
-def render_report(records: list[GradeRecord], *, run: dict, assignments: list[str]) -> str:
+def render_report(records: list[GradeRecord], *, run: dict, assignments: list[str],
+                  submissions=None) -> str:
     """Return the class report as one self-contained HTML page.
 
     Parameters
@@ -215,10 +240,12 @@ def render_report(records: list[GradeRecord], *, run: dict, assignments: list[st
         The run's description (seed, sandbox settings, timings).
     assignments : list of str
         The assignments graded, in release order.
+    submissions : list of dict, optional
+        When each submission came in and its late penalty (see :func:`write_outputs`).
     """
     import jinja2
 
-    summary = ClassSummary.of(records, assignments)
+    summary = ClassSummary.of(records, assignments, submissions=submissions)
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("course_lib.grader", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -228,19 +255,27 @@ def render_report(records: list[GradeRecord], *, run: dict, assignments: list[st
     return template.render(summary=summary, run=run, plots=_plots(summary))
 
 
-def write_outputs(out: Path, records: list[GradeRecord], *, run: dict, assignments) -> None:
-    """Write results.json, grades.csv and report.html into ``out`` (each atomically)."""
+def write_outputs(out: Path, records: list[GradeRecord], *, run: dict, assignments,
+                  submissions=None) -> None:
+    """Write results.json, grades.csv and report.html into ``out`` (each atomically).
+
+    ``submissions`` lists, for the notebooks that came through nbgrader's exchange,
+    ``{student, assignment, timestamp, seconds_late, late_penalty}`` from the gradebook;
+    penalties are taken off in grades.csv and the report, as nbgrader's ``score`` does.
+    """
     names = [a if isinstance(a, str) else a.name for a in assignments]
-    summary = ClassSummary.of(records, names)
+    summary = ClassSummary.of(records, names, submissions=submissions)
     run = {
         **run,
         "notebooks_submitted": summary.notebooks_submitted,
         "notebooks_missing": summary.notebooks_missing,
     }
-    write_json(Path(out) / "results.json", {"run": run, "records": [r.to_json() for r in records]})
+    write_json(Path(out) / "results.json", {"run": run, "records": [r.to_json() for r in records],
+                                            "submissions": list(submissions or [])})
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["student", *names, "total"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(grade_table(records, names))
+    writer.writerows(grade_table(records, names, penalties=penalties_of(submissions)))
     write_atomic(Path(out) / "grades.csv", buffer.getvalue())
-    write_atomic(Path(out) / "report.html", render_report(records, run=run, assignments=names))
+    write_atomic(Path(out) / "report.html", render_report(records, run=run, assignments=names,
+                                                          submissions=submissions))

@@ -39,7 +39,9 @@ the hub's state.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import fcntl
 import grp
 import hashlib
 import json
@@ -51,6 +53,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -156,6 +159,18 @@ def build_wheel(destination: Path) -> Path:
     return wheel
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """One set-up of a shared folder at a time (two test processes, a demo and a test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_environment(env: Path) -> Path:
     """Create or update the shared environment at ``env``; return its ``bin`` folder.
 
@@ -164,6 +179,12 @@ def ensure_environment(env: Path) -> Path:
     is installed again every time (it is small), so the environment always
     carries this checkout's course_lib.
     """
+    env = Path(env)
+    with _locked(env.parent):
+        return _ensure_environment(env)
+
+
+def _ensure_environment(env: Path) -> Path:
     wanted = hashlib.sha256(json.dumps([*_dependencies(), JUPYTERHUB]).encode()).hexdigest()
     stamp = env / ".dependencies"
     python = env / "bin" / "python"
@@ -171,17 +192,17 @@ def ensure_environment(env: Path) -> Path:
     if fresh:
         say(f"Creating the classroom's Python environment in {env} (a few minutes the first time)")
         shutil.rmtree(env, ignore_errors=True)
-        env.parent.mkdir(parents=True, exist_ok=True)
         env.parent.chmod(0o755)
         _run([interpreter(), "-m", "venv", env])
         _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    wheel = build_wheel(env.parent / "dist")
-    if fresh:
-        _run([python, "-m", "pip", "install", "--quiet", str(wheel), JUPYTERHUB])
-        stamp.write_text(wanted)
-    else:
-        _run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
-              str(wheel)])
+    with tempfile.TemporaryDirectory(prefix="wheel-", dir=env.parent) as scratch:
+        wheel = build_wheel(Path(scratch))
+        if fresh:
+            _run([python, "-m", "pip", "install", "--quiet", str(wheel), JUPYTERHUB])
+            stamp.write_text(wanted)
+        else:
+            _run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
+                  str(wheel)])
     # A classroom has no news feed and no update check: nothing to fetch, nothing to ask.
     settings = env / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
@@ -194,6 +215,11 @@ def ensure_environment(env: Path) -> Path:
 
 def ensure_proxy(folder: Path) -> Path:
     """configurable-http-proxy from npm in ``folder``; return the program."""
+    with _locked(folder):
+        return _ensure_proxy(folder)
+
+
+def _ensure_proxy(folder: Path) -> Path:
     program = folder / "node_modules" / ".bin" / "configurable-http-proxy"
     lock = (CLASSROOM / "package-lock.json").read_bytes()
     if program.exists() and (folder / "package-lock.json").is_file() and (

@@ -536,6 +536,9 @@ class Classroom:
         # origin only (JupyterHub's servers forbid any framing by default).
         server["ServerApp"]["tornado_settings"]["headers"] = {
             "Content-Security-Policy": "frame-ancestors 'self'"}
+        # Terminals as interactive, not login, shells: a login shell reads /etc/profile,
+        # which on Debian resets PATH and so hides the environment's `course` and `nbgrader`.
+        server["ServerApp"]["terminado_settings"] = {"shell_command": ["/bin/bash"]}
         (common / "jupyter_server_config.json").write_text(json.dumps(server, indent=2) + "\n")
         off = {"ServerApp": {"jpserver_extensions": {
             name: False for name in STUDENT_EXTENSIONS_OFF["server"]}}}
@@ -630,8 +633,8 @@ def main(argv: list[str] | None = None) -> int:
                                   course_id=settings["course_id"],
                                   exchange=args.exchange or settings["exchange"], port=args.port)
             passwords = classroom.up()
-            say("", f"The classroom is ready. Start it with `make classroom` (or "
-                f"`{sys.executable} {Path(__file__)} start`), then open {classroom.url}/",
+            say("", f"The classroom is ready; `{Path(__file__).name} start` (the second half of "
+                f"`make classroom`) runs its hub on {classroom.url}/",
                 "Accounts (passwords are shown this once; `down` removes the accounts):")
             for user in classroom.users:
                 role = "instructor" if user == classroom.instructor else "student"

@@ -145,6 +145,27 @@ class Session:
         self.page.wait_for_timeout(1500)
         return self.page.locator("#assignments")
 
+    def terminal(self, command: str, *, done: Path, timeout: float = 900) -> str:
+        """Type ``command`` into a JupyterLab terminal, as the account would, and wait until
+        it has run (it writes its exit status to ``done``); return that status."""
+        page = self.page
+        done.unlink(missing_ok=True)
+        if not page.locator(".jp-Terminal:visible").count():
+            page.click(".lm-MenuBar-itemLabel:text-is('File')")
+            page.locator(".lm-Menu .lm-Menu-itemLabel:text-is('New')").hover()
+            page.locator(".lm-Menu .lm-Menu-itemLabel:text-is('Terminal')").click()
+            page.wait_for_selector(".jp-Terminal .xterm-screen")
+            page.wait_for_timeout(1500)
+        page.locator(".jp-Terminal:visible .xterm-screen").click()
+        page.keyboard.type(f"{command}; echo $? > {done}")
+        page.keyboard.press("Enter")
+        deadline = time.monotonic() + timeout
+        while not (done.is_file() and done.read_text().strip()):
+            assert time.monotonic() < deadline, f"{command!r} did not finish in {timeout} s"
+            time.sleep(0.5)
+        page.wait_for_timeout(500)
+        return done.read_text().strip()
+
     def close(self) -> None:
         self.context.close()
 
@@ -195,15 +216,27 @@ def _exchange_submissions(room, user: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def story(hub, browser, shots):
+def instructor(hub, browser, shots):
+    room, passwords = hub
+    session = Session(browser, room, NAMES["inst"], passwords[NAMES["inst"]], shots)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def story(hub, browser, shots, instructor):
     """Release, fetch, answer, validate, submit, collect, grade: what the class did."""
     room, passwords = hub
     inst = NAMES["inst"]
+    home = Path(f"/home/{inst}")
     due = datetime.now(UTC) + timedelta(hours=2)
-    _ok(room.run_as(inst, "course", "release", ASSIGNMENT, "02_padding", "--exchange",
-                    "--duedate", due.strftime("%Y-%m-%d %H:%M:%S UTC"), cwd=room.course_dir))
-    answers = _answers(room)
     told = {"validate": {}, "menus": {}, "submitted": {}}
+    # The instructor releases in a terminal of their JupyterLab, as docs/classroom.md says.
+    told["release"] = instructor.terminal(
+        f"cd {room.course_folder} && course release {ASSIGNMENT} 02_padding --exchange "
+        f"--duedate '{due:%Y-%m-%d %H:%M:%S} UTC'", done=home / ".release-done")
+    instructor.shot("01_instructor_released_in_a_terminal")
+    answers = _answers(room)
     sessions = {}
     for number, role in enumerate(ROLES, start=1):
         user = NAMES[role]
@@ -248,26 +281,20 @@ def story(hub, browser, shots):
     told["submitted"]["right"].append(_submit(sessions["right"]))
     sessions["right"].shot("06_right_submitted_twice")
     # The instructor sets the due date to now: what comes in from here on is late.
-    _ok(room.run_as(inst, "nbgrader", "db", "assignment", "add", ASSIGNMENT,
-                    f"--duedate={datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", cwd=room.course_dir))
+    instructor.terminal(f"nbgrader db assignment add {ASSIGNMENT} "
+                        f"--duedate='{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC'",
+                        done=home / ".due-done")
     time.sleep(1.1)
     told["submitted"]["none"] = [_submit(sessions["none"])]
-    # The instructor, in a terminal of their server: collect, grade.
-    _ok(room.run_as(inst, "nbgrader", "collect", "--update", ASSIGNMENT, cwd=room.course_dir))
-    told["grade"] = _ok(room.run_as(inst, "course", "grade", ASSIGNMENT, "--jobs", "2",
-                                    "--quiet", cwd=room.course_dir)).stdout
+    # The instructor, in the same terminal: collect, grade.
+    told["grade"] = instructor.terminal(
+        f"nbgrader collect --update {ASSIGNMENT} && course grade {ASSIGNMENT} --jobs 2 --quiet",
+        done=home / ".grade-done")
+    instructor.shot("06_instructor_collected_and_graded_in_a_terminal")
     told["sessions"] = sessions
     yield told
     for session in sessions.values():
         session.close()
-
-
-@pytest.fixture(scope="module")
-def instructor(hub, browser, shots, story):
-    room, passwords = hub
-    session = Session(browser, room, NAMES["inst"], passwords[NAMES["inst"]], shots)
-    yield session
-    session.close()
 
 
 def _formgrader(session: Session):
@@ -280,6 +307,15 @@ def _formgrader(session: Session):
     frame = session.page.frame_locator(".jp-MainAreaWidget iframe").first
     frame.locator("text=Manage Assignments").first.wait_for()
     return frame
+
+
+def test_the_instructor_releases_collects_and_grades_in_a_jupyterlab_terminal(hub, story):
+    """The commands docs/classroom.md gives, typed into the instructor's terminal, run: the
+    course's `course` and `nbgrader` are on its PATH, and the grading reached the gradebook."""
+    room, _ = hub
+    assert story["release"] == "0" and story["grade"] == "0"
+    assert (Path(room.exchange) / room.course_id / "outbound" / ASSIGNMENT).is_dir()
+    assert (room.course_dir / "grading-output" / "results.json").is_file()
 
 
 def test_students_get_the_assignments_tab_and_no_instructor_tools(hub, story, instructor):

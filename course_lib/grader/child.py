@@ -51,7 +51,9 @@ def main() -> int:
     cell_errors = []
     for label, source in request["cells"]:
         try:
-            exec(compile(source, f"<{label}>", "exec"), namespace)
+            # As a kernel compiles a cell: none of this module's __future__ imports (which
+            # would leave annotations unevaluated where Run All evaluates them).
+            exec(compile(source, f"<{label}>", "exec", dont_inherit=True), namespace)
         except BaseException as error:  # noqa: BLE001 - a student cell may raise anything
             cell_errors.append({"cell": label, "error": _describe(error)})
     function = namespace.get(request["function"])

@@ -199,16 +199,25 @@ def _png(figure) -> str:
 
 def _plots(summary: ClassSummary) -> dict:
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     plots = {}
     figure, axis = plt.subplots(figsize=(6, 3))
     totals = list(summary.totals.values()) or [0]
-    axis.hist(totals, bins=min(10, max(len(totals), 1)), color="#4477aa")
     most = max(summary.max_totals.values(), default=0.0)
-    axis.set(xlabel=f"total score (out of {most:g})", ylabel="students", title="Score distribution")
+    # One bar per point (up to 40 points; then 40 equal bins), from 0 to the maximum, so
+    # that a bar's position is a score and its height a number of students.
+    top = max(most, max(totals), 1.0)
+    edges = (np.arange(0, int(np.ceil(top)) + 2) - 0.5 if top <= 40
+             else np.linspace(0, top, 41))
+    axis.hist(totals, bins=edges, color="#4477aa", edgecolor="white")
+    axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set(xlabel=f"total score (out of {most:g})", ylabel="students",
+             title="Score distribution", xlim=(edges[0], edges[-1]))
     plots["scores"] = _png(figure)
     if summary.pass_rates:
         names = list(summary.pass_rates)
@@ -222,6 +231,7 @@ def _plots(summary: ClassSummary) -> dict:
         common = summary.diagnoses.most_common(10)
         figure, axis = plt.subplots(figsize=(6, 0.35 * len(common) + 1))
         axis.barh([c for c, _ in common], [n for _, n in common], color="#ee6677")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set(xlabel="students x functions", title="Most frequent diagnoses")
         axis.invert_yaxis()
         plots["diagnoses"] = _png(figure)

@@ -49,14 +49,23 @@ class NotebookUnreadable(ValueError):
 
 
 def _to_python(source: str) -> str | None:
-    """Plain Python for a cell: IPython syntax (``%magic``, ``!shell``) turned into calls,
-    the body of a Python cell magic (``%%time``); None for a cell that is not Python."""
+    """Plain Python for a cell, as IPython runs it: its syntax (``%magic``, ``!shell``,
+    ``np.zeros?`` help) turned into calls by IPython's own transformer, the body of a
+    Python cell magic (``%%time``); None for a cell that is not Python.
+
+    Source that already parses as Python is left exactly as it is (IPython changes
+    nothing there either).
+    """
     magic = _CELL_MAGIC.match(source)
     if magic:
         if magic.group(1) not in _PYTHON_CELL_MAGICS:
             return None
         source = source[magic.end():]
-    if "%" not in source and "!" not in source:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        pass
+    else:
         return source
     try:
         from IPython.core.inputtransformer2 import TransformerManager

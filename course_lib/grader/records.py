@@ -97,7 +97,13 @@ class GradeRecord:
 
     @property
     def flagged(self) -> bool:
-        """Whether an instructor should look at this record (limits hit, tampering, ...)."""
+        """Whether an instructor should look at this record (limits hit, tampering, ...).
+
+        A function simply not written yet (only ``not-implemented``) is not: it is the
+        students' to finish, not something that went wrong.
+        """
+        if self.diagnoses == ("not-implemented",) and self.status == "error":
+            return False
         return self.status in FLAGGED_STATUSES or "tampering" in self.diagnoses
 
     def replace(self, **changes) -> GradeRecord:

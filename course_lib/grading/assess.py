@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,6 +71,8 @@ _abs = np.abs
 _asarray = np.asarray
 _ndarray = np.ndarray
 _generic = np.generic
+
+_HELPER_NOT_IMPLEMENTED = re.compile(r"\(raised in (\w+), which it calls\)$")
 
 GENERIC_EXPLANATIONS = {
     "not-implemented": (
@@ -392,7 +395,14 @@ def assess(battery: Battery, outcomes: Sequence[Outcome], *, source: str | None 
             f"{len(outcomes)}"
         )
     if all((o.error or "").startswith("NotImplementedError") for o in outcomes):
-        message = f"{info.name} {GENERIC_EXPLANATIONS['not-implemented']} (0 points)"
+        helpers = sorted({found.group(1) for o in outcomes
+                          if (found := _HELPER_NOT_IMPLEMENTED.search(o.error or ""))})
+        if helpers:
+            message = (f"{info.name} calls {' and '.join(helpers)}, which "
+                       f"{'is' if len(helpers) == 1 else 'are'} not implemented yet: write "
+                       f"{'it' if len(helpers) == 1 else 'them'} first (0 points)")
+        else:
+            message = f"{info.name} {GENERIC_EXPLANATIONS['not-implemented']} (0 points)"
         return Report(info.name, 0.0, "error", ["not-implemented"], message, 0, len(cases))
     if source is not None:
         findings = check_source(source, function_name=info.name, loop_only=info.loop_only,

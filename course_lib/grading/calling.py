@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
@@ -77,6 +78,22 @@ def _copy_argument(value):
     if isinstance(value, _ndarray):
         return _copy(_view(value, _ndarray))
     return copy.deepcopy(value)
+
+
+RAISED_IN = " (raised in {name}, which it calls)"
+"""Added to a NotImplementedError that a helper the graded function calls raised."""
+
+
+def _raised_elsewhere(error: BaseException, function) -> str:
+    """:data:`RAISED_IN` for a NotImplementedError raised in another function (an unanswered
+    helper such as ``output_size`` inside ``convolve``), else ``""``."""
+    if not isinstance(error, NotImplementedError):
+        return ""
+    frames = traceback.extract_tb(error.__traceback__)
+    innermost = frames[-1].name if frames else None
+    if innermost in (None, getattr(function, "__name__", None), "<module>", "<lambda>"):
+        return ""
+    return RAISED_IN.format(name=innermost)
 
 
 def _short(text: str, limit: int) -> str:
@@ -289,7 +306,8 @@ def call_in_process(
         except _TimeLimit as exc:
             error = f"TimeoutError: {exc}"
         except BaseException as exc:  # noqa: BLE001 - any failure is the student's outcome
-            error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT)
+            where = _raised_elsewhere(exc, function)
+            error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT - len(where)) + where
         seconds = time.perf_counter() - start
         value, kind, type_name = (None, "none", "NoneType")
         shares = False

@@ -86,7 +86,8 @@ def _echo() -> int:
 def run_source() -> int:
     """Entry point that runs its stdin as a Python program, like ``python -``."""
     source = sys.stdin.read()
-    exec(compile(source, "<stdin>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    exec(compile(source, "<stdin>", "exec", dont_inherit=True),  # noqa: S102
+         {"__name__": "__main__"})
     return 0
 
 

@@ -278,17 +278,20 @@ def create_account(name: str, password: str | None, *, comment: str = ACCOUNT_CO
 
 def remove_account(name: str, *, comment: str = ACCOUNT_COMMENT) -> None:
     """Stop the account's processes and remove it with its home (only accounts made here)."""
-    if not ours(name, comment=comment):
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return
+    if entry.pw_gecos != comment:
         return
     subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
     for _ in range(50):
         if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode != 0:
             break
         time.sleep(0.1)
-    home = pwd.getpwnam(name).pw_dir
     subprocess.run(["userdel", "--remove", name], capture_output=True)
-    if home.startswith("/home/") and Path(home).exists():
-        shutil.rmtree(home, ignore_errors=True)
+    if entry.pw_dir.startswith("/home/") and Path(entry.pw_dir).exists():
+        shutil.rmtree(entry.pw_dir, ignore_errors=True)
 
 
 def _account(name: str) -> pwd.struct_passwd:

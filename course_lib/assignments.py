@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -42,10 +43,14 @@ __all__ = [
     "Assignment",
     "ReleaseError",
     "Released",
+    "ReleasedCell",
     "TestCell",
     "available_assignments",
     "batteries_folder",
+    "cell_nbgrader",
+    "cell_source",
     "fix_battery_seed",
+    "layout_of",
     "load_assignment",
     "release",
     "test_cell_role",
@@ -125,6 +130,81 @@ class TestCell:
 
 
 @dataclass(frozen=True)
+class ReleasedCell:
+    """One cell of the released notebook, as far as restoring a submission needs it.
+
+    Plain data (it travels to cluster workers). See :mod:`course_lib.grader.restore`.
+
+    Attributes
+    ----------
+    cell_id : str or None
+        nbformat 4.5 cell id.
+    cell_type : str
+        ``"code"``, ``"markdown"`` or ``"raw"``.
+    source : str
+    nbgrader : dict or None
+        The cell's nbgrader metadata (``grade_id``, ``solution``, ``grade``, ...).
+    """
+
+    cell_id: str | None
+    cell_type: str
+    source: str
+    nbgrader: dict | None = None
+
+    @property
+    def grade_id(self) -> str | None:
+        """The cell's nbgrader grade id, if any."""
+        grade_id = (self.nbgrader or {}).get("grade_id")
+        return grade_id if isinstance(grade_id, str) else None
+
+    @property
+    def is_answer(self) -> bool:
+        """An answer (nbgrader solution) cell."""
+        return bool((self.nbgrader or {}).get("solution"))
+
+    @property
+    def is_test(self) -> bool:
+        """A test (graded, not solution) cell."""
+        nbgrader = self.nbgrader or {}
+        return bool(nbgrader.get("grade")) and not nbgrader.get("solution")
+
+    def to_json(self) -> list:
+        """``[cell_id, cell_type, source, nbgrader]``."""
+        return [self.cell_id, self.cell_type, self.source, self.nbgrader]
+
+    @classmethod
+    def from_json(cls, data) -> ReleasedCell:
+        """Rebuild from :meth:`to_json`'s form."""
+        cell_id, cell_type, source, nbgrader = data
+        return cls(cell_id, cell_type, source, nbgrader)
+
+
+def cell_source(cell: dict) -> str:
+    """A notebook cell's source as one string (nbformat stores a string or a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+
+
+def cell_nbgrader(cell: dict) -> dict | None:
+    """A cell's nbgrader metadata, or None when it has none (or not a mapping)."""
+    metadata = cell.get("metadata")
+    found = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def layout_of(notebook: dict) -> tuple[ReleasedCell, ...]:
+    """A notebook's cells as :class:`ReleasedCell` data (any nbformat 4 dict)."""
+    import copy
+
+    return tuple(
+        ReleasedCell(cell.get("id"), str(cell.get("cell_type", "code")), cell_source(cell),
+                     copy.deepcopy(cell_nbgrader(cell)))
+        for cell in notebook.get("cells", [])
+        if isinstance(cell, dict)
+    )
+
+
+@dataclass(frozen=True)
 class Assignment:
     """An assignment as grading sees it, read from its trusted notebook.
 
@@ -145,6 +225,9 @@ class Assignment:
         sha256 of the trusted notebook.
     battery_seed : int or None
         The seed of the hidden battery fixed when the assignment was released.
+    released : tuple of ReleasedCell
+        The released student notebook's cells (what a submission is restored
+        from, :mod:`course_lib.grader.restore`).
     """
 
     name: str
@@ -154,6 +237,7 @@ class Assignment:
     cell_ids: frozenset = field(default_factory=frozenset)
     digest: str = ""
     battery_seed: int | None = None
+    released: tuple = ()
 
     @property
     def functions(self) -> list[str]:
@@ -226,6 +310,11 @@ def load_assignment(
     if not tests:
         raise ValueError(f"{path} has no graded test cell (<function>_visible/_hidden)")
     seed = _trusted_metadata(parsed).get(BATTERY_SEED_KEY)
+    student = course.student(name) if notebook is None else None
+    if student is not None and student.is_file():
+        released = layout_of(json.loads(student.read_text(encoding="utf-8")))
+    else:  # a bundle's trusted notebook is the released one
+        released = layout_of(parsed)
     return Assignment(
         name=name,
         notebook=path,
@@ -234,6 +323,7 @@ def load_assignment(
         cell_ids=frozenset(ids),
         digest=hashlib.sha256(raw).hexdigest(),
         battery_seed=int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        released=released,
     )
 
 

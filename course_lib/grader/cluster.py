@@ -132,6 +132,7 @@ class Payload:
             "cell_ids": sorted(assignment.cell_ids),
             "digest": assignment.digest,
             "battery_seed": assignment.battery_seed,
+            "released": [cell.to_json() for cell in assignment.released],
         }
         return json.dumps({
             "student": student,
@@ -150,7 +151,7 @@ class Payload:
     @staticmethod
     def decode(data: bytes) -> dict:
         """Unpack what :meth:`encode` packed (plain data and Battery objects)."""
-        from course_lib.assignments import Assignment, TestCell
+        from course_lib.assignments import Assignment, ReleasedCell, TestCell
         from course_lib.grading.battery import Battery
 
         payload = json.loads(data)
@@ -164,6 +165,7 @@ class Payload:
             cell_ids=frozenset(spec["cell_ids"]),
             digest=spec["digest"],
             battery_seed=spec["battery_seed"],
+            released=tuple(ReleasedCell.from_json(c) for c in spec["released"]),
         )
         payload["notebook"] = base64.b64decode(payload["notebook"])
         payload["batteries"] = {

@@ -66,6 +66,7 @@ __all__ = [
     "KeepFirstGradeIds",
     "NbgraderCourse",
     "NbgraderDirectory",
+    "RestoreFromRelease",
     "grading_preprocessors",
     "install_mathjax",
     "offline_page",
@@ -140,6 +141,38 @@ class GradeOutOfProcess(NbGraderPreprocessor):
         return cell, resources
 
 
+def restoration_note(notes) -> str:
+    """The Markdown cell text that tells a student what was put back in their notebook."""
+    items = "\n".join(f"- {note}" for note in notes)
+    return ("**Before grading, your notebook was put back in shape from the released one** "
+            "(your code is as you wrote it):\n\n" + items)
+
+
+class RestoreFromRelease(NbGraderPreprocessor):
+    """The first sanitising step: graded cells as released (:mod:`.restore`).
+
+    A graded cell turned into Markdown becomes code again, stripped nbgrader
+    metadata is put back, deleted test cells are put back, and what nbformat
+    or nbconvert cannot take is repaired; a Markdown cell at the top says what
+    was done. ``course grade`` and ``course validate`` restore the same way, so
+    every route grades the same notebook.
+    """
+
+    def preprocess(self, nb, resources):
+        from course_lib.assignments import load_assignment
+        from course_lib.config import LoadedCourse
+
+        from .restore import restore
+
+        assignment = resources["nbgrader"]["assignment"]
+        released = load_assignment(assignment, course=LoadedCourse(self.config, None)).released
+        data, notes = restore(nb, released)
+        restored = nbformat.from_dict(data)
+        if notes:
+            restored.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))
+        return restored, resources
+
+
 class KeepFirstGradeIds(NbGraderPreprocessor):
     """A grade id used twice (an answer cell copied, metadata and all) stays on its first cell.
 
@@ -166,6 +199,7 @@ class KeepFirstGradeIds(NbGraderPreprocessor):
 
 
 SANITIZE_STEPS = (
+    RestoreFromRelease,
     KeepFirstGradeIds,
     ClearOutput,
     DeduplicateIds,
@@ -173,7 +207,8 @@ SANITIZE_STEPS = (
     OverwriteCells,
     CheckCellMetadata,
 )
-"""nbgrader autograde's own sanitising steps, with :class:`KeepFirstGradeIds` first."""
+"""nbgrader autograde's own sanitising steps, after :class:`RestoreFromRelease` and
+:class:`KeepFirstGradeIds`."""
 
 AUTOGRADE_STEPS = (
     GradeOutOfProcess,
@@ -289,7 +324,7 @@ class FeedbackPageExporter(HTMLExporter):
 
 def grading_preprocessors() -> list[type]:
     """The preprocessors this module adds to nbgrader (for checking config options)."""
-    return [GradeOutOfProcess, KeepFirstGradeIds, FeedbackStyle, TidyRelease]
+    return [GradeOutOfProcess, RestoreFromRelease, KeepFirstGradeIds, FeedbackStyle, TidyRelease]
 
 
 def install_mathjax(folder: Path) -> Path:
@@ -524,8 +559,7 @@ class NbgraderCourse:
         readable = None
         if note is None:
             try:
-                readable = _normalise(nbformat.read(str(notebook), as_version=4))
-                nbformat.validate(readable)
+                readable = self._restored(notebook, release)
             except Exception:  # noqa: BLE001 - any unreadable file gets the stand-in
                 readable = None
         if readable is None:
@@ -536,6 +570,25 @@ class NbgraderCourse:
             )
             readable.cells.insert(0, nbformat.v4.new_markdown_cell(note))
         write_atomic(target, nbformat.writes(readable))
+
+    @staticmethod
+    def _restored(notebook: Path, release: Path):
+        """The submission with its graded cells as released, valid for nbformat, and a note
+        at the top when anything was changed (:mod:`.restore`); raises when unreadable."""
+        import json
+
+        from course_lib.assignments import layout_of
+
+        from .program import load_notebook
+        from .restore import restore
+
+        released = layout_of(json.loads(Path(release).read_text(encoding="utf-8")))
+        data, notes = restore(load_notebook(Path(notebook).read_bytes()), released)
+        readable = _normalise(nbformat.from_dict(data))
+        if notes:
+            readable.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))
+        nbformat.validate(readable)
+        return readable
 
     def autograde(self, assignment: str, student: str) -> str | None:
         """Run nbgrader autograde (without executing anything); return an error or None."""

@@ -35,8 +35,10 @@ __all__ = [
     "NotebookUnreadable",
     "Program",
     "SubmittedNotebook",
+    "load_notebook",
     "parse_notebook",
     "read_notebook",
+    "submitted_notebook",
 ]
 
 _CELL_MAGIC = re.compile(r"^\s*%%(\w+)[^\n]*\n?")
@@ -340,8 +342,8 @@ def _grade_id(cell) -> str | None:
     return grade_id if isinstance(grade_id, str) else None
 
 
-def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
-    """Parse a submitted notebook's bytes without running anything.
+def load_notebook(raw: bytes, *, name: str = "notebook") -> dict:
+    """A submitted notebook's bytes as nbformat 4 JSON data, without running anything.
 
     Any nbformat 4.x is read as it is and nbformat 3 is upgraded with
     :mod:`nbformat` (grade ids survive); a notebook that fails nbformat's
@@ -373,6 +375,11 @@ def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
                                      f"upgraded ({error})") from None
     if not isinstance(data.get("cells"), list):
         raise NotebookUnreadable(f"{name} is JSON but not a notebook (no cell list)")
+    return data
+
+
+def submitted_notebook(data: dict) -> SubmittedNotebook:
+    """The code cells of notebook JSON data (see :func:`load_notebook`), in order."""
     submitted = SubmittedNotebook()
     for index, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -381,6 +388,17 @@ def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
         source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
         submitted.cells.append(_Cell(index, _grade_id(cell), source, _to_python(source)))
     return submitted
+
+
+def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
+    """Parse a submitted notebook's bytes without running anything (:func:`load_notebook`).
+
+    Raises
+    ------
+    NotebookUnreadable
+        If the bytes are empty, not JSON, or have no list of cells.
+    """
+    return submitted_notebook(load_notebook(raw, name=name))
 
 
 def read_notebook(path: str | Path) -> SubmittedNotebook:

@@ -15,8 +15,9 @@ from course_lib.grading.outcome import Report
 
 from .locate import Located
 from .processes import GradingProcesses, GradingStopped, preload_modules
-from .program import NotebookUnreadable, read_notebook
+from .program import NotebookUnreadable, load_notebook, submitted_notebook
 from .records import GradeRecord
+from .restore import restore
 from .runner import BatteryVerdict, run_function
 
 __all__ = ["grade_located", "grade_notebook_file", "records_for_all", "wrong_assignment"]
@@ -24,7 +25,8 @@ __all__ = ["grade_located", "grade_notebook_file", "records_for_all", "wrong_ass
 log = logging.getLogger(__name__)
 
 
-def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerdict, seed):
+def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerdict, seed,
+            restored=()):
     report = verdict.report
     return GradeRecord(
         student=located.student,
@@ -40,7 +42,7 @@ def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerd
         message=report.message,
         passed=int(report.passed),
         total=int(report.total),
-        notes=tuple(n for n in [located.note, *verdict.notes] if n),
+        notes=tuple(n for n in [located.note, *restored, *verdict.notes] if n),
         seed=seed,
         seconds=round(verdict.seconds, 3),
     )
@@ -137,18 +139,24 @@ def grade_located(
         message = f"no notebook submitted for {assignment.name} ({located.note})."
         return records_for_all(assignment, located, seed, "not-submitted", message, cells=cells)
     try:
-        submitted = read_notebook(located.path)
+        try:
+            raw = located.path.read_bytes()
+        except OSError as error:
+            raise NotebookUnreadable(f"cannot read {located.path.name}: {error.strerror}") from None
+        data = load_notebook(raw, name=located.path.name)
     except NotebookUnreadable as error:
         return records_for_all(
             assignment, located, seed, "error", f"{error}; nothing was graded.", cells=cells
         )
-    actual = wrong_assignment(submitted, assignment, others or {})
+    actual = wrong_assignment(submitted_notebook(data), assignment, others or {})
     if actual is not None:
         message = (
             f"this is a {actual} notebook (its cells are those of {actual}), handed in as "
             f"{assignment.name}: nothing was graded. Hand in your {assignment.name} notebook."
         )
         return records_for_all(assignment, located, seed, "wrong-file", message, cells=cells)
+    data, restored = restore(data, assignment.released)
+    submitted = submitted_notebook(data)
     if processes is None:
         with GradingProcesses(sandbox, preload=preload_modules([assignment.setup_source])) as own:
             return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
@@ -177,7 +185,8 @@ def grade_located(
         for verdict in found:
             verdicts[(function, verdict.hidden)] = verdict
     return [
-        _record(assignment, located, cell, verdicts[(cell.function, cell.hidden)], seed)
+        _record(assignment, located, cell, verdicts[(cell.function, cell.hidden)], seed,
+                restored)
         for cell in cells
     ]
 

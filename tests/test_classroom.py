@@ -100,7 +100,9 @@ def handed_in(classroom):
         _ok(room.run_as(NAMES[role], "nbgrader", "submit", ASSIGNMENT))
     time.sleep(1.1)  # the second submission of "right" is a later one
     _ok(room.run_as(NAMES["right"], "nbgrader", "submit", ASSIGNMENT))
-    # The instructor moves the due date to now: what comes in after it is late.
+    # The instructor moves the due date to now: what comes in after it is late. (A second
+    # apart from either side: the due date is given to the second.)
+    time.sleep(1.1)
     _ok(room.run_as(inst, "nbgrader", "db", "assignment", "add", ASSIGNMENT,
                     f"--duedate={datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", cwd=room.course_dir))
     time.sleep(1.1)

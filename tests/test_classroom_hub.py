@@ -280,7 +280,9 @@ def story(hub, browser, shots, instructor):
     time.sleep(1.1)
     told["submitted"]["right"].append(_submit(sessions["right"]))
     sessions["right"].shot("06_right_submitted_twice")
-    # The instructor sets the due date to now: what comes in from here on is late.
+    # The instructor sets the due date to now: what comes in from here on is late. (A second
+    # apart from either side: the due date is given to the second.)
+    time.sleep(1.1)
     instructor.terminal(f"nbgrader db assignment add {ASSIGNMENT} "
                         f"--duedate='{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC'",
                         done=home / ".due-done")

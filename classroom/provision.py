@@ -171,13 +171,26 @@ def _locked(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _source_digest() -> str:
+    """A digest of what goes into the wheel: the package's files as they are now."""
+    digest = hashlib.sha256((REPOSITORY / "pyproject.toml").read_bytes())
+    # The wheel's data files are data/ behind a link that a recursive glob does not follow.
+    for folder in (REPOSITORY / "course_lib", REPOSITORY / "data"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(REPOSITORY)).encode() + b"\0"
+                              + path.read_bytes())
+    return digest.hexdigest()
+
+
 def ensure_environment(env: Path) -> Path:
     """Create or update the shared environment at ``env``; return its ``bin`` folder.
 
     The course's dependencies and JupyterHub are installed when the
     environment is new or the dependency list changed; the course's own wheel
-    is installed again every time (it is small), so the environment always
-    carries this checkout's course_lib.
+    is built and installed again whenever this checkout's course_lib differs
+    from the one installed (and only then: servers and tests may be using the
+    environment while it is checked).
     """
     env = Path(env)
     with _locked(env.parent):
@@ -195,14 +208,18 @@ def _ensure_environment(env: Path) -> Path:
         env.parent.chmod(0o755)
         _run([interpreter(), "-m", "venv", env])
         _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    with tempfile.TemporaryDirectory(prefix="wheel-", dir=env.parent) as scratch:
-        wheel = build_wheel(Path(scratch))
-        if fresh:
-            _run([python, "-m", "pip", "install", "--quiet", str(wheel), JUPYTERHUB])
-            stamp.write_text(wanted)
-        else:
-            _run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
-                  str(wheel)])
+    course = env / ".course_lib"
+    source = _source_digest()
+    if fresh or not course.is_file() or course.read_text() != source:
+        with tempfile.TemporaryDirectory(prefix="wheel-", dir=env.parent) as scratch:
+            wheel = build_wheel(Path(scratch))
+            if fresh:
+                _run([python, "-m", "pip", "install", "--quiet", str(wheel), JUPYTERHUB])
+                stamp.write_text(wanted)
+            else:
+                _run([python, "-m", "pip", "install", "--quiet", "--no-deps",
+                      "--force-reinstall", str(wheel)])
+        course.write_text(source)
     # A classroom has no news feed and no update check: nothing to fetch, nothing to ask.
     settings = env / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)

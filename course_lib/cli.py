@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 SUBCOMMANDS = {
@@ -39,8 +40,24 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _in_utf8_mode() -> None:
+    """Run again in Python's UTF-8 mode when the machine's file-system encoding is not UTF-8.
+
+    Student ids come from folder names, and texts from notebooks, in UTF-8; under an ASCII
+    or Latin-1 locale Python would read a name such as ``zoë`` as undecodable bytes and
+    fail when writing it into grades.csv. ``PYTHONUTF8=1`` carries the mode to the
+    processes the command starts (nbgrader's bookkeeping, the sandbox's zygote).
+    """
+    if sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8":
+        return
+    os.environ["PYTHONUTF8"] = "1"
+    os.execv(sys.executable, [sys.executable, "-X", "utf8", *sys.orig_argv[1:]])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command line; returns the exit status."""
+    if argv is None:
+        _in_utf8_mode()
     argv = list(sys.argv[1:] if argv is None else argv)
     selected = next((a for a in argv if a in SUBCOMMANDS), None)
     parser = build_parser(selected)

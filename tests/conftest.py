@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,8 +34,10 @@ sys.path.insert(0, str(ROOT / "classroom"))
 CLASSROOM_ENV = Path(os.environ.get("CLASSROOM_ENV", "/opt/convolution-classroom/env"))
 """The classroom's shared environment (the course's wheel, JupyterHub), shared with
 `make classroom`; the tests bring it up to date and keep it."""
-TEST_ACCOUNTS = "convolution course classroom (test)"
-"""The comment of every Linux account a test creates; a run removes any a killed run left."""
+TEST_ACCOUNTS = f"convolution course classroom (test run {os.getpid()})"
+"""The comment of every Linux account this test process creates: a later run removes any
+that a killed run left, never those of a run still going (another pytest, an xdist worker)."""
+_TEST_ACCOUNTS = re.compile(r"^convolution course classroom \(test run (\d+)\)$")
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +101,10 @@ def classroom_env() -> Path:
         pytest.fail("the classroom tests create Linux accounts and need root")
     provision.ensure_environment(CLASSROOM_ENV)
     provision.ensure_proxy(CLASSROOM_ENV.parent / "proxy")
-    for leftover in provision.accounts_with_comment(TEST_ACCOUNTS):
-        provision.remove_account(leftover, comment=TEST_ACCOUNTS)
+    import pwd
+
+    for entry in pwd.getpwall():
+        left = _TEST_ACCOUNTS.match(entry.pw_gecos)
+        if left and not Path(f"/proc/{left.group(1)}").exists():
+            provision.remove_account(entry.pw_name, comment=entry.pw_gecos)
     return CLASSROOM_ENV

@@ -142,4 +142,9 @@ def run(args) -> int:
     for what, error in result.nbgrader_failures.items():
         print(f"  nbgrader failed for {what}: {error.splitlines()[-1] if error else ''}",
               file=sys.stderr)
+    if result.nbgrader_failures:
+        print(f"course grade: {len(result.nbgrader_failures)} notebooks have no feedback page "
+              f"(listed in {out / 'report.html'}); their grades are in the outputs",
+              file=sys.stderr)
+        return 1
     return 0

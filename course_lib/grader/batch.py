@@ -222,7 +222,9 @@ def grade_class(
     from .bookkeeping import Bookkeeper
     from .nbgrader_bridge import NbgraderCourse, install_mathjax
 
-    submitted, out = Path(submitted), Path(out)
+    # Absolute from here on: nbgrader, the bookkeeping process and the gradebook URL all
+    # take these paths, and a relative one means something else to each.
+    submitted, out = Path(submitted).resolve(), Path(out).resolve()
     interrupt = interrupt or threading.Event()
     if not submitted.is_dir():
         raise FileNotFoundError(f"submitted folder {submitted} does not exist")
@@ -442,7 +444,7 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     from .nbgrader_bridge import NbgraderCourse, NbgraderDirectory, install_mathjax
     from .records import GradeRecord
 
-    out = Path(out)
+    out = Path(out).resolve()
     results = out / "results.json"
     if not results.is_file():
         raise FileNotFoundError(f"{results} does not exist: run `course grade --out {out}` first")

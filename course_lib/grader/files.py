@@ -24,7 +24,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     path : path
         The file to write (its folder is created).
     data : bytes or str
-        The whole content; text is written as UTF-8.
+        The whole content; text is written as UTF-8 (a file name that was not UTF-8 on
+        disk comes back as its own bytes, instead of stopping the write).
 
     Returns
     -------
@@ -39,7 +40,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    payload = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
     # Created like any new file (0666 less the umask), not mkstemp's 0600: the pages and
     # tables are for other people to read.
     temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}"

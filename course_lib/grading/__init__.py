@@ -15,6 +15,8 @@
   the instructor's grader does, and print the report (a student's self-check).
 - :mod:`.outcome`: the plain records (:class:`Case`, :class:`Outcome`,
   :class:`Report`) shared with the out-of-process grader.
+- :mod:`.hints`: in a notebook, what a ``NameError`` means when the answer
+  cell that defines the name is not a code cell.
 
 Examples
 --------
@@ -23,9 +25,12 @@ Examples
 'output_size(image_size, kernel_size)'
 """
 
-from . import batteries
+from . import batteries, hints
 from .checks import check
 from .outcome import Case, Outcome, Report
+
+# In a notebook: a test cell failing because its answer cell is not a code cell says so.
+hints.install()
 
 try:
     # The exercise definitions, imported with the notebook's setup cell, before any

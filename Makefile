@@ -1,5 +1,6 @@
 # The course's task menu. Every target sets up what it needs on first use:
-# a virtual environment in .venv with the project installed (editable), and,
+# a virtual environment in .venv with the project installed (editable, with the
+# cluster and development extras), and,
 # for tests and grading, the system packages (bubblewrap, chromium).
 #
 #   make lab      open the course in JupyterLab
@@ -33,7 +34,7 @@ CLASSROOM_ARGS ?=
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	$(BIN)/jupyter labextension list >/dev/null 2>&1
 	touch $(STAMP)
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import LoadedCourse, check_assignment_name, load_course, nbgrader_scripts_on_path
+from .grading.batteries import BATTERY_SEED_KEY, stored_seed
 
 __all__ = [
     "CELL_NOISE",
@@ -254,15 +255,6 @@ class Assignment:
         return next((c.points for c in self.test_cells if c.grade_id == grade_id), 0.0)
 
 
-BATTERY_SEED_KEY = "battery_seed"
-"""Key of the hidden battery's seed in the master's ``metadata["course"]``."""
-
-
-def _trusted_metadata(notebook) -> dict:
-    metadata = notebook.get("metadata", {}).get("course", {})
-    return metadata if isinstance(metadata, dict) else {}
-
-
 def load_assignment(
     name: str, *, course: LoadedCourse | None = None, notebook: Path | None = None
 ) -> Assignment:
@@ -309,7 +301,7 @@ def load_assignment(
         raise ValueError(f"{path} has no code cell with grade_id 'setup'")
     if not tests:
         raise ValueError(f"{path} has no graded test cell (<function>_visible/_hidden)")
-    seed = _trusted_metadata(parsed).get(BATTERY_SEED_KEY)
+    seed = stored_seed(parsed)
     student = course.student(name) if notebook is None else None
     if student is not None and student.is_file():
         released = layout_of(json.loads(student.read_text(encoding="utf-8")))
@@ -322,7 +314,7 @@ def load_assignment(
         test_cells=tuple(tests),
         cell_ids=frozenset(ids),
         digest=hashlib.sha256(raw).hexdigest(),
-        battery_seed=int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        battery_seed=seed,
         released=released,
     )
 
@@ -398,7 +390,7 @@ def fix_battery_seed(master: Path) -> int:
 
     import nbformat
 
-    from course_lib.grader.files import write_atomic
+    from course_lib.files import write_atomic
 
     notebook = nbformat.read(str(master), as_version=4)
     metadata = notebook.metadata.setdefault("course", {})

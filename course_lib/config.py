@@ -146,17 +146,45 @@ def find_config_file(explicit: str | os.PathLike | None = None) -> Path | None:
 def _our_classes() -> list[type]:
     from nbgrader.coursedir import CourseDirectory
 
-    from course_lib.grader.nbgrader_bridge import grading_preprocessors
     from course_lib.sandbox import Sandbox
     from course_lib.sandbox.kernel import SandboxedKernelManager
 
-    return [Course, Sandbox, SandboxedKernelManager, CourseDirectory, *grading_preprocessors()]
+    return [Course, Sandbox, SandboxedKernelManager, CourseDirectory]
 
 
-def _known_classes() -> dict[str, list[type]]:
+def classes_in(config: Config) -> list[type]:
+    """The configurable classes a configuration names as values (nbgrader's preprocessors,
+    exporters and plugins set with ``c.Autograde.sanitize_preprocessors = [...]`` and the
+    like), so their own sections can be checked too.
+
+    This module does not import the grader to learn them: whoever sets up nbgrader
+    (``use_course_grader`` in the course's ``nbgrader_config.py``) hands them over in
+    the configuration, as nbgrader's own application does.
+    """
+    from traitlets.config import Configurable
+
+    found: list[type] = []
+
+    def visit(value) -> None:
+        if isinstance(value, type):
+            if issubclass(value, Configurable) and value not in found:
+                found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item)
+
+    for values in config.values():
+        if isinstance(values, dict):
+            for value in values.values():
+                visit(value)
+    return found
+
+
+def _known_classes(config: Config) -> dict[str, list[type]]:
     """Configurable classes whose options can be checked, by name: ours, nbgrader's (its
-    exchange's classes too), nbconvert's. Several classes may share a name (nbgrader's
-    abstract ``Exchange`` and the default exchange's); a section may set what any declares."""
+    exchange's classes too), nbconvert's, and those ``config`` names. Several classes may
+    share a name (nbgrader's abstract ``Exchange`` and the default exchange's); a section
+    may set what any declares."""
     classes: dict[str, list[type]] = {}
     with contextlib.suppress(Exception):
         from nbgrader import exchange
@@ -166,8 +194,9 @@ def _known_classes() -> dict[str, list[type]]:
         found += [getattr(exchange.default, name) for name in exchange.default.__all__]
         for cls in found:
             classes.setdefault(cls.__name__, []).append(cls)
-    for cls in _our_classes():
-        classes.setdefault(cls.__name__, []).append(cls)
+    for cls in [*_our_classes(), *classes_in(config)]:
+        if cls not in classes.get(cls.__name__, []):
+            classes.setdefault(cls.__name__, []).append(cls)
     return classes
 
 
@@ -179,8 +208,8 @@ def check_config(config: Config, *, source: str = "the configuration") -> None:
     name is close to a known class's but not equal is reported as a typo.
     Other sections (other tools' settings) are left alone.
     """
-    known = _known_classes()
-    ours = {cls.__name__ for cls in _our_classes()}
+    known = _known_classes(config)
+    ours = {cls.__name__ for cls in [*_our_classes(), *classes_in(config)]}
     for section, values in config.items():
         if not isinstance(values, Config) and not isinstance(values, dict):
             continue

@@ -13,6 +13,18 @@ HELP = "grade a folder of submissions (default: the collected ones, else the sam
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
 
+CLUSTER_EXTRA_HINT = "pip install 'course_lib[cluster]' (in a checkout: make setup)"
+"""How to get what ``--scheduler`` needs: Dask, which a student's install goes without."""
+
+
+def cluster_extra_installed() -> bool:
+    """Whether Dask's ``distributed`` (the cluster extra) can be imported here."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
@@ -93,12 +105,20 @@ def _time_line(timings: dict) -> str:
 def run(args) -> int:
     from course_lib.config import ConfigError, load_course
     from course_lib.grader.batch import Interrupted, grade_class
-    from course_lib.grader.executors import ClusterError
     from course_lib.sandbox import SandboxUnavailable
 
     if args.jobs < 1:
         print(f"course grade: --jobs must be >= 1, got {args.jobs}", file=sys.stderr)
         return 2
+    refused = (FileNotFoundError, ValueError)
+    if args.scheduler:
+        if not cluster_extra_installed():
+            print(f"course grade: --scheduler grades on a Dask cluster, which needs the "
+                  f"course's cluster extra: {CLUSTER_EXTRA_HINT}", file=sys.stderr)
+            return 2
+        from course_lib.grader.cluster import ClusterError
+
+        refused += (ClusterError,)
     try:
         course = load_course(args.config)
         sandbox = course.sandbox(unsafe=True) if args.unsafe else course.sandbox()
@@ -128,7 +148,7 @@ def run(args) -> int:
               f"left to grade: {stopped.remaining}. Run the same command again to resume.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (FileNotFoundError, ValueError, ClusterError) as error:
+    except refused as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     submitted_count = result.graded + result.reused

@@ -5,7 +5,7 @@ Steps, each safe to re-run:
 1. grade each submission out of process into its own result file (atomic;
    reused when its fingerprint matches, see :mod:`.store`): ``jobs`` at a
    time on this machine, each graded function in a child forked by a
-   sandboxed zygote (:mod:`.processes`), or on a Dask cluster (:mod:`.executors`);
+   sandboxed zygote (:mod:`.processes`, :mod:`.executors`), or on a Dask cluster (:mod:`.cluster`);
 2. nbgrader, one assignment at a time as soon as all its submissions are
    graded, in a process beside the grading (:mod:`.bookkeeping`): stage,
    autograde without execution (verdicts from the result files), check the
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
@@ -38,7 +37,7 @@ from .locate import Located, find_students, locate
 from .outputs import write_outputs
 from .records import GradeRecord
 from .store import fingerprint, read_result, write_result
-from .submission import grade_located, records_for_all
+from .submission import battery_seed, cell_ids, grade_notebook_bytes, records_for_all
 
 __all__ = [
     "BatchResult",
@@ -99,21 +98,6 @@ class BatchResult:
         return sorted({r.student for r in self.records})
 
 
-def cell_ids(course: LoadedCourse) -> dict:
-    """Every assignment's grade ids, to recognise a notebook handed in as the wrong one."""
-    return {name: load_assignment(name, course=course).cell_ids
-            for name in available_assignments(course)}
-
-
-def battery_seed(assignment: Assignment, override: int | None = None) -> int:
-    """The hidden battery's seed: the one released with the assignment, unless overridden."""
-    from course_lib.grading.assess import DEFAULT_SEED
-
-    if override is not None:
-        return int(override)
-    return assignment.battery_seed if assignment.battery_seed is not None else DEFAULT_SEED
-
-
 def _assignments_in(submitted: Path, known: list[str]) -> list[str]:
     present = {p.name.lower() for p in submitted.glob("*/*") if p.is_dir()}
     return [name for name in known if name.lower() in present]
@@ -153,12 +137,15 @@ def _stored(task: _Task, *, seed: int, sandbox, work: Path):
 
 
 def _executor(*, scheduler, sandbox, specs, jobs, others):
-    from .executors import ClusterGrading, LocalGrading
     from .processes import preload_modules
 
     preload = preload_modules(spec.setup_source for spec in specs)
     if scheduler:
+        from .cluster import ClusterGrading  # needs the cluster extra (Dask)
+
         return ClusterGrading(scheduler, sandbox=sandbox, preload=preload, others=others)
+    from .executors import LocalGrading
+
     return LocalGrading(sandbox=sandbox, preload=preload, jobs=jobs)
 
 
@@ -462,17 +449,3 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     write_outputs(out, records, run=run, assignments=names,
                   submissions=late_submissions(nbgrader, names))
     return records
-
-
-def grade_notebook_bytes(
-    raw: bytes, *, assignment: str, student: str, course: LoadedCourse, seed: int | None = None
-) -> list[GradeRecord]:
-    """Grade one notebook given as bytes, in the configured sandbox (plain nbgrader's route)."""
-    spec = load_assignment(assignment, course=course)
-    seed = battery_seed(spec, seed)
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
-        path = Path(folder) / f"{assignment}.ipynb"
-        path.write_bytes(raw)
-        located = Located(student, assignment, path)
-        return grade_located(located, spec, seed=seed, sandbox=course.sandbox(),
-                             others=cell_ids(course))

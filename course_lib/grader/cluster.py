@@ -31,15 +31,17 @@ import base64
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .executors import ClusterError
+from .records import GradeRecord
 
 __all__ = [
     "RESOURCE",
     "ClusterError",
+    "ClusterGrading",
     "Payload",
     "SandboxGate",
     "WorkerRefused",
@@ -53,6 +55,10 @@ log = logging.getLogger(__name__)
 RESOURCE = "course-sandbox"
 """The Dask worker resource a grading task needs; :class:`SandboxGate` grants it (one per
 worker thread) to workers that passed the check, and only to them."""
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot grade: no scheduler at the address, or no worker that may grade."""
 
 
 class WorkerRefused(RuntimeError):
@@ -232,3 +238,122 @@ def grade_payload(data: bytes) -> bytes:
             processes=processes, others=payload["others"], batteries=payload["batteries"],
         )
     return json.dumps([record.to_json() for record in records]).encode("utf-8")
+
+
+class ClusterGrading:
+    """Grade on the Dask cluster whose scheduler is at ``address``.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    sandbox : course_lib.sandbox.Sandbox
+        The settings every worker grades with (its own bubblewrap, these limits).
+    preload : list of str
+    others : dict
+        Every assignment's grade ids (for wrong-file detection on the worker).
+    wait_for_workers : float
+        Seconds to wait for a first worker that passes the check.
+
+    Raises
+    ------
+    ClusterError
+        When no scheduler answers at ``address``, or no worker passes the check
+        in time (the message lists each refused worker and why).
+    """
+
+    where = "cluster"
+
+    def __init__(self, address: str, *, sandbox, preload, others: dict,
+                 wait_for_workers: float = 60.0) -> None:
+        from distributed import Client
+
+        self.sandbox = sandbox
+        self.preload = list(preload)
+        self.others = others
+        self._resource = RESOURCE
+        try:
+            self.client = Client(address, timeout=30, set_as_default=False)
+        except (OSError, TimeoutError) as error:
+            raise ClusterError(f"no Dask scheduler answered at {address}: {error}") from None
+        settings = sandbox.settings()
+        self.client.register_plugin(SandboxGate(settings), name=SandboxGate.name)
+        deadline = time.monotonic() + wait_for_workers
+        while self.threads() == 0:
+            if time.monotonic() > deadline:
+                reasons = refusals(self.client, settings)
+                self.client.close()
+                listed = "; ".join(f"{w}: {why}" for w, why in reasons.items()) or (
+                    "no worker is connected to the scheduler")
+                raise ClusterError(f"no Dask worker at {address} can grade: {listed}")
+            time.sleep(0.25)
+        for worker, why in refusals(self.client, settings).items():
+            log.warning("worker %s refused: %s", worker, why)
+        self.capacity = max(4, 2 * self.threads())
+        self._stalled_since = None
+
+    def threads(self) -> int:
+        """Worker threads that may grade (the workers that passed the check)."""
+        info = self.client.scheduler_info(n_workers=-1)
+        return int(sum(w.get("resources", {}).get(self._resource, 0)
+                       for w in info.get("workers", {}).values()))
+
+    def submit(self, task, *, seed: int, batteries=None):
+        """Send one submission to the cluster; return a Dask future of its records' bytes."""
+        from course_lib.grading.batteries import battery
+
+        if batteries is None:
+            batteries = {}
+            for cell in task.assignment.test_cells:
+                key = (cell.function, cell.hidden)
+                if key not in batteries:
+                    batteries[key] = battery(cell.function, hidden=cell.hidden,
+                                             seed=seed if cell.hidden else None)
+        located = task.located
+        payload = Payload.encode(
+            student=located.student, notebook_name=located.path.name,
+            raw=located.path.read_bytes(), note=located.note, assignment=task.assignment,
+            seed=seed, batteries=batteries, settings=self.sandbox.settings(),
+            preload=self.preload, others=self.others,
+        )
+        return self.client.submit(grade_payload, payload, resources={self._resource: 1},
+                                  pure=False, retries=1,
+                                  key=f"grade-{task.assignment.name}-{located.student}-"
+                                      f"{time.monotonic_ns()}")
+
+    def wait(self, futures, timeout: float):
+        from distributed import wait
+
+        futures = list(futures)
+        try:
+            with self.client.as_current():  # wait() works on the current client
+                done, _ = wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        if not done and futures:
+            self._warn_if_stalled()
+        return done
+
+    def _warn_if_stalled(self) -> None:
+        if self.threads() > 0:
+            self._stalled_since = None
+            return
+        now = time.monotonic()
+        if self._stalled_since is None:
+            self._stalled_since = now
+        elif now - self._stalled_since > 30:
+            log.warning("no worker that may grade is connected; waiting (start one, or Ctrl-C)")
+            self._stalled_since = now
+
+    @staticmethod
+    def records(future) -> list[GradeRecord]:
+        return [GradeRecord.from_json(item) for item in json.loads(future.result())]
+
+    def timings(self) -> dict:
+        return {}
+
+    def stop(self) -> None:
+        self.client.close()
+
+    def close(self) -> None:
+        self.client.close()

@@ -53,8 +53,8 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from course_lib.config import nbgrader_scripts_on_path
+from course_lib.files import write_atomic
 
-from .files import write_atomic
 from .records import GradeRecord
 from .store import read_result
 
@@ -121,7 +121,7 @@ class GradeOutOfProcess(NbGraderPreprocessor):
     def _grade(self, nb, assignment: str, student: str) -> list[GradeRecord]:
         from course_lib.config import LoadedCourse
 
-        from .batch import grade_notebook_bytes
+        from .submission import grade_notebook_bytes
 
         course = LoadedCourse(self.config, None)
         return grade_notebook_bytes(

@@ -16,7 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import write_atomic, write_json
+from course_lib.files import write_atomic, write_json
+
 from .records import NOTEBOOK_DIAGNOSES, GradeRecord
 
 __all__ = ["ClassSummary", "grade_table", "render_report", "write_outputs"]

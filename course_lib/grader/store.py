@@ -16,7 +16,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .files import write_json
+from course_lib.files import write_json
+
 from .records import GradeRecord, RecordError
 
 __all__ = ["code_digest", "fingerprint", "read_result", "write_result"]

@@ -8,9 +8,11 @@ one function's hang or crash costs that function only.
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 
-from course_lib.assignments import Assignment
+from course_lib.assignments import Assignment, available_assignments, load_assignment
+from course_lib.config import LoadedCourse
 from course_lib.grading.outcome import Report
 
 from .locate import Located
@@ -20,7 +22,15 @@ from .records import GradeRecord
 from .restore import restore
 from .runner import BatteryVerdict, run_function
 
-__all__ = ["grade_located", "grade_notebook_file", "records_for_all", "wrong_assignment"]
+__all__ = [
+    "battery_seed",
+    "cell_ids",
+    "grade_located",
+    "grade_notebook_bytes",
+    "grade_notebook_file",
+    "records_for_all",
+    "wrong_assignment",
+]
 
 log = logging.getLogger(__name__)
 
@@ -199,3 +209,32 @@ def grade_notebook_file(
     located = Located(student, assignment.name, Path(path))
     return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
                          others=others)
+
+
+def cell_ids(course: LoadedCourse) -> dict:
+    """Every assignment's grade ids, to recognise a notebook handed in as the wrong one."""
+    return {name: load_assignment(name, course=course).cell_ids
+            for name in available_assignments(course)}
+
+
+def battery_seed(assignment: Assignment, override: int | None = None) -> int:
+    """The hidden battery's seed: the one released with the assignment, unless overridden."""
+    from course_lib.grading.assess import DEFAULT_SEED
+
+    if override is not None:
+        return int(override)
+    return assignment.battery_seed if assignment.battery_seed is not None else DEFAULT_SEED
+
+
+def grade_notebook_bytes(
+    raw: bytes, *, assignment: str, student: str, course: LoadedCourse, seed: int | None = None
+) -> list[GradeRecord]:
+    """Grade one notebook given as bytes, in the configured sandbox (plain nbgrader's route)."""
+    spec = load_assignment(assignment, course=course)
+    seed = battery_seed(spec, seed)
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
+        path = Path(folder) / f"{assignment}.ipynb"
+        path.write_bytes(raw)
+        located = Located(student, assignment, path)
+        return grade_located(located, spec, seed=seed, sandbox=course.sandbox(),
+                             others=cell_ids(course))

@@ -121,7 +121,7 @@ def validate(
     ValueError
         If the assignment cannot be determined.
     """
-    from .batch import battery_seed, cell_ids
+    from .submission import battery_seed, cell_ids
 
     path = Path(notebook)
     if not path.is_file():

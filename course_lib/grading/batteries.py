@@ -27,6 +27,7 @@ from pathlib import Path
 from .battery import Battery
 
 __all__ = [
+    "BATTERY_SEED_KEY",
     "RELEASED",
     "BatteryUnavailable",
     "battery",
@@ -34,6 +35,7 @@ __all__ = [
     "hidden_available",
     "released_path",
     "released_seed",
+    "stored_seed",
 ]
 
 RELEASED = Path(__file__).resolve().parent / "released"
@@ -75,6 +77,17 @@ def _definitions():
     return exercises
 
 
+BATTERY_SEED_KEY = "battery_seed"
+"""Key of the hidden battery's seed in the master's ``metadata["course"]``."""
+
+
+def stored_seed(notebook: dict) -> int | None:
+    """The hidden battery's seed a (master) notebook stores, or None if it has none."""
+    metadata = notebook.get("metadata", {}).get("course", {})
+    seed = metadata.get(BATTERY_SEED_KEY) if isinstance(metadata, dict) else None
+    return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
 @functools.lru_cache(maxsize=32)
 def released_seed(assignment: str) -> int:
     """The hidden battery's seed released with ``assignment`` (stored in its master).
@@ -83,13 +96,15 @@ def released_seed(assignment: str) -> int:
     first released; a master without one uses
     :data:`~course_lib.grading.assess.DEFAULT_SEED`.
     """
-    from course_lib.assignments import load_assignment
+    import json
+
     from course_lib.config import load_course
 
     from .assess import DEFAULT_SEED
 
     try:
-        seed = load_assignment(assignment, course=load_course()).battery_seed
+        master = load_course().master(assignment)
+        seed = stored_seed(json.loads(master.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         seed = None
     return DEFAULT_SEED if seed is None else seed

@@ -1,4 +1,4 @@
-"""Writing the grader's outputs: every file is replaced whole or not at all.
+"""Writing files whole or not at all: the grader's outputs, a master's fixed seed.
 
 A grading run can be interrupted (Ctrl-C, a killed machine) at any moment.
 Each output is written to a temporary file in the same folder and renamed

@@ -76,8 +76,7 @@ def test_grade_without_arguments_writes_all_outputs():
 def test_validate_works_from_a_cell_with_the_released_notebooks_as_trusted_source(
     capsys, tmp_path, course_config
 ):
-    """grading.validate grades a saved notebook even where solutions/ is not shipped."""
-    from course_lib import grading
+    """validate grades a saved notebook even where solutions/ is not shipped."""
     from course_lib.config import load_course
 
     config = course_config(tmp_path / "nbgrader_config.py")
@@ -85,7 +84,7 @@ def test_validate_works_from_a_cell_with_the_released_notebooks_as_trusted_sourc
     course = load_course(config)
     assert not course.master("02_padding").exists()
     master = ROOT / "solutions" / "02_padding" / "02_padding.ipynb"
-    records = grading.validate(master, course=course)
+    records = validate(master, course=course)
     assert {r.function for r in records} >= {"zero_pad", "convolve_same"}
     assert all(r.status == "passed" for r in records)
     assert "total:" in capsys.readouterr().out

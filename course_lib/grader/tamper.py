@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 
+from course_lib.grading.rules import PROTECTED_MODULES
 from course_lib.grading.static import Scope, chain
 
 __all__ = ["TAMPERING", "find_tampering"]
@@ -31,8 +32,6 @@ __all__ = ["TAMPERING", "find_tampering"]
 TAMPERING = "tampering"
 """Diagnosis code added when a submission tries to change the grading machinery."""
 
-PROTECTED_MODULES = ("numpy", "scipy", "builtins", "__builtins__", "sys", "importlib", "course_lib")
-"""Modules whose objects a submission must leave alone."""
 
 _COMPARISON_METHODS = {
     "__eq__",

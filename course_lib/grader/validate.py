@@ -1,7 +1,8 @@
 """Check one notebook file with the same out-of-process grading as ``course grade``.
 
 Used by ``course validate NOTEBOOK`` and, from a notebook cell, by
-``course_lib.grading.validate("01_convolution.ipynb")``.
+``validate("01_convolution.ipynb")`` after
+``from course_lib.grader.validate import validate``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@
 - :mod:`.calling`: calling a function on a case and keeping only plain data.
 - :mod:`.static` and :mod:`.guard`: the loop-only rule, on the source and at
   run time.
-- :func:`validate`: grade a saved notebook file out of process, exactly as
-  the instructor's grader does, and print the report (a student's self-check).
+- A student's self-check of a saved notebook is the grader's, one layer up:
+  ``from course_lib.grader.validate import validate``.
 - :mod:`.outcome`: the plain records (:class:`Case`, :class:`Outcome`,
   :class:`Report`) shared with the out-of-process grader.
 - :mod:`.hints`: in a notebook, what a ``NameError`` means when the answer
@@ -39,22 +39,5 @@ try:
 except ImportError:  # a student bundle: compiled visible batteries only
     exercises = None
 
-__all__ = ["Case", "Outcome", "Report", "batteries", "check", "exercises", "validate"]
+__all__ = ["Case", "Outcome", "Report", "batteries", "check", "exercises"]
 
-
-def validate(notebook, **options):
-    """Check a saved notebook with the grader's out-of-process diagnostics.
-
-    Runs each graded function of ``notebook`` in a fresh process, exactly as
-    ``course grade`` does, and prints a per-exercise report. Save the
-    notebook first: the file is read, not the running kernel. Options are
-    those of :func:`course_lib.grader.validate.validate`.
-
-    Returns
-    -------
-    list of course_lib.grader.records.GradeRecord
-        One per graded test cell, as in ``results.json``.
-    """
-    from course_lib.grader.validate import validate as validate_file
-
-    return validate_file(notebook, **options)

@@ -38,6 +38,8 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .rules import COURSE, LIBRARY, WINDOWS, runtime_blocks
+
 __all__ = [
     "BLOCKED",
     "BLOCKED_MARKER",
@@ -52,60 +54,10 @@ __all__ = [
 BLOCKED_MARKER = "is blocked during grading"
 """Text every blocked call's error message contains."""
 
-_SCIPY_NDIMAGE = (
-    "convolve",
-    "correlate",
-    "convolve1d",
-    "correlate1d",
-    "uniform_filter",
-    "uniform_filter1d",
-    "gaussian_filter",
-    "gaussian_filter1d",
-    "generic_filter",
-    "generic_filter1d",
-    "median_filter",
-    "maximum_filter",
-    "maximum_filter1d",
-    "minimum_filter",
-    "minimum_filter1d",
-    "rank_filter",
-    "percentile_filter",
-    "sobel",
-    "prewitt",
-    "laplace",
-)
-
-BLOCKED: dict[str, tuple[str, ...]] = {
-    "scipy.signal": (
-        "convolve",
-        "convolve2d",
-        "correlate",
-        "correlate2d",
-        "fftconvolve",
-        "oaconvolve",
-        "sepfir2d",
-    ),
-    "scipy.ndimage": _SCIPY_NDIMAGE,
-    "scipy.ndimage.filters": _SCIPY_NDIMAGE,
-    "numpy": ("convolve", "correlate"),
-    "numpy.lib.stride_tricks": ("sliding_window_view", "as_strided"),
-    # tf.nn is the generated module below; "tensorflow.nn" is not in sys.modules.
-    "tensorflow._api.v2.nn": (
-        "conv2d",
-        "convolution",
-        "conv1d",
-        "depthwise_conv2d",
-        "max_pool",
-        "max_pool2d",
-        "avg_pool",
-        "avg_pool2d",
-        "pool",
-    ),
-    "cv2": ("filter2D", "sepFilter2D", "blur", "boxFilter", "GaussianBlur", "Sobel", "Laplacian"),
-}
+BLOCKED: dict[str, tuple[str, ...]] = runtime_blocks(LIBRARY + WINDOWS)
 """Library convolution, filtering and window functions: blocked while a loop-only answer runs."""
 
-COURSE_MODULES = ("course_lib.reference", "course_lib.kernels", "course_lib.grading")
+COURSE_MODULES = tuple(rule.path for rule in COURSE)
 """The course's own modules that hold answers: their public functions are blocked while any
 graded function runs (no free points), except those an exercise allows by name."""
 

@@ -46,33 +46,13 @@ import ast
 import re
 from dataclasses import dataclass
 
+from .rules import COURSE, LIBRARY, WINDOWS
+
 __all__ = ["ALLOWED", "COURSE_LIBRARY", "Finding", "Policy", "Scope", "chain", "check_source"]
 
 ALLOWED = "loops, indexing and slicing, np.sum, np.max, np.multiply on windows"
 """What a loop-only answer may use, quoted in every finding."""
 
-_LIBRARY_ROOTS = {
-    "scipy.signal": "a library convolution/correlation function",
-    "scipy.ndimage": "a library filtering function",
-    "scipy.fft": "an FFT (library convolution by another route)",
-    "scipy.fftpack": "an FFT (library convolution by another route)",
-    "numpy.fft": "an FFT (library convolution by another route)",
-    "numpy.convolve": "a library convolution function",
-    "numpy.correlate": "a library correlation function",
-    "scipy.convolve": "a library convolution function",
-    "tensorflow": "TensorFlow",
-    "keras": "Keras",
-    "torch": "PyTorch",
-    "jax": "JAX",
-    "cv2": "OpenCV",
-    "skimage": "scikit-image",
-    "PIL.ImageFilter": "Pillow's filters",
-    "astropy.convolution": "astropy's convolution",
-}
-_WINDOW_ROOTS = {
-    "numpy.lib.stride_tricks": "a sliding-window view (stride tricks)",
-    "numpy.lib._stride_tricks_impl": "a sliding-window view (stride tricks)",
-}
 _DYNAMIC_CALLS = {
     "__import__",
     "eval",
@@ -84,13 +64,10 @@ _DYNAMIC_CALLS = {
     "locals",
     "sys.modules",
 }
-COURSE_LIBRARY = {
-    "course_lib.reference": "the course's reference implementations",
-    "course_lib.kernels": "the course's kernel helpers",
-    "course_lib.grading": "the course's grading checks",
-}
-"""The course's own modules that hold answers: no graded function may call them
-(unless its exercise allows one function by name, e.g. ``course_lib.kernels.get``)."""
+COURSE_LIBRARY = {rule.path: rule.what for rule in COURSE}
+"""The course's own modules that hold answers, from :data:`course_lib.grading.rules.COURSE`."""
+_LIBRARY_ROOTS = {rule.path: rule.what for rule in LIBRARY}
+_WINDOW_ROOTS = {rule.path: rule.what for rule in WINDOWS}
 
 _DEFAULT_ALIASES = {
     "np": "numpy",
@@ -371,8 +348,9 @@ class _Inspector:
             self.add(verdict[0], node, f"uses {path}, {verdict[1]}")
         elif not self.policy.loop_only:
             if parts[-1] == "__dict__" and _under(path, "course_lib"):
-                self.add("course-library", node,
-                         f"looks names up in {path}, which hides what is called")
+                self.add(
+                    "course-library", node, f"looks names up in {path}, which hides what is called"
+                )
         elif path in _DYNAMIC_CALLS:
             self.add("library-call", node, f"uses {path}, which can hide a library call")
         elif parts[-1] == "__dict__":
@@ -413,14 +391,19 @@ class _Inspector:
             if computed and target and target[0] in self.scope.aliases:
                 owner = self.scope.resolve(target)
                 if _under(owner, "course_lib"):
-                    self.add("course-library", node,
-                             f"looks up a computed name on {owner} with getattr")
-        if path in ("__import__", "importlib.import_module") or (parts and parts[-1] in (
-                "import_module", "__import__")):
+                    self.add(
+                        "course-library", node, f"looks up a computed name on {owner} with getattr"
+                    )
+        if path in ("__import__", "importlib.import_module") or (
+            parts and parts[-1] in ("import_module", "__import__")
+        ):
             literal = node.args[0] if node.args else None
             if not isinstance(literal, ast.Constant) or _under(str(literal.value), "course_lib"):
-                self.add("course-library", node,
-                         "imports a module dynamically (the course's modules are off limits)")
+                self.add(
+                    "course-library",
+                    node,
+                    "imports a module dynamically (the course's modules are off limits)",
+                )
 
     def check_star_imports(self) -> None:
         for node, module in self.scope.star_imports:

@@ -4,7 +4,8 @@
 # for tests and grading, the system packages (bubblewrap, chromium).
 #
 #   make lab      open the course in JupyterLab
-#   make test     lint, then run the whole test suite
+#   make test     lint, then run the whole test suite (on every core: TEST_WORKERS=1 for one)
+#   make test-fast  the quick tests only (not marked slow), for the edit-test loop
 #   make lint     ruff only
 #   make release  regenerate the student notebooks from solutions/
 #   make grade    grade the submissions in autograde/submitted (or the samples)
@@ -24,12 +25,16 @@ LAB_DIR ?= notebooks
 # Jupyter refuses to start as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# pytest-xdist workers; tests that share a fixture or the classroom stay on one worker
+# (tests/conftest.py groups them).
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
 # The classroom's accounts: `make classroom STUDENTS=30`.
 STUDENTS ?= 3
 CLASSROOM_ARGS ?=
 
-.PHONY: setup system-deps lab test lint release grade bench bundle classroom classroom-down clean
+.PHONY: setup system-deps lab test test-fast lint release grade bench bundle classroom classroom-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +58,10 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup system-deps lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-fast: setup system-deps lint
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 release: setup
 	$(BIN)/course release

@@ -89,6 +89,6 @@ c.Course.assignments = [
 # A cell copied with its metadata keeps its grade id on the first copy only
 # (nbgrader would otherwise reject the whole notebook); the rest of sanitising
 # is nbgrader's own.
-from course_lib.grader.nbgrader_bridge import use_course_grader  # noqa: E402
+from course_lib.grader.nbgrader_plugins import use_course_grader  # noqa: E402
 
 use_course_grader(c)

@@ -50,6 +50,7 @@ __all__ = [
     "load_config",
     "load_course",
     "nbgrader_scripts_on_path",
+    "put_nbgrader_scripts_on_path",
 ]
 
 CONFIG_FILE_NAME = "nbgrader_config.py"
@@ -354,17 +355,25 @@ def load_course(config_file: str | os.PathLike | None = None) -> LoadedCourse:
     return loaded
 
 
-@contextlib.contextmanager
-def nbgrader_scripts_on_path():
-    """Let nbgrader find the programs it starts by name (``alembic``) next to this Python.
+def put_nbgrader_scripts_on_path() -> None:
+    """Let nbgrader find the programs it starts by name (``alembic``, which creates the
+    gradebook) next to this Python, for the rest of the process.
 
-    ``.venv/bin/course`` runs without the virtual environment being activated,
-    so its ``bin`` folder is not necessarily on PATH. PATH is restored after.
+    ``.venv/bin/nbgrader`` or ``.venv/bin/course`` typed by its path, without the
+    environment activated, does not have its ``bin`` folder on PATH; without it,
+    nbgrader's first ``generate_assignment`` fails on creating the gradebook.
     """
     scripts = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(p for p in (scripts, path) if p)
+
+
+@contextlib.contextmanager
+def nbgrader_scripts_on_path():
+    """:func:`put_nbgrader_scripts_on_path` for a ``with`` block: PATH is restored after."""
     before = os.environ.get("PATH")
-    if scripts not in (before or "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join(p for p in (scripts, before) if p)
+    put_nbgrader_scripts_on_path()
     try:
         yield
     finally:

@@ -103,7 +103,7 @@ def test_feedback_pages_skip_only_nbconverts_soup_pass():
     from nbconvert.exporters import HTMLExporter
 
     from course_lib.config import load_course
-    from course_lib.grader.nbgrader_bridge import FeedbackPageExporter
+    from course_lib.grader.feedback_pages import FeedbackPageExporter
 
     notebook = nbformat.read(load_course().master("01_convolution"), as_version=4)
     checks = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]

@@ -36,7 +36,7 @@ def test_the_student_install_does_not_require_dask():
     assert {"dask>=2024.1", "distributed>=2024.1"} <= set(
         project["project"]["optional-dependencies"]["cluster"])
     script = ("import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
-              "import course_lib.grader.batch, course_lib.grader.nbgrader_bridge\n"
+              "import course_lib.grader.batch, course_lib.grader.gradebook\n"
               "import course_lib.commands.grade\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)
@@ -45,7 +45,7 @@ def test_the_student_install_does_not_require_dask():
 
 def test_a_misspelt_option_of_a_preprocessor_named_in_the_config_is_an_error():
     """The check knows the course's preprocessors because the configuration names them."""
-    from course_lib.grader.nbgrader_bridge import RestoreFromRelease, use_course_grader
+    from course_lib.grader.nbgrader_plugins import RestoreFromRelease, use_course_grader
 
     config = use_course_grader(Config())
     assert RestoreFromRelease in classes_in(config)

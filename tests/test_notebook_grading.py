@@ -2,7 +2,7 @@
 
 An instructor types ``nbgrader generate_assignment`` and ``nbgrader autograde``
 in a course folder whose nbgrader_config.py is the course's. Its autograde
-step is the out-of-process grader (course_lib.grader.nbgrader_bridge), so the
+step is the out-of-process grader (course_lib.grader.nbgrader_plugins), so the
 gradebook gets the scores ``course grade`` computes, whatever the submission
 does in its own process.
 """

@@ -7,7 +7,7 @@ back (raw bytes), and the verdict is made in the grader's own process.
 - :func:`course_lib.grader.batch.grade_class` grades a whole class, feeds
   nbgrader's gradebook and feedback and writes the outputs;
 - :func:`course_lib.grader.validate.validate` checks one notebook;
-- :class:`course_lib.grader.nbgrader_bridge.GradeOutOfProcess` is the same
+- :class:`course_lib.grader.nbgrader_plugins.GradeOutOfProcess` is the same
   grader as plain ``nbgrader autograde``'s grading step.
 
 See ``docs/grading.md``.

@@ -207,7 +207,8 @@ def grade_class(
     from tqdm import tqdm
 
     from .bookkeeping import Bookkeeper
-    from .nbgrader_bridge import NbgraderCourse, install_mathjax
+    from .feedback_pages import install_mathjax
+    from .gradebook import NbgraderCourse
 
     # Absolute from here on: nbgrader, the bookkeeping process and the gradebook URL all
     # take these paths, and a relative one means something else to each.
@@ -358,7 +359,7 @@ def grade_class(
 
 
 def nbgrader_layout(course: LoadedCourse, submitted: Path, out: Path):
-    """Where nbgrader's side of a run goes (:class:`.nbgrader_bridge.NbgraderDirectory`).
+    """Where nbgrader's side of a run goes (:class:`.gradebook.NbgraderDirectory`).
 
     Submissions that ``nbgrader collect`` put in the course's own
     ``submitted_directory`` are recorded in the course directory itself
@@ -367,7 +368,7 @@ def nbgrader_layout(course: LoadedCourse, submitted: Path, out: Path):
     release_feedback`` carry on from there. Any other tree gets a working
     course of its own in ``<out>/course``.
     """
-    from .nbgrader_bridge import NbgraderDirectory
+    from .gradebook import NbgraderDirectory
 
     collected = course.folder("submitted_directory").resolve()
     if Path(submitted).resolve() == collected:
@@ -428,7 +429,8 @@ def rebuild_outputs(out: Path) -> list[GradeRecord]:
     """
     import json
 
-    from .nbgrader_bridge import NbgraderCourse, NbgraderDirectory, install_mathjax
+    from .feedback_pages import install_mathjax
+    from .gradebook import NbgraderCourse, NbgraderDirectory
     from .records import GradeRecord
 
     out = Path(out).resolve()

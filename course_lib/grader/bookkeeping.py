@@ -8,7 +8,7 @@ Once every submission of an assignment is graded (its result files written),
 2. stage every submission at nbgrader's path (an unreadable file becomes the
    released notebook with a note, so the student still gets a page);
 3. ``autograde`` the whole assignment in one nbgrader run, where
-   :class:`~.nbgrader_bridge.GradeOutOfProcess` reads each verdict from its
+   :class:`~.nbgrader_plugins.GradeOutOfProcess` reads each verdict from its
    result file; a notebook nbgrader cannot take is staged again as the
    released notebook with a note and autograded on its own;
 4. make sure every gradebook score is the record's;
@@ -47,13 +47,13 @@ def run_job(job: dict) -> dict:
     Parameters
     ----------
     job : dict
-        ``nbgrader`` (the :class:`~.nbgrader_bridge.NbgraderDirectory`, as JSON),
+        ``nbgrader`` (the :class:`~.gradebook.NbgraderDirectory`, as JSON),
         ``results`` (the result files), ``feedback`` (where pages go),
         ``assignment``, ``master`` (the trusted notebook) and ``submissions``:
         ``[[student, notebook, folder], ...]`` (the folder holds nbgrader's
         timestamp and secret, when the submission came through the exchange).
     """
-    from .nbgrader_bridge import NbgraderCourse, NbgraderDirectory
+    from .gradebook import NbgraderCourse, NbgraderDirectory
     from .store import read_result
 
     timings: dict = {}

@@ -1,31 +1,20 @@
-"""Put the authoritative grades into nbgrader: gradebook, autograded notebooks, feedback.
+"""nbgrader's own steps for a grading run: its course directory, gradebook and feedback.
 
-nbgrader stays the workflow, and its autograde step is the course's grader:
-
-- :class:`GradeOutOfProcess` replaces nbgrader's ``Execute`` preprocessor.
-  It fills every graded test cell with the out-of-process verdict (the
-  report as printed output, the points as the cell's result), which
-  nbgrader's own SaveAutoGrades stores in the gradebook. With
-  ``results_dir`` set it reads the verdicts ``course grade`` computed in
-  parallel; otherwise it grades the notebook itself, so plain ``nbgrader
-  autograde`` with the course's config gives the same scores.
-- :class:`NbgraderCourse` drives nbgrader's own ``generate_assignment``,
-  ``autograde`` and ``generate_feedback`` in a course directory through
-  :class:`nbgrader.apps.NbGraderAPI`. Autograde keeps its sanitising steps
-  (cells restored from the gradebook by checksum); feedback runs
-  ClearHiddenTests, so hidden test code never reaches a student, and pages
-  read offline (MathJax from the installed ``jupyter_server_mathjax``
-  package, long lines wrapped).
+:class:`NbgraderCourse` drives nbgrader's ``generate_assignment``,
+``autograde`` and ``generate_feedback`` through
+:class:`nbgrader.apps.NbGraderAPI`, configured by
+:func:`~.nbgrader_plugins.use_course_grader`, in an :class:`NbgraderDirectory`
+(a scratch course under the grading output, or the instructor's own course
+directory). It also reads back what the gradebook holds (grades set by hand,
+late submissions) and corrects ``auto_score`` where nbgrader's bookkeeping
+would differ from the verdict.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import re
 import shutil
-import sys
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -33,339 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbconvert.exporters import HTMLExporter
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearHiddenTests,
-    ClearOutput,
-    DeduplicateIds,
-    GetGrades,
-    IgnorePattern,
-    LimitOutput,
-    NbGraderPreprocessor,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
-from traitlets import Unicode
 from traitlets.config import Config
 
 from course_lib.config import nbgrader_scripts_on_path
 from course_lib.files import write_atomic
 
+from .feedback_pages import offline_page
+from .nbgrader_plugins import restoration_note, use_course_grader
 from .records import GradeRecord
-from .store import read_result
 
-__all__ = [
-    "COURSE_ID",
-    "FeedbackPageExporter",
-    "FeedbackStyle",
-    "GradeOutOfProcess",
-    "KeepFirstGradeIds",
-    "NbgraderCourse",
-    "NbgraderDirectory",
-    "RestoreFromRelease",
-    "grading_preprocessors",
-    "install_mathjax",
-    "offline_page",
-    "use_course_grader",
-]
+__all__ = ["COURSE_ID", "NBGRADER_FILES", "NbgraderCourse", "NbgraderDirectory"]
 
 log = logging.getLogger(__name__)
 COURSE_ID = "course"
-MATHJAX_FOLDER = "mathjax"
-"""Folder next to the feedback pages that holds the offline copy of MathJax."""
-_MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
-
-
-def _cell_outputs(record: GradeRecord | None):
-    if record is None:
-        text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
-    else:
-        text, score = record.report() + "\n", record.score
-    return [
-        nbformat.v4.new_output("stream", name="stdout", text=text),
-        nbformat.v4.new_output(
-            "execute_result", data={"text/plain": repr(float(score))}, execution_count=None
-        ),
-    ]
-
-
-class GradeOutOfProcess(NbGraderPreprocessor):
-    """nbgrader's grading step: every test cell gets the out-of-process grader's verdict.
-
-    Code cells get no other output: nothing of the submission runs in
-    nbgrader's process or in a kernel. A test cell without a verdict gets 0
-    points and says so, so nothing is ever given for free.
-    """
-
-    results_dir = Unicode(
-        "",
-        help="Folder of the result files `course grade` wrote (<assignment>/<student>.json); "
-        "empty: grade each notebook here, in the sandbox configured by c.Sandbox.",
-    ).tag(config=True)
-
-    def preprocess(self, nb, resources):
-        assignment = resources["nbgrader"]["assignment"]
-        student = resources["nbgrader"]["student"]
-        if self.results_dir:
-            path = Path(self.results_dir) / assignment / f"{student}.json"
-            records = read_result(path) or []
-        else:
-            records = self._grade(nb, assignment, student)
-        self._verdicts = {r.grade_id: r for r in records}
-        return super().preprocess(nb, resources)
-
-    def _grade(self, nb, assignment: str, student: str) -> list[GradeRecord]:
-        from course_lib.config import LoadedCourse
-
-        from .submission import grade_notebook_bytes
-
-        course = LoadedCourse(self.config, None)
-        return grade_notebook_bytes(
-            nbformat.writes(nb).encode("utf-8"),
-            assignment=assignment,
-            student=student,
-            course=course,
-        )
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code":
-            return cell, resources
-        cell.outputs = []
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if nbgrader.get("grade") and not nbgrader.get("solution"):
-            cell.outputs = _cell_outputs(self._verdicts.get(nbgrader.get("grade_id")))
-        return cell, resources
-
-
-def restoration_note(notes) -> str:
-    """The Markdown cell text that tells a student what was put back in their notebook."""
-    items = "\n".join(f"- {note}" for note in notes)
-    return ("**Before grading, your notebook was put back in shape from the released one** "
-            "(your code is as you wrote it):\n\n" + items)
-
-
-class RestoreFromRelease(NbGraderPreprocessor):
-    """The first sanitising step: graded cells as released (:mod:`.restore`).
-
-    A graded cell turned into Markdown becomes code again, stripped nbgrader
-    metadata is put back, deleted test cells are put back, and what nbformat
-    or nbconvert cannot take is repaired; a Markdown cell at the top says what
-    was done. ``course grade`` and ``course validate`` restore the same way, so
-    every route grades the same notebook.
-    """
-
-    def preprocess(self, nb, resources):
-        from course_lib.assignments import load_assignment
-        from course_lib.config import LoadedCourse
-
-        from .restore import restore
-
-        assignment = resources["nbgrader"]["assignment"]
-        released = load_assignment(assignment, course=LoadedCourse(self.config, None)).released
-        data, notes = restore(nb, released)
-        restored = nbformat.from_dict(data)
-        if notes:
-            restored.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))
-        return restored, resources
-
-
-class KeepFirstGradeIds(NbGraderPreprocessor):
-    """A grade id used twice (an answer cell copied, metadata and all) stays on its first cell.
-
-    Students copy cells to experiment. nbgrader's own DeduplicateIds then
-    empties the metadata of the earlier cells, and CheckCellMetadata rejects
-    the whole notebook; this step, run before them, keeps the first cell (the
-    one in the released notebook's place) and makes the copies plain code
-    cells. Grading does not depend on it: programs follow Run All, by position.
-    """
-
-    def preprocess(self, nb, resources):
-        seen = set()
-        ids = set()
-        for cell in nb.cells:
-            if cell.get("id") in ids or not cell.get("id"):
-                cell["id"] = uuid.uuid4().hex[:12]
-            ids.add(cell["id"])
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in seen:
-                del cell.metadata["nbgrader"]
-            elif grade_id:
-                seen.add(grade_id)
-        return nb, resources
-
-
-SANITIZE_STEPS = (
-    RestoreFromRelease,
-    KeepFirstGradeIds,
-    ClearOutput,
-    DeduplicateIds,
-    OverwriteKernelspec,
-    OverwriteCells,
-    CheckCellMetadata,
-)
-"""nbgrader autograde's own sanitising steps, after :class:`RestoreFromRelease` and
-:class:`KeepFirstGradeIds`."""
-
-AUTOGRADE_STEPS = (
-    GradeOutOfProcess,
-    IgnorePattern,
-    ClearMetadataPreprocessor,
-    LimitOutput,
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
-)
-"""nbgrader autograde's steps with its kernel ``Execute`` replaced by :class:`GradeOutOfProcess`."""
-
-
-class TidyRelease(NbGraderPreprocessor):
-    """The last step of ``generate_assignment``: the student copy as ``course release`` writes
-    it (:func:`course_lib.assignments.tidy_notebook`: no instructor metadata such as the
-    hidden battery's seed, no outputs, no editor noise)."""
-
-    def preprocess(self, nb, resources):
-        from course_lib.assignments import tidy_notebook
-
-        return tidy_notebook(nb), resources
-
-
-def use_course_grader(c: Config) -> Config:
-    """Make nbgrader in config ``c`` release and autograde as the ``course`` commands do.
-
-    The one place that says how nbgrader is set up: the course's
-    ``nbgrader_config.py`` calls it for plain ``nbgrader generate_assignment``
-    and ``nbgrader autograde``, and :class:`NbgraderCourse` for the gradebook
-    ``course grade`` keeps.
-    """
-    from nbgrader.converters import GenerateAssignment
-
-    release_steps = GenerateAssignment.class_traits()["preprocessors"].default()
-    c.GenerateAssignment.preprocessors = [*release_steps, TidyRelease]
-    c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
-    c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
-    c.GenerateFeedback.preprocessors = list(FEEDBACK_STEPS)
-    c.ClearHiddenTests.enforce_metadata = False
-    c.GenerateFeedback.exporter_class = FeedbackPageExporter
-    put_scripts_on_path()
-    return c
-
-
-def put_scripts_on_path() -> None:
-    """Let nbgrader find the programs it starts by name (``alembic``, which creates the
-    gradebook) next to this Python, for the rest of the process.
-
-    ``.venv/bin/nbgrader`` typed by its path, without the environment activated, reads
-    the course's config and so gets here before it needs them; without this, its first
-    ``generate_assignment`` fails on creating the gradebook.
-    """
-    scripts = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if scripts not in path.split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join(p for p in (scripts, path) if p)
-
-
-FEEDBACK_CSS = """
-/* Reports and diagnoses are preformatted text: wrap long lines instead of cutting them. */
-div.output_area pre, div.output_text pre { white-space: pre-wrap; overflow-wrap: break-word; }
-"""
-
-
-class FeedbackStyle(NbGraderPreprocessor):
-    """Adds the course's CSS to feedback pages (long report lines wrap)."""
-
-    def preprocess(self, nb, resources):
-        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
-        return nb, resources
-
-
-FEEDBACK_STEPS = (GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, FeedbackStyle)
-"""nbgrader's feedback steps with ClearHiddenTests: hidden test code never reaches a student,
-by ``course grade`` or by plain ``nbgrader generate_feedback``."""
-
-
-class _Unparsed(str):
-    """Stands in for ``BeautifulSoup(html, features=...)`` in nbconvert's HTML exporter: the
-    page as it is, with nothing to select."""
-
-    def __new__(cls, markup, features=None):
-        return super().__new__(cls, markup)
-
-    def select(self, selector):
-        return []
-
-
-class FeedbackPageExporter(HTMLExporter):
-    """nbconvert's HTML exporter without its closing BeautifulSoup pass, for feedback pages.
-
-    That pass re-parses the finished page to give images without ``alt`` a
-    placeholder text and to make JupyterLab-template cells focusable. A
-    feedback page has neither (nbgrader's classic-based template; autograde
-    cleared every output but the test cells' text), yet the pass took about
-    half the time of each page: hundreds of pages per assignment in a large
-    class. The page is otherwise the same (``tests/test_grader_outputs.py``
-    compares the two exporters).
-    """
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        import nbconvert.exporters.html as html_exporter
-
-        parser = html_exporter.BeautifulSoup
-        html_exporter.BeautifulSoup = _Unparsed
-        try:
-            html, resources = super().from_notebook_node(nb, resources, **kw)
-        finally:
-            html_exporter.BeautifulSoup = parser
-        return str(html), resources
-
-
-def grading_preprocessors() -> list[type]:
-    """The preprocessors this module adds to nbgrader (for checking config options)."""
-    return [GradeOutOfProcess, RestoreFromRelease, KeepFirstGradeIds, FeedbackStyle, TidyRelease]
-
-
-def install_mathjax(folder: Path) -> Path:
-    """Copy MathJax from the installed ``jupyter_server_mathjax`` package into ``folder``.
-
-    Feedback pages then show their formulas without a network. The copy is
-    made once per output folder.
-    """
-    import jupyter_server_mathjax
-
-    source = Path(jupyter_server_mathjax.__file__).parent / "static"
-    target = Path(folder) / MATHJAX_FOLDER
-    if not (target / "MathJax.js").is_file():
-        partial = target.with_name(f".{MATHJAX_FOLDER}.{uuid.uuid4().hex[:8]}")
-        shutil.copytree(source, partial)
-        if (target / "MathJax.js").is_file():
-            shutil.rmtree(partial)
-        else:
-            shutil.rmtree(target, ignore_errors=True)
-            partial.rename(target)
-    return target
-
-
-_CDN_MATHJAX = re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^\"']+")
-
-
-def offline_page(html: str) -> str:
-    """A feedback page that loads MathJax from the copy beside it instead of a CDN.
-
-    nbgrader's feedback template names the CDN in its ``mathjax()`` call; pages
-    are copied to ``<out>/feedback/<student>/<assignment>.html``, next to
-    ``<out>/feedback/mathjax`` (:func:`install_mathjax`).
-
-    Examples
-    --------
-    >>> offline_page('<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/'
-    ...              'latest.js?config=TeX-AMS_CHTML-full,Safe"></script>')
-    '<script src="../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>'
-    """
-    local = f"../{MATHJAX_FOLDER}/MathJax.js?config={_MATHJAX_CONFIG}"
-    return _CDN_MATHJAX.sub(local, html)
 
 
 @contextmanager

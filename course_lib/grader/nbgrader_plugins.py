@@ -1,0 +1,253 @@
+"""The plugins nbgrader loads: the course's release, autograde and feedback steps.
+
+nbgrader stays the workflow, and its autograde step is the course's grader:
+:class:`GradeOutOfProcess` replaces nbgrader's ``Execute`` preprocessor. It
+fills every graded test cell with the out-of-process verdict (the report as
+printed output, the points as the cell's result), which nbgrader's own
+SaveAutoGrades stores in the gradebook. With ``results_dir`` set it reads the
+verdicts ``course grade`` computed in parallel; otherwise it grades the
+notebook itself, so plain ``nbgrader autograde`` with the course's config
+gives the same scores.
+
+Autograde keeps nbgrader's sanitising steps, after the course's own
+(:class:`RestoreFromRelease`, :class:`KeepFirstGradeIds`); feedback runs
+ClearHiddenTests, so hidden test code never reaches a student.
+:func:`use_course_grader` is the one place that puts these steps into an
+nbgrader configuration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from traitlets import Unicode
+from traitlets.config import Config
+
+from course_lib.config import put_nbgrader_scripts_on_path
+
+from .feedback_pages import FeedbackPageExporter
+from .records import GradeRecord
+from .store import read_result
+
+__all__ = [
+    "AUTOGRADE_STEPS",
+    "FEEDBACK_STEPS",
+    "SANITIZE_STEPS",
+    "FeedbackStyle",
+    "GradeOutOfProcess",
+    "KeepFirstGradeIds",
+    "RestoreFromRelease",
+    "TidyRelease",
+    "restoration_note",
+    "use_course_grader",
+]
+
+
+def _cell_outputs(record: GradeRecord | None):
+    if record is None:
+        text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
+    else:
+        text, score = record.report() + "\n", record.score
+    return [
+        nbformat.v4.new_output("stream", name="stdout", text=text),
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": repr(float(score))}, execution_count=None
+        ),
+    ]
+
+
+class GradeOutOfProcess(NbGraderPreprocessor):
+    """nbgrader's grading step: every test cell gets the out-of-process grader's verdict.
+
+    Code cells get no other output: nothing of the submission runs in
+    nbgrader's process or in a kernel. A test cell without a verdict gets 0
+    points and says so, so nothing is ever given for free.
+    """
+
+    results_dir = Unicode(
+        "",
+        help="Folder of the result files `course grade` wrote (<assignment>/<student>.json); "
+        "empty: grade each notebook here, in the sandbox configured by c.Sandbox.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        student = resources["nbgrader"]["student"]
+        if self.results_dir:
+            path = Path(self.results_dir) / assignment / f"{student}.json"
+            records = read_result(path) or []
+        else:
+            records = self._grade(nb, assignment, student)
+        self._verdicts = {r.grade_id: r for r in records}
+        return super().preprocess(nb, resources)
+
+    def _grade(self, nb, assignment: str, student: str) -> list[GradeRecord]:
+        from course_lib.config import LoadedCourse
+
+        from .submission import grade_notebook_bytes
+
+        course = LoadedCourse(self.config, None)
+        return grade_notebook_bytes(
+            nbformat.writes(nb).encode("utf-8"),
+            assignment=assignment,
+            student=student,
+            course=course,
+        )
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        cell.outputs = []
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            cell.outputs = _cell_outputs(self._verdicts.get(nbgrader.get("grade_id")))
+        return cell, resources
+
+
+def restoration_note(notes) -> str:
+    """The Markdown cell text that tells a student what was put back in their notebook."""
+    items = "\n".join(f"- {note}" for note in notes)
+    return ("**Before grading, your notebook was put back in shape from the released one** "
+            "(your code is as you wrote it):\n\n" + items)
+
+
+class RestoreFromRelease(NbGraderPreprocessor):
+    """The first sanitising step: graded cells as released (:mod:`.restore`).
+
+    A graded cell turned into Markdown becomes code again, stripped nbgrader
+    metadata is put back, deleted test cells are put back, and what nbformat
+    or nbconvert cannot take is repaired; a Markdown cell at the top says what
+    was done. ``course grade`` and ``course validate`` restore the same way, so
+    every route grades the same notebook.
+    """
+
+    def preprocess(self, nb, resources):
+        from course_lib.assignments import load_assignment
+        from course_lib.config import LoadedCourse
+
+        from .restore import restore
+
+        assignment = resources["nbgrader"]["assignment"]
+        released = load_assignment(assignment, course=LoadedCourse(self.config, None)).released
+        data, notes = restore(nb, released)
+        restored = nbformat.from_dict(data)
+        if notes:
+            restored.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))
+        return restored, resources
+
+
+class KeepFirstGradeIds(NbGraderPreprocessor):
+    """A grade id used twice (an answer cell copied, metadata and all) stays on its first cell.
+
+    Students copy cells to experiment. nbgrader's own DeduplicateIds then
+    empties the metadata of the earlier cells, and CheckCellMetadata rejects
+    the whole notebook; this step, run before them, keeps the first cell (the
+    one in the released notebook's place) and makes the copies plain code
+    cells. Grading does not depend on it: programs follow Run All, by position.
+    """
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        ids = set()
+        for cell in nb.cells:
+            if cell.get("id") in ids or not cell.get("id"):
+                cell["id"] = uuid.uuid4().hex[:12]
+            ids.add(cell["id"])
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in seen:
+                del cell.metadata["nbgrader"]
+            elif grade_id:
+                seen.add(grade_id)
+        return nb, resources
+
+
+SANITIZE_STEPS = (
+    RestoreFromRelease,
+    KeepFirstGradeIds,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+)
+"""nbgrader autograde's own sanitising steps, after :class:`RestoreFromRelease` and
+:class:`KeepFirstGradeIds`."""
+
+AUTOGRADE_STEPS = (
+    GradeOutOfProcess,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+)
+"""nbgrader autograde's steps with its kernel ``Execute`` replaced by :class:`GradeOutOfProcess`."""
+
+
+class TidyRelease(NbGraderPreprocessor):
+    """The last step of ``generate_assignment``: the student copy as ``course release`` writes
+    it (:func:`course_lib.assignments.tidy_notebook`: no instructor metadata such as the
+    hidden battery's seed, no outputs, no editor noise)."""
+
+    def preprocess(self, nb, resources):
+        from course_lib.assignments import tidy_notebook
+
+        return tidy_notebook(nb), resources
+
+
+def use_course_grader(c: Config) -> Config:
+    """Make nbgrader in config ``c`` release and autograde as the ``course`` commands do.
+
+    The one place that says how nbgrader is set up: the course's
+    ``nbgrader_config.py`` calls it for plain ``nbgrader generate_assignment``
+    and ``nbgrader autograde``, and :class:`NbgraderCourse` for the gradebook
+    ``course grade`` keeps.
+    """
+    from nbgrader.converters import GenerateAssignment
+
+    release_steps = GenerateAssignment.class_traits()["preprocessors"].default()
+    c.GenerateAssignment.preprocessors = [*release_steps, TidyRelease]
+    c.Autograde.sanitize_preprocessors = list(SANITIZE_STEPS)
+    c.Autograde.autograde_preprocessors = list(AUTOGRADE_STEPS)
+    c.GenerateFeedback.preprocessors = list(FEEDBACK_STEPS)
+    c.ClearHiddenTests.enforce_metadata = False
+    c.GenerateFeedback.exporter_class = FeedbackPageExporter
+    put_nbgrader_scripts_on_path()
+    return c
+
+
+FEEDBACK_CSS = """
+/* Reports and diagnoses are preformatted text: wrap long lines instead of cutting them. */
+div.output_area pre, div.output_text pre { white-space: pre-wrap; overflow-wrap: break-word; }
+"""
+
+
+class FeedbackStyle(NbGraderPreprocessor):
+    """Adds the course's CSS to feedback pages (long report lines wrap)."""
+
+    def preprocess(self, nb, resources):
+        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
+        return nb, resources
+
+
+FEEDBACK_STEPS = (GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, FeedbackStyle)
+"""nbgrader's feedback steps with ClearHiddenTests: hidden test code never reaches a student,
+by ``course grade`` or by plain ``nbgrader generate_feedback``."""

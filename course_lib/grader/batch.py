@@ -1,17 +1,19 @@
 """Grade a class: every student x assignment, in parallel, resumable, then nbgrader and outputs.
 
-Steps, each safe to re-run:
+Steps, each safe to re-run, each a function of its own (:func:`grade_class` calls them):
 
-1. grade each submission out of process into its own result file (atomic;
+1. plan: find every student x assignment, reuse the results stored by an
+   earlier run (``_plan``);
+2. grade each submission out of process into its own result file (atomic;
    reused when its fingerprint matches, see :mod:`.store`): ``jobs`` at a
    time on this machine, each graded function in a child forked by a
    sandboxed zygote (:mod:`.processes`, :mod:`.executors`), or on a Dask cluster (:mod:`.cluster`);
-2. nbgrader, one assignment at a time as soon as all its submissions are
+3. bookkeep: nbgrader, one assignment at a time as soon as all its submissions are
    graded, in a process beside the grading (:mod:`.bookkeeping`): stage,
    autograde without execution (verdicts from the result files), check the
    gradebook, write the feedback pages. Students who submitted nothing are
    not staged: they are reported as missing;
-3. write results.json, grades.csv and report.html from the records.
+4. write results.json, grades.csv and report.html from the records.
 
 A failure in one submission is logged and becomes records with a status; it
 never stops the batch. An :class:`threading.Event` passed as ``interrupt``
@@ -206,18 +208,83 @@ def grade_class(
     """
     from tqdm import tqdm
 
-    from .bookkeeping import Bookkeeper
+    interrupt = interrupt or threading.Event()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    started = time.perf_counter()
+    plan = _plan(course=course, submitted=submitted, out=out, sandbox=sandbox,
+                 assignments=assignments, seed=seed, regrade=regrade)
+    bookkeeping = _Bookkeeping(plan)
+    bar = tqdm(total=len(plan.handed_in), initial=plan.reused, desc="grading", unit="notebook",
+               file=sys.stderr, disable=not progress)
+    executor = _executor(scheduler=scheduler, sandbox=sandbox, specs=plan.specs, jobs=jobs,
+                         others=plan.others) if plan.pending else None
+    graded = 0
+    try:
+        graded = _grade(plan, executor=executor, bookkeeping=bookkeeping, interrupt=interrupt,
+                        bar=bar)
+        timings = {"grading": time.perf_counter() - started}
+        begin = time.perf_counter()
+        bookkeeping.process.drain(interrupt)
+        timings["nbgrader_after_grading"] = time.perf_counter() - begin
+    finally:
+        bar.close()
+        if executor is not None:
+            executor.close()
+    if interrupt.is_set():
+        bookkeeping.process.kill()
+        raise Interrupted(graded, 0)
+    timings.update(executor.timings() if executor is not None else {})
+    run = {
+        "seeds": plan.seeds,
+        "seed_override": seed,
+        "assignments": plan.names,
+        "students": plan.students,
+        "sandbox": sandbox.settings(),
+        "jobs": jobs,
+        "graded_on": scheduler or "this machine",
+        "nbgrader": plan.layout.to_json(),
+    }
+    return _write(plan, bookkeeping.process, run=run, timings=timings, graded=graded)
+
+
+@dataclass
+class _Plan:
+    """What a run will do, decided before any student code runs.
+
+    ``records`` already holds the records that need no grading (a notebook not
+    handed in, a result stored by an earlier run with the same fingerprint);
+    ``pending`` the submissions to grade, each with its result file and
+    fingerprint.
+    """
+
+    out: Path
+    names: list[str]
+    specs: list[Assignment]
+    students: list[str]
+    others: dict
+    seeds: dict
+    layout: object
+    tasks: list[_Task]
+    handed_in: list[_Task]
+    records: dict
+    pending: list[tuple[_Task, Path, str]]
+    reused: int
+
+    @property
+    def results_dir(self) -> Path:
+        return self.out / "work" / "results"
+
+
+def _plan(*, course, submitted, out, sandbox, assignments, seed, regrade) -> _Plan:
+    """Step 1: check the arguments, find every student x assignment, reuse what is stored."""
     from .feedback_pages import install_mathjax
-    from .gradebook import NbgraderCourse
 
     # Absolute from here on: nbgrader, the bookkeeping process and the gradebook URL all
     # take these paths, and a relative one means something else to each.
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
-    interrupt = interrupt or threading.Event()
     if not submitted.is_dir():
         raise FileNotFoundError(f"submitted folder {submitted} does not exist")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     known = available_assignments(course)
     names = list(assignments) if assignments else _assignments_in(submitted, known)
     if not names:
@@ -239,11 +306,10 @@ def grade_class(
     ]
     install_mathjax(out / "feedback")
     seeds = {spec.name: battery_seed(spec, seed) for spec in specs}
-    started = time.perf_counter()
-    by_task: dict = {}
+    records: dict = {}
     for task in tasks:
         if task.located.path is None:
-            by_task[task.key] = records_for_all(
+            records[task.key] = records_for_all(
                 task.assignment, task.located, seeds[task.assignment.name], "not-submitted",
                 f"no notebook submitted for {task.assignment.name} ({task.located.note}).",
             )
@@ -251,21 +317,6 @@ def grade_class(
             stale = out / "feedback" / task.located.student / f"{task.assignment.name}.html"
             stale.unlink(missing_ok=True)
     handed_in = [t for t in tasks if t.located.path is not None]
-    left = {spec.name: sum(t.assignment.name == spec.name for t in handed_in) for spec in specs}
-    bookkeeper = Bookkeeper()
-
-    def finished(task: _Task) -> None:
-        """One more submission graded; hand its assignment to nbgrader once all are."""
-        name = task.assignment.name
-        left[name] -= 1
-        if left[name] == 0:
-            bookkeeper.submit(_bookkeeping_job(task.assignment, handed_in, out, layout))
-
-    for spec in specs:
-        if left[spec.name] == 0:  # nobody handed it in: nbgrader still gets the assignment
-            bookkeeper.submit(_bookkeeping_job(spec, handed_in, out, layout))
-
-    graded = reused = 0
     pending = []
     for task in handed_in:
         result_file, expected, stored = _stored(
@@ -273,89 +324,113 @@ def grade_class(
         if stored is None:
             pending.append((task, result_file, expected))
         else:
-            by_task[task.key] = stored
-            reused += 1
-            finished(task)
-    bar = tqdm(total=len(handed_in), initial=reused, desc="grading", unit="notebook",
-               file=sys.stderr, disable=not progress)
-    executor = _executor(scheduler=scheduler, sandbox=sandbox, specs=specs, jobs=jobs,
-                         others=others) if pending else None
-    in_flight: dict = {}
-    queue = deque(pending)
-    try:
-        while (queue or in_flight) and not interrupt.is_set():
-            while queue and len(in_flight) < executor.capacity:
-                task, result_file, expected = item = queue.popleft()
-                in_flight[executor.submit(task, seed=seeds[task.assignment.name])] = item
-            for future in executor.wait(in_flight, timeout=0.5):
-                task, result_file, expected = in_flight.pop(future)
-                try:
-                    records = executor.records(future)
-                except Exception as error:  # noqa: BLE001 - one submission never sinks the batch
-                    if interrupt.is_set():
-                        break  # stopped on purpose: not a verdict, not a fault
-                    log.error("grading %s/%s failed: %s", task.located.student,
-                              task.assignment.name, error)
-                    records = records_for_all(
-                        task.assignment, task.located, seeds[task.assignment.name], "error",
-                        f"the grader failed: {type(error).__name__}: {error}",
-                    )
-                if interrupt.is_set():
-                    break  # children were killed on purpose: not a verdict
-                write_result(result_file, fingerprint=expected,
-                             source=str(task.located.path), records=records)
-                by_task[task.key] = records
-                graded += 1
-                finished(task)
-                bar.update(1)
-            bookkeeper.poll()
-        if interrupt.is_set():
-            bookkeeper.kill()
-            if executor is not None:
-                executor.stop()
-            raise Interrupted(graded, len(pending) - graded)
-        grading_seconds = time.perf_counter() - started
-        begin = time.perf_counter()
-        bookkeeper.drain(interrupt)
-        waited = time.perf_counter() - begin
-    finally:
-        bar.close()
-        if executor is not None:
-            executor.close()
-    if interrupt.is_set():
-        bookkeeper.kill()
-        raise Interrupted(graded, 0)
+            records[task.key] = stored
+    return _Plan(out, names, specs, students, others, seeds, layout, tasks, handed_in, records,
+                 pending, reused=len(handed_in) - len(pending))
 
-    nbgrader = NbgraderCourse(layout, results_dir=work / "results")
+
+class _Bookkeeping:
+    """Step 3, beside step 2: each assignment goes to nbgrader's bookkeeping process
+    (:mod:`.bookkeeping`) as soon as the last of its submissions is graded."""
+
+    def __init__(self, plan: _Plan) -> None:
+        from .bookkeeping import Bookkeeper
+
+        self.plan = plan
+        self.process = Bookkeeper()
+        self.left = {spec.name: 0 for spec in plan.specs}
+        for task, _, _ in plan.pending:
+            self.left[task.assignment.name] += 1
+        for spec in plan.specs:  # nothing left to grade (or nobody handed it in): now
+            if self.left[spec.name] == 0:
+                self._submit(spec)
+
+    def _submit(self, assignment: Assignment) -> None:
+        self.process.submit(
+            _bookkeeping_job(assignment, self.plan.handed_in, self.plan.out, self.plan.layout))
+
+    def finished(self, task: _Task) -> None:
+        """One more submission graded; hand its assignment to nbgrader once all are."""
+        name = task.assignment.name
+        self.left[name] -= 1
+        if self.left[name] == 0:
+            self._submit(task.assignment)
+
+
+def _grade(plan: _Plan, *, executor, bookkeeping: _Bookkeeping, interrupt, bar) -> int:
+    """Step 2: grade the pending submissions, ``executor.capacity`` at a time; each result
+    file is written as soon as its submission is graded. Returns how many were graded.
+
+    Raises
+    ------
+    Interrupted
+        When ``interrupt`` is set: running children and nbgrader's process are killed.
+    """
+    in_flight: dict = {}
+    queue = deque(plan.pending)
+    graded = 0
+    while (queue or in_flight) and not interrupt.is_set():
+        while queue and len(in_flight) < executor.capacity:
+            task, result_file, expected = item = queue.popleft()
+            in_flight[executor.submit(task, seed=plan.seeds[task.assignment.name])] = item
+        for future in executor.wait(in_flight, timeout=0.5):
+            task, result_file, expected = in_flight.pop(future)
+            try:
+                records = executor.records(future)
+            except Exception as error:  # noqa: BLE001 - one submission never sinks the batch
+                if interrupt.is_set():
+                    break  # stopped on purpose: not a verdict, not a fault
+                log.error("grading %s/%s failed: %s", task.located.student,
+                          task.assignment.name, error)
+                records = records_for_all(
+                    task.assignment, task.located, plan.seeds[task.assignment.name], "error",
+                    f"the grader failed: {type(error).__name__}: {error}",
+                )
+            if interrupt.is_set():
+                break  # children were killed on purpose: not a verdict
+            write_result(result_file, fingerprint=expected,
+                         source=str(task.located.path), records=records)
+            plan.records[task.key] = records
+            graded += 1
+            bookkeeping.finished(task)
+            bar.update(1)
+        bookkeeping.process.poll()
+    if interrupt.is_set():
+        bookkeeping.process.kill()
+        if executor is not None:
+            executor.stop()
+        raise Interrupted(graded, len(plan.pending) - graded)
+    return graded
+
+
+def _write(plan: _Plan, bookkeeper, *, run: dict, timings: dict, graded: int) -> BatchResult:
+    """Step 4: the records with the gradebook's manual grades and late penalties, then
+    results.json, grades.csv and report.html."""
+    from .gradebook import NbgraderCourse
+
+    nbgrader = NbgraderCourse(plan.layout, results_dir=plan.results_dir)
     records = with_manual_scores(
-        [r for task in tasks for r in by_task[task.key]], nbgrader, names
+        [r for task in plan.tasks for r in plan.records[task.key]], nbgrader, plan.names
     )
-    submissions = late_submissions(nbgrader, names)
+    submissions = late_submissions(nbgrader, plan.names)
     timings = {
-        "grading": grading_seconds,
+        "grading": timings.pop("grading"),
         "nbgrader": bookkeeper.seconds,
-        "nbgrader_after_grading": waited,
+        "nbgrader_after_grading": timings.pop("nbgrader_after_grading"),
         **{f"nbgrader_{step}": seconds for step, seconds in bookkeeper.timings.items()},
-        **(executor.timings() if executor is not None else {}),
+        **timings,
         "student_code": sum(r.seconds for r in records),
     }
     run = {
-        "seeds": seeds,
-        "seed_override": seed,
-        "assignments": names,
-        "students": students,
-        "sandbox": sandbox.settings(),
-        "jobs": jobs,
-        "graded_on": scheduler or "this machine",
-        "nbgrader": layout.to_json(),
+        **run,
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "nbgrader_failures": bookkeeper.failures,
     }
     begin = time.perf_counter()
-    write_outputs(out, records, run=run, assignments=specs, submissions=submissions)
+    write_outputs(plan.out, records, run=run, assignments=plan.specs, submissions=submissions)
     timings["outputs"] = time.perf_counter() - begin
-    return BatchResult(records, out, seeds, graded, reused, len(tasks) - len(handed_in),
-                       bookkeeper.failures, timings)
+    return BatchResult(records, plan.out, plan.seeds, graded, plan.reused,
+                       len(plan.tasks) - len(plan.handed_in), bookkeeper.failures, timings)
 
 
 def nbgrader_layout(course: LoadedCourse, submitted: Path, out: Path):

@@ -23,10 +23,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The sample class generator is instructor tooling outside course_lib (autograde/):
-# tests import it as `sample_class`.
+# The sample class generator and the corpus of typical answers are instructor tooling
+# outside course_lib (autograde/): tests import them as `sample_class` and `answers`.
 sys.path.insert(0, str(ROOT / "autograde"))
-# Test data modules (the catalogue of wrong answers) are imported by name.
+# Test helper modules (routes.py) are imported by name.
 sys.path.insert(0, str(ROOT / "tests"))
 # The classroom's provisioner and rehearsal (classroom/) are imported by name.
 sys.path.insert(0, str(ROOT / "classroom"))

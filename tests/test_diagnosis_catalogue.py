@@ -1,7 +1,8 @@
 """Diagnoses are never wrong, and partial credit does not depend on the cases drawn.
 
-Every wrong answer of tests/catalogue.py is run on the hidden battery under several
-seeds, exactly as the in-notebook check runs it (the same calls, guard and assessment):
+Every wrong answer of the catalogue (autograde/answers.py) is run on the hidden battery
+under several seeds, exactly as the in-notebook check runs it (the same calls, guard and
+assessment):
 
 - it gets its own diagnosis code(s), or only generic ones, never a wrong specific code;
 - its score is the same under every seed (groups of cases that each test one property);
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from catalogue import ANSWERS, CORRECT
+from answers import ANSWERS, CORRECT
 
 from course_lib import kernels, reference
 from course_lib.grading import exercises

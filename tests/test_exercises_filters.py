@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from answers import CORRECT, edit, named
 
 from course_lib import kernels, reference
 from course_lib.grading import exercises
@@ -230,20 +231,7 @@ def clamp(image, low=0, high=255):
 # -- sobel_magnitude -----------------------------------------------------------------------
 
 CORRECT_SOBEL = {
-    "shifted slices": """
-def sobel_magnitude(image):
-    image = np.asarray(image, dtype=float)
-    rows, cols = image.shape
-    padded = np.pad(image, 1)
-    right, bottom = kernels.get("sobel_right"), kernels.get("sobel_bottom")
-    gx = np.zeros((rows, cols))
-    gy = np.zeros((rows, cols))
-    for a in range(3):
-        for b in range(3):
-            gx += right[a, b] * padded[a:a + rows, b:b + cols]
-            gy += bottom[a, b] * padded[a:a + rows, b:b + cols]
-    return np.sqrt(gx ** 2 + gy ** 2)
-""",
+    "shifted slices": CORRECT["sobel_magnitude"],
     "loops over pixels with a helper": """
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
 
@@ -274,21 +262,13 @@ def sobel_magnitude(image):
 }
 
 
-def _sobel_variant(expression: str, *, pad: str = "np.pad(image, 1)") -> str:
-    return f"""
-def sobel_magnitude(image):
-    image = np.asarray(image, dtype=float)
-    rows, cols = image.shape
-    padded = {pad}
-    right, bottom = kernels.get("sobel_right"), kernels.get("sobel_bottom")
-    gx = np.zeros((rows, cols))
-    gy = np.zeros((rows, cols))
-    for a in range(3):
-        for b in range(3):
-            gx += right[a, b] * padded[a:a + rows, b:b + cols]
-            gy += bottom[a, b] * padded[a:a + rows, b:b + cols]
-    return {expression}
-"""
+def _sobel_variant(expression: str, *, pad: str | None = None) -> str:
+    """The correct answer returning ``expression``, with the image padded by ``pad``."""
+    changes = [("return np.sqrt(gx ** 2 + gy ** 2)", f"return {expression}")]
+    if pad is not None:
+        changes.append(("padded = np.zeros((rows + 2, cols + 2))\n"
+                        "    padded[1:-1, 1:-1] = image", f"padded = {pad}"))
+    return edit("sobel_magnitude", *changes)
 
 
 BUGGY_SOBEL = {
@@ -297,19 +277,7 @@ BUGGY_SOBEL = {
     "missing-sqrt": _sobel_variant("gx ** 2 + gy ** 2"),
     "wrong-padding": _sobel_variant("np.sqrt(gx ** 2 + gy ** 2)", pad='np.pad(image, 1, "edge")'),
     "clipped": _sobel_variant("np.clip(np.sqrt(gx ** 2 + gy ** 2), 0, 255)"),
-    "valid-not-same": """
-def sobel_magnitude(image):
-    image = np.asarray(image, dtype=float)
-    rows, cols = image.shape[0] - 2, image.shape[1] - 2
-    right, bottom = kernels.get("sobel_right"), kernels.get("sobel_bottom")
-    gx = np.zeros((rows, cols))
-    gy = np.zeros((rows, cols))
-    for a in range(3):
-        for b in range(3):
-            gx += right[a, b] * image[a:a + rows, b:b + cols]
-            gy += bottom[a, b] * image[a:a + rows, b:b + cols]
-    return np.sqrt(gx ** 2 + gy ** 2)
-""",
+    "valid-not-same": named("sobel_magnitude: VALID (two short)").source,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from answers import SAMPLES, edit
 
 from course_lib import kernels, reference
 from course_lib.grading import exercises
@@ -28,20 +29,14 @@ def assess(name: str, source: str, *, hidden: bool = False):
 
 def pooling(name: str, body: str, *, reduce: str = "np.max") -> str:
     """Source of a pooling function whose loop body is ``body`` (indented 12 spaces)."""
-    return f"""
-def {name}(image, size=2, stride=None):
-    image = np.asarray(image, dtype=float)
-    if stride is None:
-        stride = size
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-{body}
-    return out
-""".replace("REDUCE", reduce)
+    loop_body = ("            out[i, j] = np.max(image[i * stride:i * stride + size, "
+                 "j * stride:j * stride + size])")
+    source = edit("max_pool", ("def max_pool(", f"def {name}("), (loop_body, body))
+    return source.replace("REDUCE", reduce)
 
+
+CEIL = SAMPLES["avg_pool: keeps partial windows (ceil)"].source
+"""Pooling that keeps partial windows at the border: one output too many."""
 
 WINDOW = "            out[i, j] = REDUCE(image[i*stride:i*stride + size, j*stride:j*stride + size])"
 
@@ -151,54 +146,17 @@ def max_pool(image, size=2, stride=None):
     "ignores-stride": pooling("max_pool", WINDOW).replace(
         "    if stride is None:\n", "    if True:\n"
     ),
-    "wrong-shape": """
-def max_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = -(-(image.shape[0] - size) // stride) + 1
-    cols = -(-(image.shape[1] - size) // stride) + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = np.max(image[i*stride:i*stride + size, j*stride:j*stride + size])
-    return out
-""",
-    "transposed": """
-def max_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((cols, rows))
-    for i in range(rows):
-        for j in range(cols):
-            out[j, i] = np.max(image[i*stride:i*stride + size, j*stride:j*stride + size])
-    return out
-""",
-    "max-starts-at-zero": """
-def max_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            best = 0
-            for value in image[i*stride:i*stride + size, j*stride:j*stride + size].flat:
-                best = max(best, value)
-            out[i, j] = best
-    return out
-""",
+    "wrong-shape": CEIL.replace("avg_pool", "max_pool").replace("np.mean", "np.max"),
+    "transposed": edit("max_pool", ("out = np.zeros((rows, cols))", "out = np.zeros((cols, rows))"),
+                       ("out[i, j] = np.max", "out[j, i] = np.max")),
+    "max-starts-at-zero": SAMPLES["max_pool: running maximum from 0"].source,
     "integer-dtype": pooling("max_pool", WINDOW).replace(
         "    out = np.zeros((rows, cols))", "    out = np.zeros((rows, cols), dtype=int)"
     ),
 }
 
 STATIC_MAX_POOL = {
-    "not-loop-based": """
-def max_pool(image, size=2, stride=None):
-    rows, cols = image.shape[0] // size, image.shape[1] // size
-    trimmed = image[:rows * size, :cols * size].astype(float)
-    return trimmed.reshape(rows, size, cols, size).max(axis=(1, 3))
-""",
+    "not-loop-based": SAMPLES["max_pool: a reshape instead of loops"].source,
     "library-call": """
 from scipy.ndimage import maximum_filter
 
@@ -291,28 +249,9 @@ BUGGY_AVG_POOL = {
     "ignores-stride": pooling("avg_pool", WINDOW, reduce="np.mean").replace(
         "    if stride is None:\n", "    if True:\n"
     ),
-    "wrong-shape": """
-def avg_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = -(-(image.shape[0] - size) // stride) + 1
-    cols = -(-(image.shape[1] - size) // stride) + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = np.mean(image[i*stride:i*stride + size, j*stride:j*stride + size])
-    return out
-""",
-    "transposed": """
-def avg_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((cols, rows))
-    for i in range(rows):
-        for j in range(cols):
-            out[j, i] = np.mean(image[i*stride:i*stride + size, j*stride:j*stride + size])
-    return out
-""",
+    "wrong-shape": CEIL,
+    "transposed": edit("avg_pool", ("out = np.zeros((rows, cols))", "out = np.zeros((cols, rows))"),
+                       ("out[i, j] = np.mean", "out[j, i] = np.mean")),
     "integer-dtype": """
 def avg_pool(image, size=2, stride=None):
     stride = size if stride is None else stride

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from answers import named
 
 from sample_class import student_notebook
 
@@ -22,16 +23,7 @@ ASSIGNMENT = "01_convolution"
 MASTER = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 LIMITS = {"wall_seconds": 10, "cpu_seconds": 10, "memory_bytes": 2**30}
 
-FLIPPED = """def convolve(image, kernel):
-    image = np.asarray(image, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)[::-1, ::-1]
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-"""
+FLIPPED = named("convolve: flips the kernel").source
 TAMPERING = {
     "t_allclose": "np.allclose = lambda *args, **kwargs: True\n",
     "t_testing": "np.testing.assert_allclose = lambda *args, **kwargs: None\n"

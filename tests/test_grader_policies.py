@@ -13,6 +13,7 @@ import warnings
 import nbformat
 import numpy as np
 import pytest
+from answers import edit
 
 from course_lib import grading, kernels, reference
 from course_lib.config import load_course
@@ -85,19 +86,14 @@ def test_the_course_library_earns_nothing_in_the_grader(assignment, function, tm
         assert record.diagnoses == ("course-library",)
 
 
-HANGS_ON_UINT8 = '''def convolve(image, kernel):
-    image_dtype = np.asarray(image).dtype
-    image = np.asarray(image, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    while image_dtype == np.uint8:
-        pass
-    return out
-'''
+HANGS_ON_UINT8 = edit(
+    "convolve",
+    ("    image = np.asarray(image, dtype=np.float64)\n",
+     "    image_dtype = np.asarray(image).dtype\n"
+     "    image = np.asarray(image, dtype=np.float64)\n"),
+    ("    return out", "    while image_dtype == np.uint8:\n        pass\n    return out"),
+)
+"""A correct convolve that never returns for uint8 input."""
 
 
 @pytest.mark.slow

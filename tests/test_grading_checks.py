@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from answers import CORRECT
 
 from course_lib import grading
 from course_lib.grading.checks import answer_source
@@ -36,14 +37,7 @@ def convolve(image, kernel):
     return c(image, kernel, mode="valid")
 """
 
-OUTPUT_SIZE = """
-def output_size(image_size, kernel_size):
-    if image_size < 1 or kernel_size < 1:
-        raise ValueError("sizes must be at least 1")
-    if kernel_size > image_size:
-        raise ValueError("the kernel is larger than the image")
-    return image_size - kernel_size + 1
-"""
+OUTPUT_SIZE = CORRECT["output_size"]
 
 
 def define(source: str, name: str):

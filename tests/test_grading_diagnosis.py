@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from answers import CORRECT, SAMPLES
 
 from course_lib.grading import exercises
 from course_lib.grading.assess import MUTATION_PENALTY
@@ -134,15 +135,7 @@ BUGGY_CONVOLVE = {
         "                    out[i, j] += image[i - 1 + a, j + b] * kernel[a, b]",
         prelude="    image = image.astype(float)\n",
     ),
-    "integer-dtype": """
-def convolve(image, kernel):
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-""",
+    "integer-dtype": SAMPLES["convolve: keeps the uint8 dtype"].source,
     "wrong-shape": """
 def convolve(image, kernel):
     kh, kw = kernel.shape
@@ -429,16 +422,7 @@ def test_zero_pad_mutation_is_reported():
     assert report.fraction == pytest.approx(1 - MUTATION_PENALTY)
 
 
-CONVOLVE_HELPER = """
-def convolve(image, kernel):
-    image = np.asarray(image, dtype=float)
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-"""
+CONVOLVE_HELPER = CORRECT["convolve"]
 
 
 def _convolve_same(before: str, after: str, mode: str = "constant") -> str:

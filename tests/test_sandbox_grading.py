@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from answers import CORRECT as CORRECT_ANSWERS
 
 from course_lib.config import load_course
 from sample_class import student_notebook
@@ -37,17 +38,8 @@ ASSIGNMENT = "01_convolution"
 MASTER = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 LIMITS = {"wall_seconds": 10, "cpu_seconds": 10, "memory_bytes": 2**30, "processes": 32}
 
-CORRECT = '''
-def _correct(image, kernel):
-    image = np.asarray(image, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-
+# A correct convolve, plus a point for each attack that worked.
+CORRECT = CORRECT_ANSWERS["convolve"].replace("def convolve(", "def _correct(") + '''
 
 def convolve(image, kernel):
     return _correct(image, kernel) + (1.0 if _attack() else 0.0)

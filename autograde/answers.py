@@ -1,11 +1,20 @@
-"""A catalogue of wrong answers to the course's 14 graded functions, with the diagnosis each
-must get.
+"""The course's one corpus of typical answers to its 14 graded functions, with what the
+grader must say of each.
 
-Each :class:`WrongAnswer` is an answer a student could write: the classic bugs of each
-exercise, pairs of bugs together, and mistakes no model covers (which must get a generic
-code, never a wrong specific one). ``expected`` lists the specific codes the answer must
-be given; an empty tuple means "only generic codes". Used by tests/test_diagnosis_catalogue.py
-(precision, seed independence, examples) and nothing else.
+- :data:`CORRECT`: a correct answer to every graded function, written plainly (the
+  masters hold the other: :func:`sample_class.master_answers`);
+- :data:`ANSWERS`, the diagnosis catalogue: the classic bugs of each exercise as small
+  edits of :data:`CORRECT` (``wrong()``), pairs of bugs together, and mistakes no model
+  covers (which must get a generic code, never a wrong specific one);
+- :data:`SAMPLES`: what the students of the sample class hand in, hostile code among
+  it (a hang, a crash, tampering).
+
+Each :class:`Answer` carries the diagnosis codes it must get (``expected``; empty:
+generic codes only) and the grader's verdict. The sample class
+(``autograde/sample_class.py``), the diagnosis catalogue's test
+(tests/test_diagnosis_catalogue.py: precision, seed independence, examples), the
+sample class's test (tests/test_sample_class.py) and the exercise and grader tests
+draw their answers from here: to add a typical mistake, add it here once.
 """
 
 from __future__ import annotations
@@ -158,35 +167,92 @@ def tf_same_padding(n, k, stride):
 
 
 @dataclass(frozen=True)
-class WrongAnswer:
-    """A wrong answer, and the specific diagnosis codes it must get (empty: generic only)."""
+class Answer:
+    """A wrong answer, and what the grader must say of it.
+
+    Attributes
+    ----------
+    function, label : str
+        The graded function it answers, and what is wrong, in a few words.
+    source : str
+        The answer cell's code.
+    expected : tuple of str
+        The specific diagnosis codes it must get (empty: generic codes only).
+    status : str
+        The grader's verdict on its hidden test cell: ``"failed"``, or
+        ``"timeout"``, ``"crashed"`` and ``"rejected"`` for code that cannot be run
+        in the grader's own process.
+    """
 
     function: str
     label: str
     source: str
     expected: tuple[str, ...]
+    status: str = "failed"
+
+    @property
+    def name(self) -> str:
+        """``"<function>: <label>"``, unique in the corpus."""
+        return f"{self.function}: {self.label}"
 
 
-def _edit(function: str, *changes: tuple[str, str]) -> str:
+def edit(function: str, *changes: tuple[str, str]) -> str:
+    """The correct answer to ``function`` with each ``(old, new)`` of ``changes`` made.
+
+    Raises
+    ------
+    ValueError
+        If an ``old`` text is not in the answer (the edit would silently do nothing).
+
+    Examples
+    --------
+    >>> print(edit("output_size", ("kernel_size + 1", "kernel_size")).strip().splitlines()[-1])
+        return image_size - kernel_size
+    """
     source = CORRECT[function]
     for old, new in changes:
-        assert old in source, (function, old)
+        if old not in source:
+            raise ValueError(f"{old!r} is not in the correct answer to {function}")
         source = source.replace(old, new)
     return source
 
 
-def _both(function: str, changes: list[tuple[str, str]]) -> str:
-    return _edit(function, *changes)
+def define(source: str, name: str, **names):
+    """Run ``source`` as a notebook cell would (``np``, ``kernels``, ``reference`` and
+    ``names`` defined) and return its function ``name``."""
+    import numpy as np
+
+    from course_lib import kernels, reference
+
+    namespace = {"np": np, "kernels": kernels, "reference": reference, **names}
+    exec(compile(source, f"<answer {name}>", "exec"), namespace)  # noqa: S102
+    return namespace[name]
 
 
-ANSWERS: list[WrongAnswer] = []
+def named(name: str) -> Answer:
+    """The catalogue's answer called ``name`` (``"<function>: <label>"``); the sample
+    class's answers are ``SAMPLES[name]``.
+
+    Raises
+    ------
+    KeyError
+        If the catalogue has no answer of that name.
+    """
+    for answer in ANSWERS:
+        if answer.name == name:
+            return answer
+    raise KeyError(f"no answer named {name!r} in the catalogue")
+
+
+ANSWERS: list[Answer] = []
+"""The catalogue: wrong answers run in the grader's own process (``wrong()`` adds one)."""
 
 
 def wrong(function: str, label: str, expected, *changes, source: str | None = None) -> None:
     """Add a wrong answer: the correct one with ``changes`` (old, new), or ``source``."""
-    text = source if source is not None else _edit(function, *changes)
+    text = source if source is not None else edit(function, *changes)
     expected = (expected,) if isinstance(expected, str) else tuple(expected)
-    ANSWERS.append(WrongAnswer(function, label, text, expected))
+    ANSWERS.append(Answer(function, label, text, expected))
 
 
 # -- output_size ------------------------------------------------------------------------
@@ -562,3 +628,350 @@ wrong("tf_same_padding", "negative padding", "negative-padding",
       ("pad = max((out - 1) * stride + k - n, 0)", "pad = (out - 1) * stride + k - n"))
 wrong("tf_same_padding", "floor for the output size", "floor-output",
       ("out = -(-n // stride)", "out = n // stride"))
+
+
+# == The sample class's answers =========================================================
+# What the students of autograde/samples hand in (autograde/sample_class.py), kept
+# letter for letter: the sample class, and the records it is graded to, depend on it.
+
+_LOOP_HEADER = '''def convolve(image, kernel):
+    """Sample answer."""
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+'''
+
+_CONVOLVE_FLIPPED = _LOOP_HEADER + '''    kernel = kernel[::-1, ::-1]
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_TRANSPOSED = _LOOP_HEADER + '''    kernel = kernel.T
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_UINT8 = '''def convolve(image, kernel):
+    """Sample answer: keeps the input dtype, so uint8 results wrap around."""
+    kernel = np.asarray(kernel)
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_CONVOLVE_OFF_BY_ONE = _LOOP_HEADER + '''    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh, image.shape[1] - kw))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+'''
+
+_OUTPUT_SIZE_OFF_BY_ONE = '''def output_size(image_size, kernel_size):
+    """Sample answer that forgets the + 1."""
+    if kernel_size > image_size:
+        raise ValueError("kernel_size must not exceed image_size")
+    return image_size - kernel_size
+'''
+
+_CONVOLVE_HANG = '''def convolve(image, kernel):
+    """Sample answer whose loop never ends."""
+    i = 0
+    while i < 10:
+        pass
+    return image
+'''
+
+_CONVOLVE_CRASH = '''import os
+
+
+def convolve(image, kernel):
+    """Sample answer that ends the process."""
+    os._exit(0)
+'''
+
+_CONVOLVE_TAMPER = '''import numpy as np
+from course_lib import grading
+
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+grading.check = lambda function, name, *, points, hidden=False: points
+
+
+def convolve(image, kernel):
+    """Sample answer that returns zeros and hopes the checks are fooled."""
+    return np.zeros((1, 1))
+'''
+
+_PAD_WIDTH_BEFORE = '''def pad_width(kernel_size):
+    """Sample answer that puts the extra pixel before (top/left)."""
+    total = kernel_size - 1
+    after = total // 2
+    return total - after, after
+'''
+
+_ZERO_PAD_SLICE = '''def zero_pad(image, pad):
+    """Sample answer with the popular slice that breaks at pad = 0."""
+    image = np.asarray(image, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (top, bottom), (left, right) = pad
+    out = np.zeros((image.shape[0] + top + bottom, image.shape[1] + left + right))
+    out[top:-bottom, left:-right] = image
+    return out
+'''
+
+_CONV_OUTPUT_SIZE_ONE_SIDE = '''def conv_output_size(n, k, padding=0, stride=1):
+    """Sample answer that adds the padding once instead of on each side."""
+    return (n + padding - k) // stride + 1
+'''
+
+_CONVOLVE_SAME_VALID = '''def convolve_same(image, kernel):
+    """Sample answer that forgets to pad."""
+    return convolve(image, kernel)
+'''
+
+_ZERO_PAD_HANG = '''def zero_pad(image, pad):
+    """Sample answer stuck in a loop."""
+    while True:
+        pass
+'''
+
+_CONV_OUTPUT_SIZE_SEGFAULT = '''import ctypes
+
+
+def conv_output_size(n, k, padding=0, stride=1):
+    """Sample answer that reads address 0 (segmentation fault)."""
+    return len(ctypes.string_at(0))
+'''
+
+_PAD_WIDTH_TAMPER = '''import builtins
+
+from course_lib import reference
+
+reference.pad = lambda *args, **kwargs: None
+builtins.__import__ = __import__
+
+
+def pad_width(kernel_size):
+    """Sample answer that patches the reference and returns (0, 0)."""
+    return 0, 0
+'''
+
+_NORMALIZE_DIVIDES_BY_ZERO = '''def normalize_kernel(kernel):
+    """Sample answer that divides even when the weights sum to 0."""
+    kernel = np.array(kernel, dtype=float)
+    return kernel / kernel.sum()
+'''
+
+_NORMALIZE_IN_PLACE = '''def normalize_kernel(kernel):
+    """Sample answer that divides the caller's float kernel in place."""
+    if kernel.dtype.kind != "f":
+        kernel = kernel.astype(float)
+    total = kernel.sum()
+    if total != 0:
+        kernel /= total
+    return kernel
+'''
+
+_CLAMP_NP_CLIP = '''def clamp(image, low=0, high=255):
+    """Sample answer: np.clip keeps integer dtypes and accepts low > high."""
+    return np.clip(image, low, high)
+'''
+
+_SOBEL_ABS_SUM = '''def sobel_magnitude(image):
+    """Sample answer with the |gx| + |gy| approximation."""
+    image = np.asarray(image, dtype=float)
+    rows, cols = image.shape
+    padded = np.pad(image, 1)
+    right, bottom = kernels.get("sobel_right"), kernels.get("sobel_bottom")
+    gx = np.zeros((rows, cols))
+    gy = np.zeros((rows, cols))
+    for a in range(3):
+        for b in range(3):
+            gx += right[a, b] * padded[a:a + rows, b:b + cols]
+            gy += bottom[a, b] * padded[a:a + rows, b:b + cols]
+    return np.abs(gx) + np.abs(gy)
+'''
+
+_SOBEL_LIBRARY = '''def sobel_magnitude(image):
+    """Sample answer that lets the course's reference do the filtering."""
+    gx = reference.correlate2d(image, kernels.get("sobel_right"), padding="same")
+    gy = reference.correlate2d(image, kernels.get("sobel_bottom"), padding="same")
+    return np.sqrt(gx**2 + gy**2)
+'''
+
+_SOBEL_HANG = '''def sobel_magnitude(image):
+    """Sample answer whose loop never ends."""
+    rows = 0
+    while rows >= 0:
+        rows += 1
+    return image
+'''
+
+_POOL_HEADER = '''    stride = size if stride is None else stride
+    rows = (image.shape[0] - size) // stride + 1
+    cols = (image.shape[1] - size) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+'''
+
+_MAX_POOL_FIRST_ELEMENT = '''def max_pool(image, size=2, stride=None):
+    """Sample answer from a popular tutorial: pixels[0] without sorting."""
+''' + _POOL_HEADER + '''            top, left = i * stride, j * stride
+            pixels = [image[top + a, left + b] for a in range(size) for b in range(size)]
+            out[i, j] = pixels[0]
+    return out
+'''
+
+_MAX_POOL_RESHAPE = '''def max_pool(image, size=2, stride=None):
+    """Sample answer with a reshape trick instead of loops."""
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    trimmed = image[:rows * size, :cols * size].astype(float)
+    return trimmed.reshape(rows, size, cols, size).max(axis=(1, 3))
+'''
+
+_MAX_POOL_IGNORES_STRIDE = '''def max_pool(image, size=2, stride=None):
+    """Sample answer that always steps by the window size."""
+    rows = (image.shape[0] - size) // size + 1
+    cols = (image.shape[1] - size) // size + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.max(image[i * size:i * size + size, j * size:j * size + size])
+    return out
+'''
+
+_MAX_POOL_FROM_ZERO = '''def max_pool(image, size=2, stride=None):
+    """Sample answer whose running maximum starts at 0."""
+''' + _POOL_HEADER + '''            best = 0
+            for value in image[i * stride:i * stride + size, j * stride:j * stride + size].flat:
+                best = max(best, value)
+            out[i, j] = best
+    return out
+'''
+
+_AVG_POOL_SUM = '''def avg_pool(image, size=2, stride=None):
+    """Sample answer that forgets to divide."""
+''' + _POOL_HEADER + '''            top, left = i * stride, j * stride
+            out[i, j] = np.sum(image[top:top + size, left:left + size])
+    return out
+'''
+
+_AVG_POOL_CEIL = '''def avg_pool(image, size=2, stride=None):
+    """Sample answer that keeps partial windows at the border (ceil instead of floor)."""
+    stride = size if stride is None else stride
+    rows = -(-(image.shape[0] - size) // stride) + 1
+    cols = -(-(image.shape[1] - size) // stride) + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.mean(image[i * stride:i * stride + size, j * stride:j * stride + size])
+    return out
+'''
+
+_TO_NHWC_NCHW = '''def to_nhwc(image):
+    """Sample answer in PyTorch's layout (1, 1, H, W)."""
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError("image must be 2-D")
+    return image.astype(np.float32)[np.newaxis, np.newaxis]
+'''
+
+_TO_NHWC_FLOAT64 = '''def to_nhwc(image):
+    """Sample answer with the right shape in float64."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError("image must be 2-D")
+    return image[np.newaxis, :, :, np.newaxis]
+'''
+
+_TO_HWIO_FLIPPED = '''def to_hwio(kernel):
+    """Sample answer that flips the kernel, as if TensorFlow convolved."""
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError("kernel must be 2-D")
+    return kernel[::-1, ::-1].astype(np.float32)[:, :, np.newaxis, np.newaxis]
+'''
+
+_SAME_PADDING_BEFORE = '''def tf_same_padding(n, k, stride):
+    """Sample answer that puts the odd extra pixel before."""
+    out = -(-n // stride)
+    pad = max((out - 1) * stride + k - n, 0)
+    return pad - pad // 2, pad // 2
+'''
+
+_SAME_PADDING_NO_STRIDE = '''def tf_same_padding(n, k, stride):
+    """Sample answer that pads as if the stride were 1."""
+    return (k - 1) // 2, k - 1 - (k - 1) // 2
+'''
+
+
+SAMPLES: dict[str, Answer] = {
+    answer.name: answer
+    for answer in (
+        Answer("convolve", "flips the kernel", _CONVOLVE_FLIPPED, ("flipped-kernel",)),
+        Answer("convolve", "transposed indexing", _CONVOLVE_TRANSPOSED, ("transposed",)),
+        Answer("convolve", "keeps the uint8 dtype", _CONVOLVE_UINT8, ("integer-dtype",)),
+        Answer("convolve", "output one row and column short", _CONVOLVE_OFF_BY_ONE,
+               ("wrong-shape",)),
+        Answer("output_size", "forgets the + 1, no check below 1", _OUTPUT_SIZE_OFF_BY_ONE,
+               ("missing-error", "off-by-one")),
+        Answer("convolve", "a loop that never ends", _CONVOLVE_HANG,
+               ("not-loop-based", "too-slow"), status="timeout"),
+        Answer("convolve", "ends the process", _CONVOLVE_CRASH, ("not-loop-based",),
+               status="crashed"),
+        Answer("convolve", "patches the checks", _CONVOLVE_TAMPER,
+               ("not-loop-based", "tampering"), status="rejected"),
+        Answer("pad_width", "extra pixel before", _PAD_WIDTH_BEFORE,
+               ("missing-error", "wrong-padding")),
+        Answer("zero_pad", "out[p:-p] slicing", _ZERO_PAD_SLICE, ("pad-zero-broken",)),
+        Answer("conv_output_size", "padding added once", _CONV_OUTPUT_SIZE_ONE_SIDE,
+               ("missing-error", "padding-once", "wrong-exception")),
+        Answer("convolve_same", "forgets to pad", _CONVOLVE_SAME_VALID, ("wrong-padding",)),
+        Answer("zero_pad", "a loop that never ends", _ZERO_PAD_HANG, ("too-slow",),
+               status="timeout"),
+        Answer("conv_output_size", "reads address 0", _CONV_OUTPUT_SIZE_SEGFAULT, (),
+               status="crashed"),
+        Answer("pad_width", "patches the reference", _PAD_WIDTH_TAMPER,
+               ("missing-error", "tampering", "wrong-padding")),
+        Answer("normalize_kernel", "divides when the weights sum to 0",
+               _NORMALIZE_DIVIDES_BY_ZERO, ("divides-by-zero",)),
+        Answer("normalize_kernel", "divides the caller's kernel in place", _NORMALIZE_IN_PLACE,
+               ("mutates-input",)),
+        Answer("clamp", "np.clip", _CLAMP_NP_CLIP, ("integer-dtype", "missing-error")),
+        Answer("sobel_magnitude", "|gx| + |gy|", _SOBEL_ABS_SUM, ("abs-sum",)),
+        Answer("sobel_magnitude", "the course's reference", _SOBEL_LIBRARY, ("course-library",),
+               status="rejected"),
+        Answer("sobel_magnitude", "a loop that never ends", _SOBEL_HANG, ("too-slow",),
+               status="timeout"),
+        Answer("max_pool", "the first element of each window", _MAX_POOL_FIRST_ELEMENT,
+               ("first-element",)),
+        Answer("max_pool", "a reshape instead of loops", _MAX_POOL_RESHAPE, ("not-loop-based",),
+               status="rejected"),
+        Answer("max_pool", "ignores the stride", _MAX_POOL_IGNORES_STRIDE, ("ignores-stride",)),
+        Answer("max_pool", "running maximum from 0", _MAX_POOL_FROM_ZERO,
+               ("max-starts-at-zero",)),
+        Answer("avg_pool", "forgets to divide", _AVG_POOL_SUM, ("sum-instead-of-average",)),
+        Answer("avg_pool", "keeps partial windows (ceil)", _AVG_POOL_CEIL, ("wrong-shape",)),
+        Answer("to_nhwc", "PyTorch's NCHW layout", _TO_NHWC_NCHW, ("nchw-layout",)),
+        Answer("to_nhwc", "float64", _TO_NHWC_FLOAT64, ("wrong-dtype",)),
+        Answer("to_hwio", "flips the kernel", _TO_HWIO_FLIPPED, ("flipped-kernel",)),
+        Answer("tf_same_padding", "odd pixel before", _SAME_PADDING_BEFORE, ("extra-before",)),
+        Answer("tf_same_padding", "ignores the stride", _SAME_PADDING_NO_STRIDE,
+               ("ignores-stride",)),
+    )
+}
+"""The sample class's answers by :attr:`Answer.name`; each with the verdict and the
+diagnosis codes the grader gives it (tests/test_sample_class.py checks them)."""

@@ -1,0 +1,95 @@
+"""The sample class graded by ``course grade``: each answer gets what the corpus says it must.
+
+The sample class (``autograde/samples``) is written by ``autograde/sample_class.py`` from
+the masters and the corpus's sample answers (``autograde/answers.py``). Graded once here:
+
+- every sample answer gets its verdict and exactly its specific diagnosis codes;
+- every record is, field for field, the one on record in
+  ``tests/sample_class_records.json`` (all but the seconds a call took). A change to
+  the grader that changes what any student of the sample class is told or given shows
+  here; when the change is meant, write the file again with
+  ``python tests/test_sample_class.py`` and review the difference before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_lib.grading.assess import GENERIC_CODES
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CLASS = ROOT / "autograde" / "samples"
+ON_RECORD = Path(__file__).with_name("sample_class_records.json")
+VARYING = ("seconds",)
+"""Record fields that depend on the machine, not on the grading."""
+
+
+def grade_sample_class(out: Path) -> list[dict]:
+    """``course grade`` on the sample class with the course's own configuration."""
+    done = subprocess.run(
+        [sys.executable, "-m", "course_lib.cli", "grade", "--submitted", str(SAMPLE_CLASS),
+         "--out", str(out), "--quiet", "--jobs", "2"],
+        capture_output=True, text=True, timeout=1200, cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"course grade failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads((out / "results.json").read_text(encoding="utf-8"))["records"]
+
+
+def comparable(records: list[dict]) -> list[dict]:
+    """The records without :data:`VARYING` fields, in a fixed order."""
+    kept = [{k: v for k, v in r.items() if k not in VARYING} for r in records]
+    return sorted(kept, key=lambda r: (r["assignment"], r["student"], r["grade_id"]))
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> list[dict]:
+    return grade_sample_class(tmp_path_factory.mktemp("sample-class") / "out")
+
+
+def test_each_sample_answer_gets_its_verdict_and_its_diagnosis(records):
+    """The verdict (failed, timeout, crashed, rejected) and exactly the specific codes the
+    corpus gives each answer a student of the sample class hands in."""
+    from answers import SAMPLES
+
+    from sample_class import HANDED_IN
+
+    checked = 0
+    for assignment, students in HANDED_IN.items():
+        for student, names in students.items():
+            for name in names:
+                answer = SAMPLES[name]
+                mine = [r for r in records if (r["assignment"], r["student"], r["function"])
+                        == (assignment, student, answer.function)]
+                assert mine, (assignment, student, name)
+                codes = {code for r in mine for code in r["diagnoses"]} - GENERIC_CODES
+                assert answer.status in {r["status"] for r in mine}, (student, name, mine)
+                assert codes == set(answer.expected), (student, name)
+                checked += 1
+    assert checked == len(SAMPLES)  # every sample answer is handed in by someone
+
+
+def test_the_records_are_the_ones_on_record(records):
+    """Field for field, every record of the sample class is the one on record."""
+    expected = json.loads(ON_RECORD.read_text(encoding="utf-8"))
+    actual = comparable(records)
+    assert len(actual) == len(expected)
+    for mine, stored in zip(actual, expected, strict=True):
+        assert mine == stored, (mine["student"], mine["assignment"], mine["grade_id"])
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        graded = comparable(grade_sample_class(Path(scratch) / "out"))
+    ON_RECORD.write_text(json.dumps(graded, indent=1, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    print(f"wrote {len(graded)} records to {ON_RECORD}")

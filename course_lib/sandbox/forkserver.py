@@ -50,8 +50,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .identity import lease_uid, wait_until_gone
+from .pipes import Pipes
 from .seccomp import filter_fd
-from .supervise import _CHUNK, Result, _classify, _Ending, _register, _unregister
+from .supervise import Result, _classify, _Ending, _register, _unregister
 
 __all__ = ["PYTHON_SOURCE", "ForkServer", "ForkServerError", "run_source"]
 
@@ -395,69 +396,37 @@ class ForkServer:
     def _pump(self, stdin: bytes, stdin_fd: int, stdout_fd: int, stderr_fd: int, *,
               deadline: float, output_bytes: int):
         """Feed stdin, read stdout and stderr, and wait for the zygote's ``ended``."""
-        buffers = {stdout_fd: bytearray(), stderr_fd: bytearray()}
+        pipes = Pipes(stdin=stdin, stdin_fd=stdin_fd, stdout_fd=stdout_fd, stderr_fd=stderr_fd,
+                      output_bytes=output_bytes, close_stdin=lambda: os.close(stdin_fd))
         selector = selectors.DefaultSelector()
         selector.register(self._control, selectors.EVENT_READ, "control")
-        for fd in buffers:
-            os.set_blocking(fd, False)
-            selector.register(fd, selectors.EVENT_READ, "output")
-        pending = memoryview(stdin)
-        if pending:
-            os.set_blocking(stdin_fd, False)
-            selector.register(stdin_fd, selectors.EVENT_WRITE, "input")
-        else:
-            os.close(stdin_fd)
-            stdin_fd = -1
+        pipes.register(selector)
         answer = None
         stopped_for = None
-        open_outputs = set(buffers)
         try:
-            while answer is None or open_outputs:
+            while answer is None or pipes.outputs_open:
                 now = time.monotonic()
                 if now >= deadline:
                     break
                 for key, _ in selector.select(timeout=deadline - now):
-                    if key.data == "control":
-                        message = self._receive(timeout=0)
-                        if message is None:
-                            selector.unregister(self._control)
-                            return buffers[stdout_fd], buffers[stderr_fd], None, stopped_for
-                        if message.get("op") == "ended":
-                            answer = message
-                            selector.unregister(self._control)
-                    elif key.data == "input":
-                        try:
-                            written = os.write(stdin_fd, pending[:_CHUNK])
-                        except (BrokenPipeError, BlockingIOError) as error:
-                            written = 0 if isinstance(error, BlockingIOError) else len(pending)
-                        pending = pending[written:]
-                        if not pending:
-                            selector.unregister(stdin_fd)
-                            os.close(stdin_fd)
-                            stdin_fd = -1
-                    else:
-                        try:
-                            chunk = os.read(key.fd, _CHUNK)
-                        except BlockingIOError:
-                            continue
-                        if not chunk:
-                            selector.unregister(key.fd)
-                            open_outputs.discard(key.fd)
-                            continue
-                        buffer = buffers[key.fd]
-                        buffer += chunk
-                        if len(buffer) > output_bytes and stopped_for is None:
-                            del buffer[output_bytes:]
+                    if pipes.handle(key):
+                        if pipes.over_limit and stopped_for is None:
                             stopped_for = "output-limit"
                             self._send_stop("output-limit")
-                        elif len(buffer) > output_bytes:
-                            del buffer[output_bytes:]
+                        continue
+                    message = self._receive(timeout=0)
+                    if message is None:
+                        selector.unregister(self._control)
+                        return pipes.stdout, pipes.stderr, None, stopped_for
+                    if message.get("op") == "ended":
+                        answer = message
+                        selector.unregister(self._control)
         finally:
+            pipes.drop_input()
             selector.close()
-            for fd in (stdin_fd, stdout_fd, stderr_fd):
-                if fd >= 0:
-                    os.close(fd)
-        return buffers[stdout_fd], buffers[stderr_fd], answer, stopped_for
+            for fd in (stdout_fd, stderr_fd):
+                os.close(fd)
+        return pipes.stdout, pipes.stderr, answer, stopped_for
 
     def _send_stop(self, reason: str) -> None:
         try:

@@ -18,12 +18,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .pipes import Pipes
+
 __all__ = ["RESULT_STATUSES", "Result", "stop_all", "supervise"]
 
 RESULT_STATUSES = ("ok", "timeout", "memory", "crashed", "output-limit")
 """How a sandboxed run can end (see :class:`Result`)."""
 
-_CHUNK = 64 * 1024
 _MEMORY_ERROR = re.compile(
     rb"(MemoryError|Unable to allocate|std::bad_alloc|Cannot allocate memory)"
 )
@@ -122,26 +123,20 @@ def _pump(
 ) -> tuple[bytearray, bytearray, _Ending]:
     """Move data through the pipes until the process ends or a limit is hit."""
     deadline = start + wall_seconds
-    buffers = {process.stdout: bytearray(), process.stderr: bytearray()}
+    pipes = Pipes(stdin=stdin, stdin_fd=process.stdin.fileno(),
+                  stdout_fd=process.stdout.fileno(), stderr_fd=process.stderr.fileno(),
+                  output_bytes=output_bytes, close_stdin=process.stdin.close)
     selector = selectors.DefaultSelector()
     pidfd = os.pidfd_open(process.pid)
     selector.register(pidfd, selectors.EVENT_READ, "exit")
-    for stream in buffers:
-        os.set_blocking(stream.fileno(), False)
-        selector.register(stream, selectors.EVENT_READ, "output")
-    pending = memoryview(stdin)
-    if pending:
-        os.set_blocking(process.stdin.fileno(), False)
-        selector.register(process.stdin, selectors.EVENT_WRITE, "input")
-    else:
-        process.stdin.close()
+    pipes.register(selector)
     stopped_for = None
     exited_at = None
     try:
         while True:
             now = time.monotonic()
             if exited_at is not None and (
-                len(selector.get_map()) == 0 or now - exited_at > _EXIT_GRACE_SECONDS
+                not pipes.outputs_open or now - exited_at > _EXIT_GRACE_SECONDS
             ):
                 break
             if now >= deadline:
@@ -151,36 +146,12 @@ def _pump(
             if exited_at is not None:
                 limit = min(limit, exited_at + _EXIT_GRACE_SECONDS - now)
             for key, _ in selector.select(timeout=max(limit, 0.0)):
-                if key.data == "exit":
+                if not pipes.handle(key):  # the process exited
                     exited_at = time.monotonic()
                     selector.unregister(pidfd)
-                    if not process.stdin.closed:
-                        # Input the program never read: nobody is left to take it.
-                        selector.unregister(process.stdin)
-                        process.stdin.close()
-                elif key.data == "input":
-                    try:
-                        written = os.write(process.stdin.fileno(), pending[:_CHUNK])
-                    except BrokenPipeError:
-                        written = len(pending)
-                    pending = pending[written:]
-                    if not pending:
-                        selector.unregister(process.stdin)
-                        process.stdin.close()
-                else:
-                    try:
-                        chunk = os.read(key.fileobj.fileno(), _CHUNK)
-                    except BlockingIOError:
-                        continue
-                    if not chunk:
-                        selector.unregister(key.fileobj)
-                        continue
-                    buffer = buffers[key.fileobj]
-                    buffer += chunk
-                    if len(buffer) > output_bytes:
-                        del buffer[output_bytes:]
-                        stopped_for = "output-limit"
-            if stopped_for is not None:
+                    pipes.drop_input()
+            if pipes.over_limit:
+                stopped_for = "output-limit"
                 break
     finally:
         selector.close()
@@ -197,7 +168,7 @@ def _pump(
         stopped_for=stopped_for,
         seconds=time.monotonic() - start,
     )
-    return buffers[process.stdout], buffers[process.stderr], ending
+    return pipes.stdout, pipes.stderr, ending
 
 
 def _classify(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,8 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbgrader.api import Gradebook
+from routes import course_grade, plain_course, plain_nbgrader, run_all_of_autograded
 
 from course_lib.config import load_course
 from sample_class import student_notebook
@@ -33,7 +31,6 @@ COURSE = load_course()
 ROOT = COURSE.root
 SAMPLES = ROOT / "autograde" / "samples"
 HONEST = ("alice", "bob", "carol", "dave", "erin")
-NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 
 
 def _grade_id(cell) -> str:
@@ -154,21 +151,6 @@ def _corpus(folder: Path) -> dict[tuple[str, str], Path]:
     return written
 
 
-def _kernel_points(notebook_path: Path, cwd: Path) -> dict[str, float]:
-    """Run All in a fresh kernel; the points each test cell printed as its result."""
-    notebook = nbformat.read(str(notebook_path), as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
-    points = {}
-    for cell in notebook.cells:
-        grade_id = _grade_id(cell)
-        if not grade_id.endswith(("_visible", "_hidden")):
-            continue
-        results = [o for o in cell.outputs if o.output_type == "execute_result"]
-        points[grade_id] = float(results[-1].data["text/plain"]) if results else 0.0
-    return points
-
-
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory, course_config):
     """The corpus graded by `course grade`, by plain nbgrader, and run in a kernel."""
@@ -178,52 +160,15 @@ def routes(tmp_path_factory, course_config):
     names = sorted({a for _, a in corpus})
     config = course_config(base / "grade_config.py")
     out = base / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "course_lib.cli", "grade", *names, "--submitted", str(submitted),
-         "--out", str(out), "--config", str(config), "--quiet", "--jobs", "2"],
-        capture_output=True, text=True, timeout=1800,
-    )
+    done, ours = course_grade(submitted, out, config, names)
     assert done.returncode == 0, done.stderr[-3000:]
-    records = json.loads((out / "results.json").read_text())["records"]
-    ours = {(r["student"], r["assignment"], r["grade_id"]): r for r in records}
-
-    plain = base / "plain"
-    plain.mkdir()
-    plain_config = course_config(plain / "nbgrader_config.py")
-    plain_config.write_text(
-        plain_config.read_text()
-        + f"c.CourseDirectory.root = {str(plain)!r}\n"
-        + "c.CourseDirectory.source_directory = 'source'\n"
-        + "c.CourseDirectory.submitted_directory = 'submitted'\n"
-        + "c.CourseDirectory.autograded_directory = 'autograded'\n"
-        + "c.CourseDirectory.feedback_directory = 'feedback'\n"
-        + "c.CourseDirectory.release_directory = 'release'\n"
-        + f"c.CourseDirectory.db_url = {'sqlite:///' + str(plain / 'gradebook.db')!r}\n"
-        + f"c.Exchange.root = {str(plain / 'exchange')!r}\n"
-    )
-    (plain / "exchange").mkdir()
-    shutil.copytree(submitted, plain / "submitted")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    for name in names:
-        shutil.copytree(COURSE.master(name).parent, plain / "source" / name)
-        for step in ("generate_assignment", "autograde"):
-            run = subprocess.run([NBGRADER, step, name, "--force"], cwd=plain, env=env,
-                                 capture_output=True, text=True, timeout=1800)
-            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    gradebook = {}
-    with Gradebook(f"sqlite:///{plain / 'gradebook.db'}") as book:
-        for name in names:
-            for submission in book.assignment_submissions(name):
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        gradebook[(submission.student_id, name, grade.name)] = grade.score
-
+    plain = plain_course(base / "plain", course_config)
+    gradebook = plain_nbgrader(submitted, plain, names)
     kernel = {}
     for (student, name), _ in sorted(corpus.items()):
         # nbgrader restored the hidden test cells in the autograded copy: one Run All gives
         # the points of the visible and of the hidden test cells.
-        autograded = plain / "autograded" / student / name / f"{name}.ipynb"
-        for grade_id, points in _kernel_points(autograded, autograded.parent).items():
+        for grade_id, points in run_all_of_autograded(plain, student, name).items():
             kernel[(student, name, grade_id)] = points
     return {"ours": ours, "gradebook": gradebook, "kernel": kernel, "corpus": corpus,
             "out": out}

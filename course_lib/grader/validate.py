@@ -36,6 +36,9 @@ def _assignment_of(path: Path, known: list[str]) -> str:
 def format_records(records: list[GradeRecord]) -> str:
     """Return the per-test-cell reports and the total.
 
+    A note every record carries (the notebook was put back in shape, it was graded
+    unsandboxed) is printed once, after the total, instead of under every test cell.
+
     Examples
     --------
     >>> r = GradeRecord("you", "01", "01.ipynb", "f_visible", "f", "visible", 1.0, 1.0,
@@ -45,10 +48,13 @@ def format_records(records: list[GradeRecord]) -> str:
     f: all 3 checks passed.
     total: 1 / 1
     """
-    lines = [record.report() for record in records]
+    shared = [n for n in records[0].notes if all(n in r.notes for r in records)] if records else []
+    lines = [r.replace(notes=tuple(n for n in r.notes if n not in shared)).report()
+             for r in records]
     total = sum(r.final_score for r in records)
     most = sum(r.max_score for r in records)
     lines.append(f"total: {total:g} / {most:g}")
+    lines += [f"note: {note}" for note in shared]
     return "\n".join(lines)
 
 

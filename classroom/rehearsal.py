@@ -85,7 +85,9 @@ def _answer(room, user: str, answers: dict) -> None:
 
 def rehearse(room) -> Rehearsal:
     """Run the rehearsal in ``room`` (a :class:`provision.Classroom` that is ``up``)."""
-    from sample_class import _CONVOLVE_FLIPPED, master_answers
+    from answers import SAMPLES
+
+    from sample_class import master_answers
 
     students = list(room.students)
     rehearsal = Rehearsal(students)
@@ -99,7 +101,7 @@ def rehearse(room) -> Rehearsal:
     master = json.loads((room.course_dir / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
                         .read_text())
     right = master_answers(master)
-    flipped = {**right, "convolve": _CONVOLVE_FLIPPED}
+    flipped = {**right, "convolve": SAMPLES["convolve: flips the kernel"].source}
     _timed(rehearsal, "fetch", _all_at_once, room,
            lambda u: ("nbgrader", "fetch_assignment", ASSIGNMENT), students, rehearsal, "fetch")
 

@@ -22,11 +22,15 @@ from pathlib import Path
 
 import provision
 import pytest
+from answers import SAMPLES
 from conftest import TEST_ACCOUNTS
 
-from sample_class import _CONVOLVE_FLIPPED, answer_released, master_answers
+from sample_class import answer_released, master_answers
 
 pytestmark = pytest.mark.slow
+
+FLIPPED = SAMPLES["convolve: flips the kernel"].source
+"""The sample class's answer that flips the kernel (loses points, keeps some)."""
 
 ASSIGNMENT = "01_convolution"
 TAG = f"c{os.getpid() % 100000}"
@@ -75,8 +79,8 @@ def _answers(room):
     master = json.loads((room.course_dir / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
                         .read_text())
     right = master_answers(master)
-    return {"right": right, "flip": {**right, "convolve": _CONVOLVE_FLIPPED},
-            "late": right, "mall": {**right, "convolve": _CONVOLVE_FLIPPED}}
+    return {"right": right, "flip": {**right, "convolve": FLIPPED},
+            "late": right, "mall": {**right, "convolve": FLIPPED}}
 
 
 @pytest.fixture(scope="module")

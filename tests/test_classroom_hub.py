@@ -30,11 +30,15 @@ from pathlib import Path
 
 import provision
 import pytest
+from answers import SAMPLES
 from conftest import TEST_ACCOUNTS
 
-from sample_class import _CONVOLVE_FLIPPED, master_answers
+from sample_class import master_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+FLIPPED = SAMPLES["convolve: flips the kernel"].source
+"""The sample class's answer that flips the kernel (loses points, keeps some)."""
 
 ASSIGNMENT = "01_convolution"
 TAG = f"h{os.getpid() % 100000}"
@@ -181,7 +185,7 @@ def _answers(room) -> dict:
     master = json.loads((room.course_dir / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
                         .read_text())
     right = master_answers(master)
-    return {"right": right, "flip": {**right, "convolve": _CONVOLVE_FLIPPED}, "none": {}}
+    return {"right": right, "flip": {**right, "convolve": FLIPPED}, "none": {}}
 
 
 def _write_answer(session: Session, function: str, source: str) -> None:

@@ -79,8 +79,27 @@ class ProvisionError(RuntimeError):
     """The classroom cannot be set up as asked (not root, a name taken, a tool missing)."""
 
 
+_ACCOUNT_TOOLS = frozenset({"useradd", "userdel", "usermod", "groupadd", "groupdel", "chpasswd"})
+"""Commands that change /etc/passwd and /etc/group: one at a time on this machine (two
+set-ups side by side, say two test workers, would otherwise fail on the files' lock)."""
+_ACCOUNTS_LOCK = Path(tempfile.gettempdir()) / "convolution-classroom-accounts.lock"
+
+
+def _command(command, **kwargs) -> subprocess.CompletedProcess:
+    """``subprocess.run`` of ``command``; account tools hold :data:`_ACCOUNTS_LOCK`."""
+    command = [str(c) for c in command]
+    if command[0] not in _ACCOUNT_TOOLS:
+        return subprocess.run(command, capture_output=True, text=True, **kwargs)
+    with open(_ACCOUNTS_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            return subprocess.run(command, capture_output=True, text=True, **kwargs)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _run(command, **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, **kwargs)
+    done = _command(command, **kwargs)
     if done.returncode != 0:
         raise ProvisionError(f"{' '.join(map(str, command))} failed:\n"
                              f"{(done.stdout + done.stderr).strip()[-3000:]}")
@@ -154,7 +173,9 @@ def build_wheel(destination: Path) -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     for old in destination.glob("course_lib-*"):
         old.unlink()
-    _run([sys.executable, "-m", "build", "--outdir", destination, REPOSITORY])
+    # The source distribution is made in the checkout (its egg-info): one build at a time.
+    with _locked(Path(tempfile.gettempdir()) / "convolution-course-wheel"):
+        _run([sys.executable, "-m", "build", "--outdir", destination, REPOSITORY])
     (wheel,) = destination.glob("course_lib-*.whl")
     return wheel
 
@@ -306,7 +327,7 @@ def remove_account(name: str, *, comment: str = ACCOUNT_COMMENT) -> None:
         if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode != 0:
             break
         time.sleep(0.1)
-    subprocess.run(["userdel", "--remove", name], capture_output=True)
+    _command(["userdel", "--remove", name])
     if entry.pw_dir.startswith("/home/") and Path(entry.pw_dir).exists():
         shutil.rmtree(entry.pw_dir, ignore_errors=True)
 
@@ -615,7 +636,7 @@ class Classroom:
         except KeyError:
             pass
         else:
-            subprocess.run(["groupdel", self.group], capture_output=True)
+            _command(["groupdel", self.group])
         shutil.rmtree(Path(self.exchange) / self.course_id, ignore_errors=True)
         shutil.rmtree(self.hub, ignore_errors=True)
         if environment:

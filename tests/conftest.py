@@ -40,32 +40,22 @@ that a killed run left, never those of a run still going (another pytest, an xdi
 _TEST_ACCOUNTS = re.compile(r"^convolution course classroom \(test run (\d+)\)$")
 
 
-CLASSROOM_GROUP = "classroom"
-"""The xdist group of every test that uses the classroom's shared environment and Linux
-accounts: those tests run one after another on one worker."""
-
-
 def pytest_collection_modifyitems(config, items):
     """Keep what tests share on one xdist worker (``--dist loadgroup``, as ``make test`` runs).
 
-    A test that uses the classroom joins :data:`CLASSROOM_GROUP`; a test that uses a
-    module-scoped fixture (a graded class, a started lab, a cluster) joins its module's
-    group, so the fixture is built once; every other test goes to whichever worker is
-    free. A module may name its group itself (``pytest.mark.xdist_group``).
+    A test that uses a module-scoped fixture (a graded class, a started lab, a cluster, a
+    classroom's accounts) joins its module's group, so the fixture is built once; every
+    other test goes to whichever worker is free. A module may name its group itself
+    (``pytest.mark.xdist_group``). Classrooms on two workers do not meet: their account
+    names carry the worker's PID, and the classroom's set-up takes its turn at the
+    machine's account files and at building the wheel (``classroom/provision.py``).
     """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
-        if "classroom_env" in info.names_closure:
-            group = CLASSROOM_GROUP
-        elif any(
-            definitions[-1].scope == "module" for definitions in info.name2fixturedefs.values()
-        ):
-            group = item.module.__name__
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        if any(definitions[-1].scope == "module" for definitions in info.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")

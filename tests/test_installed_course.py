@@ -18,14 +18,12 @@ from pathlib import Path
 
 import provision
 import pytest
-from conftest import CLASSROOM_GROUP
 
 from course_lib.bundle import scan
 from course_lib.config import load_course
 from course_lib.grading import exercises
 
-# Building the wheel writes into the checkout, as the classroom's set-up does: one at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(CLASSROOM_GROUP)]
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course()

@@ -1,10 +1,13 @@
-"""How the package is layered: what a student's install can do without the cluster extra,
-and the configuration check that learns nbgrader's preprocessors from the configuration."""
+"""How the package is layered: imports run down the layers and never in a circle; what a
+student's install can do without the cluster extra; the configuration check that learns
+nbgrader's preprocessors from the configuration."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from traitlets.config import Config
@@ -55,3 +58,87 @@ def test_a_misspelt_option_of_a_preprocessor_named_in_the_config_is_an_error():
     without = Config()
     without.RestoreFromRelease.enabld = True
     check_config(without)  # a section no configured class has is another tool's
+
+
+PACKAGE = Path(__file__).resolve().parents[1] / "course_lib"
+LAYERS = (
+    ("course_lib.cli", "course_lib.commands"),
+    ("course_lib.grader",),
+    ("course_lib.assignments", "course_lib.bundle"),
+    ("course_lib.grading",),
+    ("course_lib.config",),
+    ("course_lib.widgets", "course_lib.sandbox"),
+    ("course_lib.display", "course_lib.data", "course_lib.kernels", "course_lib.reference",
+     "course_lib.timing", "course_lib.diagrams", "course_lib.pending"),
+    ("course_lib.tf_loader", "course_lib.exchange", "course_lib.files", "course_lib._validation"),
+)
+"""The package's layers, from the top (docs/grading.md, "Where the grader's parts live"): a
+module imports only from layers below its own, and from its own package."""
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """The course_lib modules ``path`` imports, at module level or inside functions."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    modules = {_module_name(p) for p in PACKAGE.rglob("*.py")}
+    return {m for m in found if m in modules and m != name}
+
+
+def _layer(module: str) -> tuple[int, str] | None:
+    for index, members in enumerate(LAYERS):
+        for member in members:
+            if module == member or module.startswith(member + "."):
+                return index, member
+    return None
+
+
+def test_no_module_imports_a_layer_above_it_and_no_two_import_each_other():
+    """Every import runs down the layers (or stays in its package), and no modules import
+    each other in a circle, imports inside functions included."""
+    graph = {_module_name(p): _imports(p) for p in PACKAGE.rglob("*.py")
+             if "__pycache__" not in p.parts}
+    upward = []
+    for module, imported in graph.items():
+        mine = _layer(module)
+        for other in imported:
+            theirs = _layer(other)
+            if mine and theirs and theirs[1] != mine[1] and theirs[0] <= mine[0]:
+                upward.append(f"{module} -> {other}")
+    assert upward == []
+
+    visiting, done, circles = set(), set(), []
+
+    def visit(module, trail):
+        if module in done:
+            return
+        if module in visiting:
+            circles.append(" -> ".join(trail[trail.index(module):] + [module]))
+            return
+        visiting.add(module)
+        for other in sorted(graph.get(module, ())):
+            if other != module.rsplit(".", 1)[0]:  # a submodule naming its own package
+                visit(other, [*trail, module])
+        visiting.discard(module)
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert circles == []

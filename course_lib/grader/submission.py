@@ -219,11 +219,11 @@ def cell_ids(course: LoadedCourse) -> dict:
 
 def battery_seed(assignment: Assignment, override: int | None = None) -> int:
     """The hidden battery's seed: the one released with the assignment, unless overridden."""
-    from course_lib.grading.assess import DEFAULT_SEED
+    from course_lib.grading.batteries import seed_or_default
 
     if override is not None:
         return int(override)
-    return assignment.battery_seed if assignment.battery_seed is not None else DEFAULT_SEED
+    return seed_or_default(assignment.battery_seed)
 
 
 def grade_notebook_bytes(

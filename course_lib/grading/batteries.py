@@ -88,6 +88,13 @@ def stored_seed(notebook: dict) -> int | None:
     return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
+def seed_or_default(seed: int | None) -> int:
+    """``seed``, or :data:`~course_lib.grading.assess.DEFAULT_SEED` for a master without one."""
+    from .assess import DEFAULT_SEED
+
+    return DEFAULT_SEED if seed is None else seed
+
+
 @functools.lru_cache(maxsize=32)
 def released_seed(assignment: str) -> int:
     """The hidden battery's seed released with ``assignment`` (stored in its master).
@@ -100,14 +107,12 @@ def released_seed(assignment: str) -> int:
 
     from course_lib.config import load_course
 
-    from .assess import DEFAULT_SEED
-
     try:
         master = load_course().master(assignment)
         seed = stored_seed(json.loads(master.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         seed = None
-    return DEFAULT_SEED if seed is None else seed
+    return seed_or_default(seed)
 
 
 def hidden_available() -> bool:

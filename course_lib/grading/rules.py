@@ -6,14 +6,19 @@ Three checks enforce what a graded function may use, at three moments:
   source and refuses a dotted path under a :attr:`Rule.path`;
 - the runtime guard (:mod:`course_lib.grading.guard`) replaces the functions
   listed in :attr:`Rule.blocks` while the answer runs, for calls the source
-  does not show (an alias made at run time, a helper in another cell);
+  does not show (an alias made at run time, a helper in another cell); a rule
+  without ``blocks`` (``torch``, ``skimage``: not installed with the course)
+  is enforced by the static check alone;
 - the tampering check (:mod:`course_lib.grader.tamper`) refuses a submission
   that rebinds anything in :data:`PROTECTED_MODULES`, so that neither of the
   other two can be switched off.
 
 To forbid another library function in loop-only exercises, add a
 :class:`Rule` to :data:`LIBRARY` (or extend one): the static finding, the
-runtime block and the diagnosis all follow from that one row.
+runtime block and the diagnosis all follow from that one row. What one
+exercise forbids or allows besides (``numpy.pad`` in the padding exercises,
+``course_lib.kernels.get`` in the Sobel one) is said by that exercise
+(``forbidden`` and ``allowed`` in ``course_lib/grading/exercises/``).
 
 Examples
 --------

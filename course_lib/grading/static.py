@@ -46,7 +46,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from .rules import COURSE, LIBRARY, WINDOWS
+from .rules import COURSE, LIBRARY, PROTECTED_MODULES, WINDOWS
 
 __all__ = ["ALLOWED", "COURSE_LIBRARY", "Finding", "Policy", "Scope", "chain", "check_source"]
 
@@ -90,22 +90,13 @@ _DEFAULT_ALIASES = {
     "sys": "sys",
     "builtins": "builtins",
 }
-_MODULE_LIKE = (
-    "numpy",
-    "scipy",
-    "course_lib",
-    "tensorflow",
-    "keras",
-    "torch",
-    "cv2",
-    "skimage",
-    "importlib",
-    "sys",
-    "builtins",
-    "jax",
-    "PIL",
-    "astropy",
-)
+_MODULE_LIKE = tuple(dict.fromkeys(
+    path.split(".")[0]
+    for path in (*COURSE_LIBRARY, *_LIBRARY_ROOTS, *_WINDOW_ROOTS, *PROTECTED_MODULES)
+    if path != "__builtins__"  # a name, not an importable module
+))
+"""Top-level modules whose names, bound in a cell, stand for the module (``getattr`` with a
+computed name on them is refused): every root of :mod:`.rules`."""
 
 
 @dataclass(frozen=True)

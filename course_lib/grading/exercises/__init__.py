@@ -22,8 +22,11 @@ Adding an exercise
    deliberately wrong reference) or the name of a generic ``detector``
    (:mod:`course_lib.grading.detectors`); or a :class:`~._base.Pattern` for
    mistakes that show across cases (``square-only``).
-3. Append the instance to the module's ``EXERCISES`` and write a test that
-   feeds the buggy answer's source through the checks and expects the code.
+3. Append the instance to the module's ``EXERCISES``; add the buggy answer, as
+   an edit of the correct one, to the diagnosis catalogue in the corpus of
+   typical answers (``wrong(...)`` in ``autograde/answers.py``) with the code
+   it must get: the catalogue's test runs it under several seeds. Then
+   ``make release`` recompiles the visible batteries.
 
 Every module is imported with this package, that is by the notebook's setup
 cell, before any student code runs: the reference functions the exercises

@@ -8,11 +8,12 @@ one edit away from the solutions, and nothing students receive may hold them.
 A student's submission is the master notebook as a student would hand it in:
 hidden tests removed, and each answer cell holding either the master solution
 or one of the corpus's sample answers (``answers.SAMPLES``: typical mistakes,
-hostile code), as :data:`VARIANTS` says. Some
-students instead submit a broken file (:data:`BROKEN`). The tables are
-data: to add samples for another assignment, add the answers to ``answers.SAMPLES``,
-its entry to ``VARIANTS`` (function name -> answer) and run
-``python autograde/sample_class.py``.
+hostile code), as :data:`HANDED_IN` says. Some students instead submit a broken
+file (:data:`BROKEN`). The tables are data: to add samples for another
+assignment, add the answers to ``answers.SAMPLES`` (each with the verdict and
+codes it must get), name them under the assignment in ``HANDED_IN``, run
+``python autograde/sample_class.py``, then ``python tests/test_sample_class.py``
+to put the new records on record.
 
 Examples
 --------

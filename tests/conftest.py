@@ -40,11 +40,19 @@ that a killed run left, never those of a run still going (another pytest, an xdi
 _TEST_ACCOUNTS = re.compile(r"^convolution course classroom \(test run (\d+)\)$")
 
 
+BROWSER_GROUP = "browser"
+"""The xdist group of the tests that drive Chromium (JupyterLab, the hub) and of the
+classroom's load test: one after another on one worker, so that a page waiting for a widget
+never shares the machine with thirty students' servers starting at once."""
+_BESIDE_BROWSERS = {"tests.test_classroom_load"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Keep what tests share on one xdist worker (``--dist loadgroup``, as ``make test`` runs).
 
-    A test that uses a module-scoped fixture (a graded class, a started lab, a cluster, a
-    classroom's accounts) joins its module's group, so the fixture is built once; every
+    Browser tests and the classroom's load test join :data:`BROWSER_GROUP`; a test that
+    uses a module-scoped fixture (a graded class, a started lab, a cluster, a classroom's
+    accounts) joins its module's group, so the fixture is built once; every
     other test goes to whichever worker is free. A module may name its group itself
     (``pytest.mark.xdist_group``). Classrooms on two workers do not meet: their account
     names carry the worker's PID, and the classroom's set-up takes its turn at the
@@ -54,7 +62,9 @@ def pytest_collection_modifyitems(config, items):
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
-        if any(definitions[-1].scope == "module" for definitions in info.name2fixturedefs.values()):
+        if item.get_closest_marker("browser") or item.module.__name__ in _BESIDE_BROWSERS:
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
+        elif any(fixture[-1].scope == "module" for fixture in info.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 

@@ -62,10 +62,11 @@ def pytest_collection_modifyitems(config, items):
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
-        if item.get_closest_marker("browser") or item.module.__name__ in _BESIDE_BROWSERS:
+        module = getattr(getattr(item, "module", None), "__name__", None)  # None: a doctest
+        if item.get_closest_marker("browser") or module in _BESIDE_BROWSERS:
             item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
         elif any(fixture[-1].scope == "module" for fixture in info.name2fixturedefs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            item.add_marker(pytest.mark.xdist_group(module))
 
 
 @pytest.fixture(scope="session")

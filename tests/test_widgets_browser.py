@@ -417,10 +417,19 @@ def test_widgets_take_choices_and_uploads_in_jupyterlab(lab, browser, artifacts_
             "() => document.querySelectorAll('.course-kernel-grid input').length === 9",
             timeout=WAIT_MS,
         )
+        preset = editor.locator(".course-preset-dropdown select")
         centre = grid.locator("input").nth(4)
+        # Type only once the 3 x 3 sharpen preset has arrived in the new grid: a weight typed
+        # while the kernel is still writing the preset's weights would be overwritten.
+        page.wait_for_function(
+            "([el, cell]) => el.options[el.selectedIndex] && "
+            "el.options[el.selectedIndex].text.startsWith('sharpen') && Number(cell.value) === 5",
+            arg=[preset.element_handle(), centre.element_handle()],
+            timeout=WAIT_MS,
+        )
+        editor.locator(".course-status-ok").wait_for(state="visible", timeout=WAIT_MS)
         centre.fill("4")
         centre.press("Enter")
-        preset = editor.locator(".course-preset-dropdown select")
         page.wait_for_function(
             "el => el.options[el.selectedIndex] && "
             "el.options[el.selectedIndex].text.startsWith('custom')",

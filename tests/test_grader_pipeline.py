@@ -248,7 +248,7 @@ def test_gradebook_and_autograded_notebook_hold_authoritative_scores(graded):
                 if record["status"] == "not-submitted":
                     continue
                 grade = gradebook.find_grade(grade_id, ASSIGNMENT, ASSIGNMENT, student)
-                assert grade.auto_score == pytest.approx(record["score"]), (student, grade_id)
+                assert grade.auto_score == pytest.approx(record["auto_score"]), (student, grade_id)
                 assert grade.max_score == record["max_score"]
     autograded = course / "autograded" / "flipped" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     cell = next(

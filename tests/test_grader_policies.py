@@ -187,6 +187,8 @@ def test_manual_grades_reach_every_output_and_survive_a_rerun(tmp_path, course_c
     assert "1 graded by hand" in report.stdout
     new_total, record = ben("convolve_hidden")
     assert record["manual_score"] == 1.5 and new_total == total + 1.5
+    # nbgrader's rule: the grade that counts is the manual one; the automatic 0 stays beside it.
+    assert (record["score"], record["auto_score"]) == (1.5, 0)
     assert "graded by hand" in (out / "report.html").read_text()
     assert subprocess.run(command, capture_output=True, timeout=600).returncode == 0
     again, record = ben("convolve_hidden")

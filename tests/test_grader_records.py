@@ -27,7 +27,7 @@ def test_json_round_trip_is_exact():
     [
         ({"student": "a"}, "incomplete record"),
         ({**_record().to_json(), "bonus": 1}, "unknown record fields: bonus"),
-        ({**_record().to_json(), "score": "3"}, "score must be a number"),
+        ({**_record().to_json(), "auto_score": "3"}, "auto_score must be a number"),
         ({**_record().to_json(), "status": "great"}, "record status must be one of"),
         ({**_record().to_json(), "diagnoses": "transposed"}, "diagnoses must be a list"),
     ],
@@ -50,8 +50,34 @@ def test_the_one_line_and_the_report():
 def test_a_manual_grade_replaces_the_automatic_one_and_says_so():
     """The instructor's grade counts, and the text shows both."""
     record = _record(manual_score=3.0)
-    assert record.final_score == 3.0
+    assert record.score == 3.0
     assert "set by the instructor; automatic 1.5" in record.line()
+
+
+def test_results_json_score_is_the_grade_that_counts_with_the_automatic_one_beside_it():
+    """As nbgrader's Grade.score: the manual grade where one was given, and auto_score kept."""
+    graded_by_hand = _record(manual_score=3.0).to_json()
+    assert (graded_by_hand["score"], graded_by_hand["auto_score"]) == (3.0, 1.5)
+    assert graded_by_hand["manual_score"] == 3.0
+    automatic = _record().to_json()
+    assert (automatic["score"], automatic["auto_score"], automatic["manual_score"]) == (
+        1.5, 1.5, None
+    )
+
+
+def test_a_score_that_disagrees_with_its_parts_is_refused():
+    """A hand-edited score that is not the manual or automatic grade is named, not trusted."""
+    with pytest.raises(RecordError, match="record score 0 is not the grade that counts"):
+        GradeRecord.from_json({**_record(manual_score=3.0).to_json(), "score": 0})
+
+
+def test_a_record_from_before_auto_score_reads_its_score_as_the_automatic_one():
+    """results.json written by an earlier version (score was then automatic) still loads."""
+    old = _record(manual_score=3.0).to_json()
+    del old["auto_score"]
+    old["score"] = 1.5
+    record = GradeRecord.from_json(old)
+    assert (record.auto_score, record.manual_score, record.score) == (1.5, 3.0, 3.0)
 
 
 def test_diagnoses_are_kept_once_in_order():

@@ -269,7 +269,7 @@ class NbgraderCourse:
         return str(result.get("error") or result.get("log"))[-2000:]
 
     def check_gradebook(self, assignment: str, records: list[GradeRecord]) -> None:
-        """Make sure every graded cell's ``auto_score`` is the record's score."""
+        """Make sure every graded cell's ``auto_score`` is the record's."""
         from nbgrader.api import Gradebook, MissingEntry
 
         with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
@@ -280,8 +280,8 @@ class NbgraderCourse:
                     )
                 except MissingEntry:
                     continue
-                if grade.auto_score != record.score:
-                    grade.auto_score = record.score
+                if grade.auto_score != record.auto_score:
+                    grade.auto_score = record.auto_score
                     grade.needs_manual_grade = grade.manual_score is not None
             gradebook.db.commit()
 

@@ -64,7 +64,7 @@ def _cell_outputs(record: GradeRecord | None):
     if record is None:
         text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
     else:
-        text, score = record.report() + "\n", record.score
+        text, score = record.report() + "\n", record.auto_score
     return [
         nbformat.v4.new_output("stream", name="stdout", text=text),
         nbformat.v4.new_output(

@@ -37,14 +37,14 @@ def grade_table(records: list[GradeRecord], assignments: list[str], *,
     Examples
     --------
     >>> r = GradeRecord("a", "01", "01.ipynb", "f_visible", "f", "visible", 1.5, 2.0, "failed")
-    >>> grade_table([r, r.replace(grade_id="f_hidden", battery="hidden", score=2.0)], ["01"])
+    >>> grade_table([r, r.replace(grade_id="f_hidden", battery="hidden", auto_score=2.0)], ["01"])
     [{'student': 'a', '01': 3.5, 'total': 3.5}]
     >>> grade_table([r], ["01"], penalties={("a", "01"): 1.5})
     [{'student': 'a', '01': 0.0, 'total': 0.0}]
     """
     scores: dict = defaultdict(lambda: defaultdict(float))
     for record in records:
-        scores[record.student][record.assignment] += record.final_score
+        scores[record.student][record.assignment] += record.score
     for (student, assignment), penalty in (penalties or {}).items():
         if student in scores:
             scores[student][assignment] = max(0.0, scores[student][assignment] - penalty)
@@ -124,14 +124,14 @@ class ClassSummary:
         diagnosed: dict = defaultdict(set)
         flags: dict = {}
         for record in records:
-            totals[record.student] += record.final_score
+            totals[record.student] += record.score
             max_totals[record.student] += record.max_score
             per_student_max[(record.assignment, record.student)] += record.max_score
             if record.status == "not-submitted":
                 missing[record.assignment].add(record.student)
                 continue
             submitted[record.assignment].add(record.student)
-            scores[record.assignment][record.student] += record.final_score
+            scores[record.assignment][record.student] += record.score
             cells[f"{record.assignment}: {record.grade_id}"].append(record.status == "passed")
             for code in record.diagnoses:
                 where = "" if code in NOTEBOOK_DIAGNOSES else record.function

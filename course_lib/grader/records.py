@@ -42,8 +42,8 @@ class GradeRecord:
     function : str
         The graded function.
     battery : {'visible', 'hidden'}
-    score : float
-        Points earned automatically.
+    auto_score : float
+        Points earned automatically (nbgrader's ``Grade.auto_score``).
     max_score : float
         The test cell's points.
     status : str
@@ -61,7 +61,12 @@ class GradeRecord:
     seconds : float
         Time the function spent on this battery's cases.
     manual_score : float or None
-        A grade the instructor entered in formgrader; it replaces ``score``.
+        A grade the instructor entered in formgrader (nbgrader's ``Grade.manual_score``);
+        it replaces the automatic one.
+    score : float
+        The grade that counts, as nbgrader's ``Grade.score`` defines it: ``manual_score``
+        where one was given, ``auto_score`` otherwise. Derived, so it cannot disagree;
+        results.json stores it beside the two it comes from.
     """
 
     student: str
@@ -70,7 +75,7 @@ class GradeRecord:
     grade_id: str
     function: str
     battery: str
-    score: float
+    auto_score: float
     max_score: float
     status: str
     diagnoses: tuple[str, ...] = ()
@@ -91,9 +96,9 @@ class GradeRecord:
         object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
-    def final_score(self) -> float:
+    def score(self) -> float:
         """The grade that counts: the manual one when the instructor set it."""
-        return self.score if self.manual_score is None else self.manual_score
+        return self.auto_score if self.manual_score is None else self.manual_score
 
     @property
     def flagged(self) -> bool:
@@ -111,30 +116,41 @@ class GradeRecord:
         return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict:
-        """The record as JSON-ready data (lists for the tuples)."""
+        """The record as JSON-ready data (lists for the tuples), with the grade that counts
+        as ``score`` beside ``auto_score`` and ``manual_score``."""
         data = dataclasses.asdict(self)
         data["diagnoses"] = list(self.diagnoses)
         data["notes"] = list(self.notes)
-        return data
+        position = list(data).index("auto_score")
+        items = list(data.items())
+        items.insert(position, ("score", self.score))
+        return dict(items)
 
     @classmethod
     def from_json(cls, data) -> GradeRecord:
         """Rebuild a record from :meth:`to_json`'s form, checking every field.
 
+        A record written before ``auto_score`` had its own name has only ``score``, which
+        was then the automatic score; it is read as such.
+
         Raises
         ------
         RecordError
-            If a field is missing, unknown or of the wrong type.
+            If a field is missing, unknown or of the wrong type, or ``score`` is not the
+            grade that ``auto_score`` and ``manual_score`` give.
         """
         if not isinstance(data, dict):
             raise RecordError(f"a record must be a JSON object, got {type(data).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in dataclasses.fields(cls)} | {"score"}
         unknown = set(data) - names
         if unknown:
             raise RecordError(f"unknown record fields: {', '.join(sorted(unknown))}")
         try:
             values = dict(data)
-            for name in ("score", "max_score", "seconds"):
+            stated = values.pop("score", None)
+            if "auto_score" not in values and stated is not None:
+                values["auto_score"], stated = stated, None
+            for name in ("auto_score", "max_score", "seconds"):
                 values[name] = _number(values.get(name, 0.0), name)
             if values.get("manual_score") is not None:
                 values["manual_score"] = _number(values["manual_score"], "manual_score")
@@ -145,9 +161,15 @@ class GradeRecord:
                 ):
                     raise RecordError(f"record field {name} must be a list of strings")
                 values[name] = tuple(items)
-            return cls(**values)
+            record = cls(**values)
         except TypeError as error:
             raise RecordError(f"incomplete record: {error}") from None
+        if stated is not None and _number(stated, "score") != record.score:
+            raise RecordError(
+                f"record score {stated!r} is not the grade that counts ({record.score:g}: "
+                "the manual score where one was given, else the automatic one)"
+            )
+        return record
 
     def line(self) -> str:
         """The record in one line.
@@ -161,10 +183,10 @@ class GradeRecord:
         """
         text = (
             f"{self.function} ({self.battery} tests): {self.status}, "
-            f"{self.final_score:g} / {self.max_score:g} points"
+            f"{self.score:g} / {self.max_score:g} points"
         )
         if self.manual_score is not None:
-            text += f" (set by the instructor; automatic {self.score:g})"
+            text += f" (set by the instructor; automatic {self.auto_score:g})"
         if self.diagnoses:
             text += f" [{', '.join(self.diagnoses)}]"
         return text

@@ -45,7 +45,7 @@ def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerd
         grade_id=cell.grade_id,
         function=cell.function,
         battery=cell.battery,
-        score=round(cell.points * report.fraction, 2),
+        auto_score=round(cell.points * report.fraction, 2),
         max_score=cell.points,
         status=report.status,
         diagnoses=tuple(report.diagnoses),

@@ -51,7 +51,7 @@ def format_records(records: list[GradeRecord]) -> str:
     shared = [n for n in records[0].notes if all(n in r.notes for r in records)] if records else []
     lines = [r.replace(notes=tuple(n for n in r.notes if n not in shared)).report()
              for r in records]
-    total = sum(r.final_score for r in records)
+    total = sum(r.score for r in records)
     most = sum(r.max_score for r in records)
     lines.append(f"total: {total:g} / {most:g}")
     lines += [f"note: {note}" for note in shared]

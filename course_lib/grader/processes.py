@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from course_lib.grading.calling import CALL_SECONDS
 from course_lib.sandbox.forkserver import ForkServer
 
 __all__ = ["CHILD_ENTRY", "GradingProcesses", "GradingStopped", "preload_modules"]
@@ -74,6 +75,12 @@ class GradingProcesses:
     size : int
         How many children may run at once (one zygote each, started when first needed).
 
+    Raises
+    ------
+    ValueError
+        ``size`` is not a positive integer, or the sandbox's wall-clock or CPU limit is
+        shorter than the time one call may take (:data:`~course_lib.grading.calling.CALL_SECONDS`).
+
     Examples
     --------
     >>> from course_lib.sandbox import Sandbox
@@ -85,6 +92,15 @@ class GradingProcesses:
     def __init__(self, sandbox, *, preload: Iterable[str] = (), size: int = 1) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"size must be an integer >= 1, got {size!r}")
+        limits = sandbox.limits
+        if min(limits.wall_seconds, limits.cpu_seconds) < CALL_SECONDS:
+            raise ValueError(
+                f"the sandbox allows {limits.wall_seconds:g} s of wall clock and "
+                f"{limits.cpu_seconds:g} s of CPU per run, less than the {CALL_SECONDS:g} s "
+                "one call may take in the notebook's own check: a function the notebook "
+                "accepts would time out in the grader. Give Sandbox.wall_seconds and "
+                f"Sandbox.cpu_seconds at least {CALL_SECONDS:g}."
+            )
         self.sandbox = sandbox
         self.preload = list(preload)
         self.size = size

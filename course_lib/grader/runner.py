@@ -142,13 +142,13 @@ def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
         return "crashed", "the function printed far too much output; printing was stopped."
     if result.status in _LIMIT_STATUS:
         return _LIMIT_STATUS[result.status], ""
-    last = outcomes[-1].error if outcomes else None
-    if last is not None and TIME_LIMIT_MARKER in last:
-        return "timeout", (
-            f"a call ran past the {CALL_SECONDS:g} s time limit; the inputs after it were "
-            "not run."
-        )
+    if outcomes and _hit_call_limit(outcomes[-1]):
+        return "timeout", ""
     return None
+
+
+def _hit_call_limit(outcome: Outcome) -> bool:
+    return outcome.error is not None and TIME_LIMIT_MARKER in outcome.error
 
 
 def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source: str,
@@ -169,11 +169,18 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
         frames, malformed = [], str(error)
     header = next((h for h, _ in frames if h.get("kind") == "program"), None)
     outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
+    ended = _how_it_ended(result, malformed, outcomes)
+    if outcomes and _hit_call_limit(outcomes[-1]):
+        # The call that ran past its limit is the hang, whether the child then reported it
+        # and ended or the run's own clock stopped the child first: either way it counts as
+        # not run, so the same submission always gets the same verdict and words.
+        hung_seconds = outcomes.pop().seconds
+    else:
+        hung_seconds = 0.0
     cell_errors = [] if header is None else list(header.get("cell_errors", []))
     notes = list(program.notes)
     notes += [f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:5]
               if e.get("cell") != "setup"]
-    ended = _how_it_ended(result, malformed, outcomes)
     verdicts = []
     start = 0
     for is_hidden, tests in batteries:
@@ -208,10 +215,28 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
                 + "; ".join(tampering) + "); this has no effect on the grade and is reported "
                 "to the instructor."
             ).strip()
-        verdicts.append(
-            BatteryVerdict(is_hidden, report, sum(o.seconds for o in done), list(notes))
-        )
+        seconds = sum(o.seconds for o in done)
+        if len(done) < len(cases):
+            seconds, hung_seconds = seconds + hung_seconds, 0.0
+        verdicts.append(BatteryVerdict(is_hidden, report, seconds, list(notes)))
     return verdicts
+
+
+def _carried_over(hung: BatteryVerdict, name: str, tests: Battery, is_hidden: bool,
+                  program: Program) -> BatteryVerdict:
+    """The verdict on a later test cell of a function that already ran past its time limit.
+
+    As the notebook's check does for the cases after a hang, the function is not run again:
+    a runaway function holds a grading slot for one limit, not one per test cell.
+    """
+    first_line = hung.report.message.split("\n", 1)[0]
+    message = f"{first_line} It is not run again for this test cell."
+    report = assess(tests, [not_run(message)] * len(tests.cases), source=program.source)
+    report.status = "timeout"
+    if "too-slow" not in report.diagnoses:
+        report.diagnoses = ["too-slow", *report.diagnoses]
+    report.message = f"{message}\n{report.message}"
+    return BatteryVerdict(is_hidden, report, 0.0, list(program.notes))
 
 
 def run_function(
@@ -264,6 +289,11 @@ def run_function(
             (cell.hidden, tests))
     verdicts = []
     for program, batteries, test_grade_id in groups.values():
+        hung = next((v for v in verdicts if v.report.status == "timeout"), None)
+        if hung is not None:
+            verdicts += [_carried_over(hung, name, tests, is_hidden, program)
+                         for is_hidden, tests in batteries]
+            continue
         if name not in program.defines:
             message = _not_defined(name, submitted, [], test_grade_id)
             verdicts += [

@@ -155,6 +155,16 @@ def _check_percentile(percentile):
     return float(percentile)
 
 
+def _stretched_limits(values: np.ndarray, percentile: float) -> tuple[float, float, str]:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return 0.0, 1.0, GREY_CMAP
+    low, high = (float(v) for v in np.percentile(finite, [100.0 - percentile, percentile]))
+    if high <= low:
+        return 0.0, 1.0, GREY_CMAP
+    return low, high, GREY_CMAP
+
+
 def display_limits(image, *, kind: str = "auto", percentile=None) -> tuple[float, float, str]:
     """Return ``(vmin, vmax, cmap)`` that show ``image`` without hidden rescaling.
 
@@ -302,6 +312,10 @@ def show(
     percentile : float, optional
         Limits of a map at this percentile of its absolute values (see
         :func:`display_limits`); the colour bar or title says where they are.
+        With ``how='rescale'`` the limits are the ``100 - percentile`` and the
+        ``percentile`` percentiles of the rescaled values instead: the extreme
+        pixels that fix its 0 and 1 no longer squeeze everything else into a
+        narrow band of mid-grey (a contrast stretch of the display only).
     colorbar : bool, optional
         Draw a colour bar; by default only when the limits are not the
         image scale 0..255 (maps). Without one, such limits chosen here are
@@ -329,6 +343,10 @@ def show(
     >>> ax = show(np.array([[0.0, 2.0]]), "small map", colorbar=False)
     >>> ax.get_title()
     'small map\\n[0, 2]'
+    >>> spread = np.concatenate([[-100.0], np.linspace(-1.0, 1.0, 99), [100.0]])
+    >>> ax = show(spread[None, :], how="rescale", percentile=99)
+    >>> [round(limit, 3) for limit in ax.images[0].get_clim()]
+    [0.495, 0.505]
     """
     import matplotlib.pyplot as plt
 
@@ -344,7 +362,10 @@ def show(
     else:
         if kind == "auto" and how == "clamp":
             kind = "image"
-        low, high, default_cmap = display_limits(array, kind=kind, percentile=percentile)
+        if how == "rescale" and percentile is not None:
+            low, high, default_cmap = _stretched_limits(array, _check_percentile(percentile))
+        else:
+            low, high, default_cmap = display_limits(array, kind=kind, percentile=percentile)
         low = low if vmin is None else float(vmin)
         high = high if vmax is None else float(vmax)
         artist = ax.imshow(

@@ -7,7 +7,10 @@ first cell, matplotlib's ``Axes.imshow`` is wrapped so that every panel
 drawn is recorded with its data range and its colour limits; after each
 cell the panels are measured. A panel whose data fills less than a tenth of
 its colour range looks black, white or flat, and fails the test (constant
-data is allowed: a blank result can be the point).
+data is allowed: a blank result can be the point); so does one whose bulk
+(the 1st to 99th percentile of its values) fills less than a tenth of it, as
+when a few extreme pixels fix the limits and the rest is one flat grey (a
+sparse map whose bulk is a single value is allowed).
 """
 
 from __future__ import annotations
@@ -60,12 +63,17 @@ def _measure_panels(result=None):
             low, high = (float(v) for v in artist.get_clim())
         smallest, largest = float(data.min()), float(data.max())
         covered = max(0.0, min(largest, high) - max(smallest, low))
+        values = data.compressed()
+        bulk_low, bulk_high = (float(v) for v in _np.percentile(values, [1, 99]))
+        bulk = max(0.0, min(bulk_high, high) - max(bulk_low, low))
         _panels.append({
             "count": get_ipython().execution_count,
             "title": artist.axes.get_title() or artist.axes.figure.get_suptitle(),
             "data": [smallest, largest],
             "limits": [low, high],
             "fill": covered / (high - low) if high > low else 0.0,
+            "bulk": [bulk_low, bulk_high],
+            "bulk_fill": bulk / (high - low) if high > low else 0.0,
             "constant": smallest == largest,
         })
     _pending_panels.clear()
@@ -141,6 +149,11 @@ class Run:
             "{limits[0]:.3g}..{limits[1]:.3g} fills {fill:.1%}".format(**panel)
             for panel in self.panels
             if panel["fill"] < MIN_FILL and not panel["constant"]
+        ] + [
+            "{cell} {title!r}: 98% of its values lie in {bulk[0]:.3g}..{bulk[1]:.3g}, "
+            "{bulk_fill:.1%} of its limits {limits[0]:.3g}..{limits[1]:.3g}".format(**panel)
+            for panel in self.panels
+            if panel["bulk_fill"] < MIN_FILL and panel["bulk"][0] != panel["bulk"][1]
         ]
 
 

@@ -26,7 +26,8 @@ LIMITS = {"wall_seconds": 10.0, "cpu_seconds": 10, "memory_bytes": 2**30}
 # convolve never returns; a cell between its two test cells redefines the helper it
 # calls, so the visible and the hidden test cell see different programs (two children
 # if nothing carried the first verdict over).
-HANGS = "def _spin():\n    while True:\n        pass\n\n\ndef convolve(image, kernel):\n    _spin()\n"
+HANGS = ("def _spin():\n    while True:\n        pass\n\n\n"
+         "def convolve(image, kernel):\n    _spin()\n")
 BETWEEN = "def _spin():\n    while True:\n        continue\n"
 
 

@@ -18,7 +18,7 @@ from answers import edit
 from course_lib import grading, kernels, reference
 from course_lib.config import load_course
 from course_lib.grader.validate import validate
-from sample_class import student_notebook
+from sample_class import master_answers, student_notebook
 
 COURSE = load_course()
 
@@ -84,6 +84,57 @@ def test_the_course_library_earns_nothing_in_the_grader(assignment, function, tm
         record = records[f"{function}_{battery}"]
         assert (record.score, record.status) == (0, "rejected"), record.message
         assert record.diagnoses == ("course-library",)
+
+
+def _cell_number(assignment: str, grade_id: str) -> int:
+    master = json.loads(COURSE.master(assignment).read_text())
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in master["cells"]]
+    return ids.index(grade_id) + 1
+
+
+def test_a_helper_shortcut_costs_only_the_helper_in_the_check(capsys):
+    """In the notebook: convolve calling an output_size that calls the reference keeps its
+    points; output_size loses its own."""
+    namespace = {"np": np, "reference": reference}
+    master = master_answers(json.loads(COURSE.master("01_convolution").read_text()))
+    assert "output_size(" in master["convolve"]
+    source = SHORTCUTS[("01_convolution", "output_size")] + "\n" + master["convolve"]
+    exec(compile(source, "<answers>", "exec"), namespace)
+    assert grading.check(namespace["convolve"], "convolve", points=2) == 2.0
+    assert grading.check(namespace["output_size"], "output_size", points=1) == 0.0
+    said = capsys.readouterr()
+    assert "convolve: all 7 checks passed" in said.out
+    assert "output_size: rejected" in said.err and "convolve" not in said.err
+
+
+@pytest.mark.slow
+def test_a_helper_shortcut_costs_only_the_helper_in_the_grader(tmp_path):
+    """One mistake, one penalty, told where it is: output_size is rejected with a message
+    naming it and the cell where the call stands; the loop convolve that calls it passes."""
+    path = _with_answer("01_convolution", "output_size",
+                        SHORTCUTS[("01_convolution", "output_size")], tmp_path)
+    records = {r.grade_id: r for r in validate(path, show=False)}
+    cell = _cell_number("01_convolution", "output_size_answer")
+    for battery in ("visible", "hidden"):
+        helper = records[f"output_size_{battery}"]
+        assert (helper.auto_score, helper.diagnoses) == (0, ("course-library",))
+        assert (f"output_size uses course_lib.reference.output_size, the course's reference "
+                f"implementations (cell {cell}, line 2)") in helper.message
+        caller = records[f"convolve_{battery}"]
+        assert (caller.status, caller.auto_score) == ("passed", caller.max_score), caller.message
+
+
+@pytest.mark.slow
+def test_the_exercises_own_reference_through_a_helper_stays_refused(tmp_path):
+    """convolve reaching the reference's correlation through output_size earns nothing."""
+    helper = ("def output_size(image_size, kernel_size):\n"
+              "    ones = np.ones((image_size, 1)), np.ones((kernel_size, 1))\n"
+              "    return reference.correlate2d(*ones).shape[0]\n")
+    path = _with_answer("01_convolution", "output_size", helper, tmp_path)
+    records = {r.grade_id: r for r in validate(path, show=False)}
+    for grade_id in ("output_size_visible", "convolve_visible", "convolve_hidden"):
+        assert records[grade_id].auto_score == 0, grade_id
+        assert "course-library" in records[grade_id].diagnoses, grade_id
 
 
 HANGS_ON_UINT8 = edit(

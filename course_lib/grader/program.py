@@ -107,6 +107,8 @@ class Statement:
     reads: frozenset
     changes: frozenset
     imports: bool
+    line: int = 1
+    """The statement's first line in its cell (a decorator's, if it has one)."""
 
 
 def _statements(cell: int, source: str) -> list[Statement]:
@@ -145,9 +147,22 @@ def _statements(cell: int, source: str) -> list[Statement]:
                 reads=frozenset(_global_reads(table, top=True)),
                 changes=frozenset(changes),
                 imports=isinstance(node, ast.Import | ast.ImportFrom),
+                line=min([node.lineno, *(d.lineno for d in
+                                          getattr(node, "decorator_list", ()))]),
             )
         )
     return found
+
+
+def _on_their_lines(statements: list[Statement]) -> str:
+    """The kept statements of one cell, each on the line it has in the cell, so that
+    tracebacks and the static checks name the lines the student sees."""
+    lines: list[str] = []
+    for statement in statements:
+        if len(lines) < statement.line - 1:
+            lines += [""] * (statement.line - 1 - len(lines))
+        lines += statement.source.split("\n")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -268,10 +283,10 @@ class SubmittedNotebook:
                 notes.append(f"cell {cell.index + 1} is not valid Python ({error.msg}, line "
                              f"{error.lineno}): as in Run All, it defines nothing")
         provided = {name for s in _statements(-1, setup_source) for name in s.binds}
-        by_cell: dict[int, list[str]] = {}
+        by_cell: dict[int, list[Statement]] = {}
         kept = _slice(statements, function, modules=provided)
         for statement in kept:
-            by_cell.setdefault(statement.cell, []).append(statement.source)
+            by_cell.setdefault(statement.cell, []).append(statement)
         chunks: list[tuple[str, str]] = []
         if not any(c.grade_id == "setup" for c in above):
             chunks.append(("setup", setup_source))
@@ -279,7 +294,7 @@ class SubmittedNotebook:
             if cell.grade_id == "setup":
                 chunks.append(("setup", setup_source))
             elif cell.index in by_cell:
-                chunks.append((f"cell {cell.index + 1}", "\n".join(by_cell[cell.index])))
+                chunks.append((f"cell {cell.index + 1}", _on_their_lines(by_cell[cell.index])))
         defines = frozenset(name for statement in kept for name in statement.binds)
         notes += self._defined_below(position, kept, provided | defines, test_ids)
         return Program(tuple(chunks), tuple(notes), defines)

@@ -151,7 +151,7 @@ def _hit_call_limit(outcome: Outcome) -> bool:
     return outcome.error is not None and TIME_LIMIT_MARKER in outcome.error
 
 
-def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source: str,
+def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source,
          submitted: SubmittedNotebook, processes, tampering, test_grade_id: str
          ) -> list[BatteryVerdict]:
     """One child for the test cells that share ``program``."""
@@ -302,6 +302,7 @@ def run_function(
                 for is_hidden, _ in batteries
             ]
             continue
-        verdicts += _run(program, name, batteries, source=program.source, submitted=submitted,
+        cells = tuple(chunk for chunk in program.chunks if chunk[0] != "setup")
+        verdicts += _run(program, name, batteries, source=cells, submitted=submitted,
                          processes=processes, tampering=tampering, test_grade_id=test_grade_id)
     return sorted(verdicts, key=lambda v: v.hidden)

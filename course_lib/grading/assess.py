@@ -365,7 +365,7 @@ def explanation(info: ExerciseInfo, code: str) -> str:
     return own if own is not None else GENERIC_EXPLANATIONS.get(code, "")
 
 
-def assess(battery: Battery, outcomes: Sequence[Outcome], *, source: str | None = None) -> Report:
+def assess(battery: Battery, outcomes: Sequence[Outcome], *, source=None) -> Report:
     """Judge a battery: pure and deterministic, using only plain data.
 
     Parameters
@@ -374,9 +374,10 @@ def assess(battery: Battery, outcomes: Sequence[Outcome], *, source: str | None 
         The battery that was run.
     outcomes : sequence of Outcome
         One per case, in the battery's order.
-    source : str, optional
-        The student's code; when given and the exercise is loop-only, the
-        static loop-only rule is applied.
+    source : str or sequence of (str, str), optional
+        The student's code, as one text or as ``(cell label, source)`` pairs
+        (then findings name the cell); when given, the static checks of
+        :func:`~course_lib.grading.static.check_source` are applied.
 
     Returns
     -------

@@ -268,7 +268,9 @@ class Scope:
 class _Inspector:
     """Walks the graded function and everything it reaches, collecting findings."""
 
-    def __init__(self, scope: Scope, function_name: str, policy: Policy) -> None:
+    def __init__(self, scope: Scope, function_name: str, policy: Policy,
+                 where=lambda line: f"line {line}") -> None:
+        self.where = where
         self.scope = scope
         self.function_name = function_name
         self.policy = policy
@@ -278,7 +280,7 @@ class _Inspector:
 
     def add(self, code: str, node: ast.AST, text: str) -> None:
         line = getattr(node, "lineno", None)
-        where = f" (line {line})" if line else ""
+        where = f" ({self.where(line)})" if line else ""
         if code == "course-library":
             advice = f"Write {self.function_name} yourself: that is the exercise."
         elif self.policy.loop_only:
@@ -403,8 +405,23 @@ class _Inspector:
                 self.add(verdict[0], node, f"star-imports {module}, {verdict[1]}")
 
 
+def _joined(cells) -> tuple[str, object]:
+    """One text for cells ``(label, source)``, and a function naming a line of it by its cell."""
+    starts, texts, line = [], [], 1
+    for label, text in cells:
+        starts.append((line, str(label)))
+        texts.append(text)
+        line += text.count("\n") + 2  # the blank line between cells
+
+    def where(number: int) -> str:
+        first, label = next((s for s in reversed(starts) if s[0] <= number), (1, ""))
+        return f"{label}, line {number - first + 1}" if label else f"line {number}"
+
+    return "\n\n".join(texts), where
+
+
 def check_source(
-    source: str,
+    source,
     *,
     function_name: str,
     loop_only: bool,
@@ -421,8 +438,10 @@ def check_source(
 
     Parameters
     ----------
-    source : str
-        The answer's code (one or more notebook cells joined together).
+    source : str or sequence of (str, str)
+        The answer's code: one text, or the notebook cells it comes from as
+        ``(label, source)`` pairs (``("cell 5", "def f(x): ...")``), in which
+        case findings name the cell and the line in it.
     function_name : str
         The graded function, e.g. ``"convolve"``.
     loop_only : bool
@@ -445,9 +464,20 @@ def check_source(
     >>> [f.code for f in check_source("def size(n, k):\\n    return reference.output_size(n, k)",
     ...                               function_name="size", loop_only=False)]
     ['course-library']
+    >>> cells = [("cell 3", "import numpy as np"),
+    ...          ("cell 5", "def size(n, k):\\n    return reference.output_size(n, k)")]
+    >>> check_source(cells, function_name="size", loop_only=False)[0].message.split(", ")[-1]
+    'line 2). Write size yourself: that is the exercise.'
     """
-    if not isinstance(source, str):
-        raise TypeError(f"source must be a str, got {type(source).__name__}")
+    if isinstance(source, str):
+        where = None
+    elif isinstance(source, list | tuple) and all(
+        isinstance(c, list | tuple) and len(c) == 2 and isinstance(c[1], str) for c in source
+    ):
+        source, where = _joined(source)
+    else:
+        raise TypeError(f"source must be a str or (label, source) pairs, got "
+                        f"{type(source).__name__}")
     if not isinstance(function_name, str) or not function_name.isidentifier():
         raise ValueError(f"function_name must be a Python identifier, got {function_name!r}")
     try:
@@ -456,7 +486,8 @@ def check_source(
         return []
     scope = Scope(tree)
     policy = Policy(loop_only=loop_only, forbidden=tuple(forbidden), allowed=tuple(allowed))
-    inspector = _Inspector(scope, function_name, policy)
+    inspector = (_Inspector(scope, function_name, policy) if where is None
+                 else _Inspector(scope, function_name, policy, where))
     if function_name not in scope.bindings:
         if not loop_only:
             return []

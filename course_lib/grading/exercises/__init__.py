@@ -58,7 +58,11 @@ def _load() -> list[Exercise]:
         if module.name.startswith("_"):
             continue
         found += list(importlib.import_module(f"{__name__}.{module.name}").EXERCISES)
-    return sorted(found, key=lambda exercise: exercise.assignment)
+    found.sort(key=lambda exercise: exercise.assignment)
+    for exercise in found:
+        exercise.neighbours = tuple(other for other in found if other is not exercise
+                                    and other.assignment == exercise.assignment)
+    return found
 
 
 _REGISTRY: list[Exercise] = _load()

@@ -176,6 +176,15 @@ class Exercise:
     allowed : tuple of str
         Dotted paths of the course's own modules this exercise may call
         (``"course_lib.kernels.get"``); everything else there is refused.
+    shortcuts : tuple of str
+        Dotted paths in the course's own modules that compute this exercise's
+        answer (``"course_lib.reference.output_size"``).
+    helpers : tuple of str
+        Other exercises of the same assignment whose answers this one calls
+        (``convolve`` calls ``output_size``). Their shortcuts cost this
+        exercise nothing: a helper answered with the course's reference loses
+        its own points, not those of every exercise that calls it. This
+        exercise's own shortcuts stay refused, through any helper.
     points_hint : int or None
         Suggested points for the hidden test.
     """
@@ -194,16 +203,34 @@ class Exercise:
     blocks_library: bool | None = None
     forbidden: tuple[str, ...] = ()
     allowed: tuple[str, ...] = ()
+    shortcuts: tuple[str, ...] = ()
+    helpers: tuple[str, ...] = ()
     points_hint: int | None = None
 
     def __repr__(self) -> str:
         return f"<Exercise {self.name} ({self.assignment})>"
 
+    neighbours: tuple[Exercise, ...] = ()
+    """The other exercises of the same assignment (set by the registry)."""
+
+    @property
+    def permitted(self) -> tuple[str, ...]:
+        """Course paths this answer may use: its own ``allowed``, and the shortcuts of its
+        ``helpers`` that are not shortcuts to its own answer."""
+        known = {exercise.name: exercise for exercise in self.neighbours}
+        missing = [name for name in self.helpers if name not in known]
+        if missing:
+            raise ValueError(f"{self.name}: helpers {missing} are not exercises of "
+                             f"{self.assignment}")
+        others = (path for name in self.helpers for path in known[name].shortcuts)
+        tolerated = (path for path in others if path not in self.shortcuts)
+        return tuple(dict.fromkeys((*self.allowed, *tolerated)))
+
     @property
     def guarded(self) -> dict:
         """What is blocked while the answer runs: module -> function names."""
         library = self.loop_only if self.blocks_library is None else self.blocks_library
-        return blocked_for(library=library, forbidden=self.forbidden, allowed=self.allowed)
+        return blocked_for(library=library, forbidden=self.forbidden, allowed=self.permitted)
 
     # -- to be provided by subclasses -------------------------------------------------
     def reference(self, *args, **kwargs):
@@ -305,7 +332,7 @@ class Exercise:
             loop_only=self.loop_only,
             blocked=self.guarded,
             forbidden=tuple(self.forbidden),
-            allowed=tuple(self.allowed),
+            allowed=self.permitted,
             mistakes=tuple(
                 MistakeSpec(m.code, m.explanation, m.detector, m.flag, m.requires)
                 for m in self.mistakes()

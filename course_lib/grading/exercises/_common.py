@@ -11,6 +11,7 @@ from ..outcome import Case
 from ._base import Mistake, Pattern
 
 __all__ = [
+    "CORRELATION",
     "TRUSTED",
     "CLIPPED_EXPLANATION",
     "KERNEL_PATTERNS",
@@ -22,6 +23,11 @@ __all__ = [
     "random_image",
     "random_kernel",
 ]
+
+
+CORRELATION = tuple(f"course_lib.reference.{name}" for name in
+                    ("correlate2d", "convolve2d", "correlate_stack", "conv2d_nhwc"))
+"""The reference's correlations: shortcuts to every exercise whose answer slides a kernel."""
 
 
 TRUSTED = SimpleNamespace(**{name: getattr(_reference, name) for name in _reference.__all__})

@@ -8,6 +8,7 @@ from ..outcome import Case
 from ._base import Exercise, Group, Mistake
 from ._common import (
     CLIPPED_EXPLANATION,
+    CORRELATION,
     KERNEL_PATTERNS,
     SHIFTED_EXPLANATION,
     clipped,
@@ -51,6 +52,7 @@ class OutputSize(Exercise):
     """
 
     name = "output_size"
+    shortcuts = ("course_lib.reference.output_size",)
     assignment = "01_convolution"
     signature = "output_size(image_size, kernel_size)"
     parameters = ("image_size", "kernel_size")
@@ -184,6 +186,8 @@ class Convolve(Exercise):
     """
 
     name = "convolve"
+    helpers = ("output_size",)
+    shortcuts = CORRELATION
     assignment = "01_convolution"
     loop_only = True
     signature = "convolve(image, kernel)"

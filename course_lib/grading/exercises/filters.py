@@ -16,6 +16,7 @@ from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern, Rule
 from ._common import (
     CLIPPED_EXPLANATION,
+    CORRELATION,
     SHIFTED_EXPLANATION,
     clipped,
     drawn,
@@ -50,6 +51,7 @@ class NormalizeKernel(Exercise):
     """
 
     name = "normalize_kernel"
+    shortcuts = ("course_lib.kernels.normalize",)
     assignment = "03_filters"
     signature = "normalize_kernel(kernel)"
     parameters = ("kernel",)
@@ -323,6 +325,7 @@ class SobelMagnitude(Exercise):
     """
 
     name = "sobel_magnitude"
+    shortcuts = CORRELATION
     assignment = "03_filters"
     signature = "sobel_magnitude(image)"
     parameters = ("image",)

@@ -11,6 +11,7 @@ from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern
 from ._common import (
     CLIPPED_EXPLANATION,
+    CORRELATION,
     KERNEL_PATTERNS,
     SHIFTED_EXPLANATION,
     clipped,
@@ -48,6 +49,7 @@ class PadWidth(Exercise):
     """
 
     name = "pad_width"
+    shortcuts = ("course_lib.reference.same_padding",)
     assignment = "02_padding"
     signature = "pad_width(kernel_size)"
     parameters = ("kernel_size",)
@@ -130,6 +132,7 @@ class ZeroPad(Exercise):
     """
 
     name = "zero_pad"
+    shortcuts = ("course_lib.reference.pad",)
     assignment = "02_padding"
     signature = "zero_pad(image, pad)"
     parameters = ("image", "pad")
@@ -270,6 +273,8 @@ class ConvolveSame(Exercise):
     """
 
     name = "convolve_same"
+    helpers = ("pad_width", "zero_pad")
+    shortcuts = CORRELATION
     assignment = "02_padding"
     loop_only = True
     signature = "convolve_same(image, kernel)"
@@ -422,6 +427,7 @@ class ConvOutputSize(Exercise):
     """
 
     name = "conv_output_size"
+    shortcuts = ("course_lib.reference.output_size",)
     assignment = "02_padding"
     signature = "conv_output_size(n, k, padding=0, stride=1)"
     parameters = ("n", "k", "padding", "stride")

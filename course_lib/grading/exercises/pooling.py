@@ -270,6 +270,7 @@ class MaxPool(_Pool):
     """
 
     name = "max_pool"
+    shortcuts = ("course_lib.reference.max_pool",)
     signature = "max_pool(image, size=2, stride=None)"
 
     def reduce(self, window) -> float:
@@ -321,6 +322,7 @@ class AvgPool(_Pool):
     """
 
     name = "avg_pool"
+    shortcuts = ("course_lib.reference.avg_pool",)
     signature = "avg_pool(image, size=2, stride=None)"
 
     def reduce(self, window) -> float:

@@ -212,6 +212,7 @@ class TfSamePadding(Exercise):
     """
 
     name = "tf_same_padding"
+    shortcuts = ("course_lib.reference.same_padding",)
     assignment = "05_tensorflow"
     signature = "tf_same_padding(n, k, stride)"
     parameters = ("n", "k", "stride")

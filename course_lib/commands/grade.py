@@ -105,6 +105,7 @@ def _time_line(timings: dict) -> str:
 def run(args) -> int:
     from course_lib.config import ConfigError, load_course
     from course_lib.grader.batch import Interrupted, grade_class
+    from course_lib.grader.outputs import not_graded
     from course_lib.sandbox import SandboxUnavailable
 
     if args.jobs < 1:
@@ -162,6 +163,16 @@ def run(args) -> int:
     for what, error in result.nbgrader_failures.items():
         print(f"  nbgrader failed for {what}: {error.splitlines()[-1] if error else ''}",
               file=sys.stderr)
+    pending = not_graded(result.records)
+    for entry in pending:
+        print(f"  {entry['student']}/{entry['assignment']}: {entry['reason']}",
+              file=sys.stderr)
+    if pending:
+        print(f"course grade: the grader failed on {len(pending)} submissions; none of them "
+              "lost a point (their cells have no grade yet, listed in "
+              f"{out / 'report.html'}). Fix the cause and run the same command again.",
+              file=sys.stderr)
+        return 1
     if result.nbgrader_failures:
         print(f"course grade: {len(result.nbgrader_failures)} notebooks have no feedback page "
               f"(listed in {out / 'report.html'}); their grades are in the outputs",

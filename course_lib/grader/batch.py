@@ -39,7 +39,13 @@ from .locate import Located, find_students, locate
 from .outputs import write_outputs
 from .records import GradeRecord
 from .store import fingerprint, read_result, write_result
-from .submission import battery_seed, cell_ids, grade_notebook_bytes, records_for_all
+from .submission import (
+    NOT_GRADED,
+    battery_seed,
+    cell_ids,
+    grade_notebook_bytes,
+    records_for_all,
+)
 
 __all__ = [
     "BatchResult",
@@ -383,8 +389,10 @@ def _grade(plan: _Plan, *, executor, bookkeeping: _Bookkeeping, interrupt, bar) 
                 log.error("grading %s/%s failed: %s", task.located.student,
                           task.assignment.name, error)
                 records = records_for_all(
-                    task.assignment, task.located, plan.seeds[task.assignment.name], "error",
-                    f"the grader failed: {type(error).__name__}: {error}",
+                    task.assignment, task.located, plan.seeds[task.assignment.name],
+                    "ungraded", f"{NOT_GRADED}: the grader failed ({type(error).__name__}: "
+                    f"{error}). No points were taken; your instructor is told, and it is "
+                    "graded again once that is fixed.",
                 )
             if interrupt.is_set():
                 break  # children were killed on purpose: not a verdict

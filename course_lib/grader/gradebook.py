@@ -269,7 +269,8 @@ class NbgraderCourse:
         return str(result.get("error") or result.get("log"))[-2000:]
 
     def check_gradebook(self, assignment: str, records: list[GradeRecord]) -> None:
-        """Make sure every graded cell's ``auto_score`` is the record's."""
+        """Make sure every graded cell's ``auto_score`` is the record's; a cell the grader
+        could not grade has none (and needs a grade)."""
         from nbgrader.api import Gradebook, MissingEntry
 
         with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
@@ -280,7 +281,11 @@ class NbgraderCourse:
                     )
                 except MissingEntry:
                     continue
-                if grade.auto_score != record.auto_score:
+                if not record.graded:
+                    # No verdict: nbgrader's "needs manual grade", never a zero.
+                    grade.auto_score = None
+                    grade.needs_manual_grade = True
+                elif grade.auto_score != record.auto_score:
                     grade.auto_score = record.auto_score
                     grade.needs_manual_grade = grade.manual_score is not None
             gradebook.db.commit()

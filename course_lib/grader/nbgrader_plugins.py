@@ -52,6 +52,9 @@ __all__ = [
     "SANITIZE_STEPS",
     "FeedbackStyle",
     "GradeOutOfProcess",
+    "GraderFault",
+    "ReportGraderFaults",
+    "SaveCourseGrades",
     "KeepFirstGradeIds",
     "RestoreFromRelease",
     "TidyRelease",
@@ -61,6 +64,9 @@ __all__ = [
 
 
 def _cell_outputs(record: GradeRecord | None):
+    if record is not None and not record.graded:
+        # No points at all, not even 0: SaveCourseGrades leaves the cell without a grade.
+        return [nbformat.v4.new_output("stream", name="stdout", text=record.report() + "\n")]
     if record is None:
         text, score = "Not graded: no out-of-process verdict for this cell.\n", 0.0
     else:
@@ -96,6 +102,8 @@ class GradeOutOfProcess(NbGraderPreprocessor):
         else:
             records = self._grade(nb, assignment, student)
         self._verdicts = {r.grade_id: r for r in records}
+        faults = {r.grade_id: r.message for r in records if not r.graded}
+        resources[_NOT_GRADED] = {"cells": faults, "report": not self.results_dir}
         return super().preprocess(nb, resources)
 
     def _grade(self, nb, assignment: str, student: str) -> list[GradeRecord]:
@@ -119,6 +127,50 @@ class GradeOutOfProcess(NbGraderPreprocessor):
         if nbgrader.get("grade") and not nbgrader.get("solution"):
             cell.outputs = _cell_outputs(self._verdicts.get(nbgrader.get("grade_id")))
         return cell, resources
+
+
+_NOT_GRADED = "course_not_graded"
+"""Key of the resources entry in which :class:`GradeOutOfProcess` tells the later steps which
+cells the grader could not grade (grade id -> reason)."""
+
+
+class SaveCourseGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, except that a cell the grader could not grade gets no
+    score at all: it stays "needs manual grade" in the gradebook, never a zero."""
+
+    def _add_score(self, cell, resources) -> None:
+        faults = resources.get(_NOT_GRADED, {}).get("cells", {})
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        if grade_id not in faults:
+            return super()._add_score(cell, resources)
+        grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id,
+                                          self.student_id)
+        grade.auto_score = None
+        grade.needs_manual_grade = True
+        self.gradebook.db.commit()
+        return None
+
+
+class GraderFault(RuntimeError):
+    """The grader could not grade some cells of a submission (plain ``nbgrader autograde``)."""
+
+
+class ReportGraderFaults(NbGraderPreprocessor):
+    """The last autograde step of plain ``nbgrader autograde``: when the grader could not grade
+    a cell, fail this submission, so nbgrader exits non-zero and names it (the cells are in
+    the gradebook without a grade, and the same command grades them once it is fixed).
+    ``course grade`` reports such faults itself."""
+
+    def preprocess(self, nb, resources):
+        fault = resources.get(_NOT_GRADED, {})
+        if fault.get("report") and fault.get("cells"):
+            student = resources["nbgrader"]["student"]
+            reason = next(iter(fault["cells"].values()))
+            raise GraderFault(
+                f"{len(fault['cells'])} cells of {student}'s notebook were not graded, because "
+                f"the grader failed ({reason}); nothing was taken from the student"
+            )
+        return nb, resources
 
 
 def restoration_note(notes) -> str:
@@ -195,9 +247,10 @@ AUTOGRADE_STEPS = (
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
-    SaveAutoGrades,
+    SaveCourseGrades,
     AssignLatePenalties,
     CheckCellMetadata,
+    ReportGraderFaults,
 )
 """nbgrader autograde's steps with its kernel ``Execute`` replaced by :class:`GradeOutOfProcess`."""
 

@@ -20,7 +20,7 @@ from course_lib.files import write_atomic, write_json
 
 from .records import NOTEBOOK_DIAGNOSES, GradeRecord
 
-__all__ = ["ClassSummary", "grade_table", "render_report", "write_outputs"]
+__all__ = ["ClassSummary", "grade_table", "not_graded", "render_report", "write_outputs"]
 
 
 def penalties_of(submissions) -> dict:
@@ -29,10 +29,32 @@ def penalties_of(submissions) -> dict:
             for s in submissions or () if s.get("late_penalty")}
 
 
+def not_graded(records: list[GradeRecord]) -> list[dict]:
+    """The submissions the grader could not grade: student, assignment and the reason.
+
+    Examples
+    --------
+    >>> r = GradeRecord("a", "01", "01.ipynb", "f_visible", "f", "visible", 0.0, 2.0,
+    ...                 "ungraded", message="not graded: the sandbox did not start")
+    >>> for entry in not_graded([r, r.replace(grade_id="f_hidden", battery="hidden")]):
+    ...     print(entry["student"], entry["assignment"], entry["cells"], entry["reason"])
+    a 01 2 not graded: the sandbox did not start
+    """
+    found: dict = {}
+    for record in records:
+        if not record.graded:
+            entry = found.setdefault((record.student, record.assignment), {
+                "student": record.student, "assignment": record.assignment, "cells": 0,
+                "reason": record.message})
+            entry["cells"] += 1
+    return list(found.values())
+
+
 def grade_table(records: list[GradeRecord], assignments: list[str], *,
                 penalties: dict | None = None) -> list[dict]:
     """One row per student: the score per assignment (manual grades included, late
-    penalties taken off, as nbgrader's ``score``) and the total.
+    penalties taken off, as nbgrader's ``score``) and the total. An assignment the grader
+    could not grade (:func:`not_graded`) has no score yet, and then neither has the total.
 
     Examples
     --------
@@ -41,7 +63,10 @@ def grade_table(records: list[GradeRecord], assignments: list[str], *,
     [{'student': 'a', '01': 3.5, 'total': 3.5}]
     >>> grade_table([r], ["01"], penalties={("a", "01"): 1.5})
     [{'student': 'a', '01': 0.0, 'total': 0.0}]
+    >>> grade_table([r.replace(status="ungraded", auto_score=0.0)], ["01"])
+    [{'student': 'a', '01': '', 'total': ''}]
     """
+    pending = {(e["student"], e["assignment"]) for e in not_graded(records)}
     scores: dict = defaultdict(lambda: defaultdict(float))
     for record in records:
         scores[record.student][record.assignment] += record.score
@@ -51,8 +76,10 @@ def grade_table(records: list[GradeRecord], assignments: list[str], *,
     rows = []
     for student in sorted(scores):
         row = {"student": student}
-        row.update({a: round(scores[student].get(a, 0.0), 2) for a in assignments})
-        row["total"] = round(sum(row[a] for a in assignments), 2)
+        row.update({a: "" if (student, a) in pending else round(scores[student].get(a, 0.0), 2)
+                    for a in assignments})
+        known = [row[a] for a in assignments]
+        row["total"] = "" if "" in known else round(sum(known), 2)
         rows.append(row)
     return rows
 
@@ -280,6 +307,7 @@ def write_outputs(out: Path, records: list[GradeRecord], *, run: dict, assignmen
         **run,
         "notebooks_submitted": summary.notebooks_submitted,
         "notebooks_missing": summary.notebooks_missing,
+        "not_graded": not_graded(records),
     }
     write_json(Path(out) / "results.json", {"run": run, "records": [r.to_json() for r in records],
                                             "submissions": list(submissions or [])})

@@ -101,6 +101,12 @@ class GradeRecord:
         return self.auto_score if self.manual_score is None else self.manual_score
 
     @property
+    def graded(self) -> bool:
+        """False when the grader itself failed on this cell: its points are no grade (nbgrader's
+        gradebook leaves the cell to grade, and the next run grades it again)."""
+        return self.status != "ungraded"
+
+    @property
     def flagged(self) -> bool:
         """Whether an instructor should look at this record (limits hit, tampering, ...).
 
@@ -181,6 +187,8 @@ class GradeRecord:
         >>> record.line()
         'convolve (hidden tests): failed, 1.5 / 3 points [transposed]'
         """
+        if not self.graded:
+            return f"{self.function} ({self.battery} tests): not graded yet (0 points taken)"
         text = (
             f"{self.function} ({self.battery} tests): {self.status}, "
             f"{self.score:g} / {self.max_score:g} points"
@@ -199,7 +207,8 @@ class GradeRecord:
         return "\n".join(lines)
 
 
-FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file")
+FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file",
+                    "ungraded")
 """Statuses an instructor should look at (see :attr:`GradeRecord.flagged`)."""
 
 NOTEBOOK_DIAGNOSES = ("tampering",)

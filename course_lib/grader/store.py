@@ -72,7 +72,9 @@ def write_result(path: Path, *, fingerprint: str, source: str, records) -> None:
 def read_result(path: Path, expected_fingerprint: str | None = None) -> list[GradeRecord] | None:
     """Stored records, or None when the file is missing, damaged or has another fingerprint.
 
-    ``expected_fingerprint=None`` accepts any fingerprint (for readers of a finished run).
+    ``expected_fingerprint=None`` accepts any fingerprint (for readers of a finished run);
+    with one, records the grader could not grade (:attr:`GradeRecord.graded`) are not
+    reused either, so the next run grades them.
     """
     try:
         stored = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -83,6 +85,9 @@ def read_result(path: Path, expected_fingerprint: str | None = None) -> list[Gra
     if expected_fingerprint is not None and stored.get("fingerprint") != expected_fingerprint:
         return None
     try:
-        return [GradeRecord.from_json(item) for item in stored.get("records", [])]
+        records = [GradeRecord.from_json(item) for item in stored.get("records", [])]
     except RecordError:
         return None
+    if expected_fingerprint is not None and not all(r.graded for r in records):
+        return None  # the grader failed on it: grade it again rather than reuse no verdict
+    return records

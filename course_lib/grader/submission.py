@@ -14,6 +14,7 @@ from pathlib import Path
 from course_lib.assignments import Assignment, available_assignments, load_assignment
 from course_lib.config import LoadedCourse
 from course_lib.grading.outcome import Report
+from course_lib.sandbox.forkserver import ForkServerError
 
 from .locate import Located
 from .processes import GradingProcesses, GradingStopped, preload_modules
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+NOT_GRADED = "not graded"
+"""How the message of a cell the grader could not grade begins."""
 
 
 def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerdict, seed,
@@ -186,10 +190,15 @@ def grade_located(
         except GradingStopped:
             raise  # Ctrl-C: no verdict, and no fault to report
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
-            log.exception("grading %s of %s failed", function, located.student)
-            message = f"the grader failed on this exercise ({type(error).__name__}: {error})"
+            if isinstance(error, ForkServerError):
+                log.error("grading %s of %s failed: %s", function, located.student, error)
+            else:
+                log.exception("grading %s of %s failed", function, located.student)
+            message = (f"{NOT_GRADED}: the grader could not run {function} "
+                       f"({type(error).__name__}: {error}). No points were taken; your "
+                       "instructor is told, and it is graded again once that is fixed.")
             found = [
-                BatteryVerdict(hidden, Report(function, 0.0, "error", message=message))
+                BatteryVerdict(hidden, Report(function, 0.0, "ungraded", message=message))
                 for hidden in (False, True)
             ]
         for verdict in found:

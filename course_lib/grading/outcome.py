@@ -29,10 +29,12 @@ STATUSES = (
     "missing",
     "not-submitted",
     "wrong-file",
+    "ungraded",
 )
 """Every status a graded exercise can end with (see :class:`Report`): ``missing`` means the
 notebook has no definition of the function, ``not-submitted`` that there is no notebook,
-``wrong-file`` that the notebook is another assignment's."""
+``wrong-file`` that the notebook is another assignment's, ``ungraded`` that the grader
+itself failed (no verdict, so no grade: the cell waits to be graded again)."""
 
 
 @dataclass(frozen=True)

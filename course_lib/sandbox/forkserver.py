@@ -65,6 +65,10 @@ _ANSWER_GRACE_SECONDS = 5.0
 """How long past a run's wall clock the host waits for the zygote's answer."""
 
 
+_COURSE = Path(__file__).resolve().parents[1]
+"""The folder of the course_lib package this process imported."""
+
+
 class ForkServerError(RuntimeError):
     """The zygote could not be started (the sandbox failed, or a preload crashed it)."""
 
@@ -126,6 +130,8 @@ class ForkServer:
         self.entry = entry
         self.preload = [str(m) for m in preload]
         self.preload_failures: dict = {}
+        self.expected_course_lib = _COURSE
+        """The course_lib folder the zygote must import (this process's own)."""
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -197,7 +203,9 @@ class ForkServer:
         seccomp_fd = None if self.sandbox.unsafe else filter_fd()
         from .environment import scrubbed_environment
 
-        env = scrubbed_environment(home=str(scratch))
+        # The zygote imports course_lib from where this process did (an editable install, a
+        # wheel or a course folder of its own): that folder is bound at the same path.
+        env = scrubbed_environment(home=str(scratch), extra={"PYTHONPATH": str(_COURSE.parent)})
         if self.sandbox.unsafe:
             command = argv
         else:
@@ -234,6 +242,15 @@ class ForkServer:
             raise ForkServerError(f"the fork server did not start: {said or 'no output'}")
         log.close()
         self.preload_failures = dict(ready.get("failed", {}))
+        theirs_at = str(ready.get("course_lib", ""))
+        if theirs_at != str(self.expected_course_lib):
+            self._stop()
+            raise ForkServerError(
+                f"the sandbox imports course_lib from {theirs_at or 'nowhere'}, but the grader "
+                f"runs the one in {self.expected_course_lib}: no submission can be graded with "
+                "a grading package other than the grader's. Install the course once (make "
+                "setup, or pip install the course's wheel) and run the grader from it."
+            )
 
     def close(self) -> None:
         """Stop the zygote (and anything still running in its sandbox); no run starts after."""

@@ -286,7 +286,8 @@ def main(argv: list[str]) -> int:
         importlib.import_module("numpy.random")
     _KEEP.update(_mount_holders())
     _prctl(_PR_SET_DUMPABLE, 0)
-    _send(control, {"op": "ready", "pid": os.getpid(), "failed": failed})
+    here = str(Path(sys.modules["course_lib"].__file__).resolve().parent)
+    _send(control, {"op": "ready", "pid": os.getpid(), "failed": failed, "course_lib": here})
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, MESSAGE_BYTES, 3)

@@ -1,0 +1,163 @@
+"""A grader fault is never a grade: cells stay ungraded, the run says so, a rerun grades them.
+
+The fault is real: bubblewrap is replaced by a program that refuses to start the grading
+sandbox's fork server (and runs everything else, so the sandbox check still passes), as a
+broken or misconfigured bubblewrap would. Every route then leaves each cell without a grade
+(nbgrader's "needs manual grade"), exits non-zero, and grades everything once bubblewrap
+works again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from routes import NBGRADER, course_grade, plain_course
+
+from course_lib.config import load_course
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "autograde" / "samples"
+ASSIGNMENT = "01_convolution"
+COURSE = load_course()
+BROKEN_BWRAP = """#!/bin/sh
+case "$*" in
+  *course_lib.sandbox.zygote*) echo "bwrap: cannot set up the grading sandbox" >&2; exit 1;;
+esac
+exec {bwrap} "$@"
+"""
+
+
+def _broken_bwrap(folder: Path) -> Path:
+    path = folder / "bwrap"
+    path.write_text(BROKEN_BWRAP.format(bwrap=shutil.which("bwrap")))
+    path.chmod(0o755)
+    return path
+
+
+def _submitted(folder: Path, students=("alice", "bob")) -> Path:
+    for student in students:
+        shutil.copytree(SAMPLES / student / ASSIGNMENT, folder / student / ASSIGNMENT)
+    return folder
+
+
+def _gradebook(db: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(f"sqlite:///{db}") as book:
+        for submission in book.assignment_submissions(ASSIGNMENT):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    found[(submission.student_id, grade.name)] = (grade.auto_score,
+                                                                  grade.needs_manual_grade)
+    return found
+
+
+def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
+        tmp_path, course_config):
+    submitted = _submitted(tmp_path / "submitted")
+    broken = course_config(tmp_path / "broken.py", bwrap=str(_broken_bwrap(tmp_path)))
+    fixed = course_config(tmp_path / "fixed.py")
+    out = tmp_path / "out"
+
+    done, records = course_grade(submitted, out, broken, [ASSIGNMENT])
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "the grader failed on 2 submissions; none of them lost a point" in done.stderr
+    assert records and {r["status"] for r in records.values()} == {"ungraded"}
+    assert all("fork server did not start: bwrap: cannot set up the grading sandbox"
+               in r["message"] for r in records.values())
+    run = json.loads((out / "results.json").read_text())["run"]
+    assert sorted((e["student"], e["cells"]) for e in run["not_graded"]) == [
+        ("alice", 4), ("bob", 4)]
+    with (out / "grades.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(r[ASSIGNMENT], r["total"]) for r in rows] == [("", ""), ("", "")]
+    assert "Not graded: the grader failed" in (out / "report.html").read_text()
+    book = _gradebook(out / "course" / "gradebook.db")
+    assert len(book) == 8 and set(book.values()) == {(None, True)}
+
+    done, records = course_grade(submitted, out, fixed, [ASSIGNMENT])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 graded now, 0 reused" in done.stdout
+    assert "ungraded" not in {r["status"] for r in records.values()}
+    book = _gradebook(out / "course" / "gradebook.db")
+    assert all(score is not None and not needs for score, needs in book.values())
+    assert book[("alice", "convolve_hidden")][0] == records[
+        ("alice", ASSIGNMENT, "convolve_hidden")]["auto_score"]
+
+
+def test_plain_nbgrader_autograde_fails_leaves_cells_ungraded_and_regrades_once_fixed(
+        tmp_path, course_config):
+    plain = plain_course(tmp_path / "plain", course_config)
+    config = plain / "nbgrader_config.py"
+    working = config.read_text()
+    config.write_text(working + f"c.Sandbox.bwrap = {str(_broken_bwrap(tmp_path))!r}\n")
+    _submitted(plain / "submitted", students=("alice",))
+    shutil.copytree(COURSE.master(ASSIGNMENT).parent, plain / "source" / ASSIGNMENT)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+
+    def nbgrader(*args):
+        return subprocess.run([NBGRADER, *args], cwd=plain, env=env, capture_output=True,
+                              text=True, timeout=900)
+
+    assert nbgrader("generate_assignment", ASSIGNMENT, "--force").returncode == 0
+    failed = nbgrader("autograde", ASSIGNMENT)
+    assert failed.returncode != 0
+    assert "4 cells of alice's notebook were not graded" in failed.stderr
+    assert "nothing was taken from the student" in failed.stderr
+    book = _gradebook(plain / "gradebook.db")
+    assert len(book) == 4 and set(book.values()) == {(None, True)}
+
+    config.write_text(working)
+    again = nbgrader("autograde", ASSIGNMENT)
+    assert again.returncode == 0, again.stderr[-2000:]
+    book = _gradebook(plain / "gradebook.db")
+    assert book[("alice", "output_size_visible")] == (1.0, False)
+    assert all(score is not None and not needs for score, needs in book.values())
+
+
+PROBE = """
+import sys
+from pathlib import Path
+from course_lib.sandbox import Sandbox
+from course_lib.sandbox.forkserver import ForkServer, ForkServerError
+import course_lib
+print("grader", Path(course_lib.__file__).resolve().parent)
+with ForkServer(Sandbox(wall_seconds=20), entry="course_lib.grader.child:main") as server:
+    server.start()
+    print("sandbox agrees")
+with ForkServer(Sandbox(wall_seconds=20), entry="course_lib.grader.child:main") as server:
+    server.expected_course_lib = Path(sys.argv[1])
+    try:
+        server.start()
+    except ForkServerError as error:
+        print("refused", error)
+"""
+
+
+def test_the_sandbox_imports_the_graders_course_lib_and_refuses_another(tmp_path):
+    """With course_lib copied to a folder of its own (not installed, not the repository),
+    the sandbox imports that copy; one that imported another would be refused naming both."""
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "course_lib", copy / "course_lib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    pretend = tmp_path / "somewhere" / "course_lib"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(pretend)], cwd=tmp_path, capture_output=True,
+        text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(copy)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"grader {copy / 'course_lib'}"
+    assert lines[1] == "sandbox agrees"
+    assert lines[2].startswith(f"refused the sandbox imports course_lib from {copy / 'course_lib'}"
+                               f", but the grader runs the one in {pretend}")

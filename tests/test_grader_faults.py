@@ -81,7 +81,9 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
     with (out / "grades.csv").open() as stream:
         rows = list(csv.DictReader(stream))
     assert [(r[ASSIGNMENT], r["total"]) for r in rows] == [("", ""), ("", "")]
-    assert "Not graded: the grader failed" in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert "Not graded: the grader failed" in report
+    assert "no notebook graded" in report  # no average made of the zeros of ungraded cells
     book = _gradebook(out / "course" / "gradebook.db")
     assert len(book) == 8 and set(book.values()) == {(None, True)}
 

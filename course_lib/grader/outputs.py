@@ -158,11 +158,13 @@ class ClassSummary:
                 missing[record.assignment].add(record.student)
                 continue
             submitted[record.assignment].add(record.student)
-            scores[record.assignment][record.student] += record.score
-            cells[f"{record.assignment}: {record.grade_id}"].append(record.status == "passed")
-            for code in record.diagnoses:
-                where = "" if code in NOTEBOOK_DIAGNOSES else record.function
-                diagnosed[code].add((record.student, record.assignment, where))
+            if record.graded:  # an ungraded cell is no grade: not in averages or pass rates
+                scores[record.assignment][record.student] += record.score
+                cells[f"{record.assignment}: {record.grade_id}"].append(
+                    record.status == "passed")
+                for code in record.diagnoses:
+                    where = "" if code in NOTEBOOK_DIAGNOSES else record.function
+                    diagnosed[code].add((record.student, record.assignment, where))
             if record.flagged:
                 flag = flags.setdefault(record.student, Flag(record.student))
                 reason = (
@@ -179,13 +181,13 @@ class ClassSummary:
                 if page not in flag.pages:
                     flag.pages.append(page)
         for (student, name), penalty in penalties_of(submissions).items():
-            if student in totals:
+            if student in totals and student in scores[name]:
                 taken = min(penalty, scores[name].get(student, 0.0))
                 totals[student] -= taken
                 scores[name][student] = scores[name].get(student, 0.0) - taken
         averages = {
             name: (
-                sum(scores[name].values()) / len(submitted[name]) if submitted[name] else None,
+                sum(scores[name].values()) / len(scores[name]) if scores[name] else None,
                 max((m for (a, _), m in per_student_max.items() if a == name), default=0.0),
             )
             for name in assignments

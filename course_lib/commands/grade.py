@@ -152,18 +152,19 @@ def run(args) -> int:
     except refused as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
+    pending = not_graded(result.records)
     submitted_count = result.graded + result.reused
     batteries = "as released" if args.seed is None else f"new batteries, seed {args.seed}"
     print(f"graded {len(result.students)} students: {submitted_count} notebooks "
           f"({result.graded} graded now, {result.reused} reused from {out / 'work'}), "
-          f"{result.missing} missing; hidden tests: {batteries}")
+          f"{result.missing} missing; hidden tests: {batteries}"
+          + (f"; NOT GRADED: {len(pending)} (the grader failed, see below)" if pending else ""))
     for name in ("results.json", "grades.csv", "report.html", "feedback"):
         print(f"  {out / name}")
     print(f"  time: {_time_line(result.timings)}")
     for what, error in result.nbgrader_failures.items():
         print(f"  nbgrader failed for {what}: {error.splitlines()[-1] if error else ''}",
               file=sys.stderr)
-    pending = not_graded(result.records)
     for entry in pending:
         print(f"  {entry['student']}/{entry['assignment']}: {entry['reason']}",
               file=sys.stderr)

@@ -390,9 +390,9 @@ def _grade(plan: _Plan, *, executor, bookkeeping: _Bookkeeping, interrupt, bar) 
                           task.assignment.name, error)
                 records = records_for_all(
                     task.assignment, task.located, plan.seeds[task.assignment.name],
-                    "ungraded", f"{NOT_GRADED}: the grader failed ({type(error).__name__}: "
-                    f"{error}). No points were taken; your instructor is told, and it is "
-                    "graded again once that is fixed.",
+                    "ungraded", f"{NOT_GRADED}: the grader itself failed "
+                    f"({type(error).__name__}: {error}). This is not a mistake in the notebook "
+                    "and no points were taken: it is graded again once the grader is fixed.",
                 )
             if interrupt.is_set():
                 break  # children were killed on purpose: not a verdict

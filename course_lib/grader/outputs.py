@@ -135,6 +135,8 @@ class ClassSummary:
     flags: list[Flag]
     manual: int = 0
     late: list = field(default_factory=list)
+    ungraded: list = field(default_factory=list)
+    """Students with a submission the grader could not grade (no total yet)."""
 
     @classmethod
     def of(cls, records: list[GradeRecord], assignments: list[str], *,
@@ -205,6 +207,7 @@ class ClassSummary:
             flags=[flags[s] for s in sorted(flags)],
             manual=sum(r.manual_score is not None for r in records),
             late=[s for s in submissions or () if s.get("seconds_late", 0) > 0],
+            ungraded=sorted({r.student for r in records if not r.graded}),
         )
 
     @property
@@ -237,7 +240,8 @@ def _plots(summary: ClassSummary) -> dict:
 
     plots = {}
     figure, axis = plt.subplots(figsize=(6, 3))
-    totals = list(summary.totals.values()) or [0]
+    totals = [total for student, total in summary.totals.items()
+              if student not in summary.ungraded] or [0]
     most = max(summary.max_totals.values(), default=0.0)
     # One bar per point (up to 40 points; then 40 equal bins), from 0 to the maximum, so
     # that a bar's position is a score and its height a number of students.

@@ -188,7 +188,8 @@ class GradeRecord:
         'convolve (hidden tests): failed, 1.5 / 3 points [transposed]'
         """
         if not self.graded:
-            return f"{self.function} ({self.battery} tests): not graded yet (0 points taken)"
+            return (f"{self.function} ({self.battery} tests): not graded yet, no score (nothing "
+                    "was taken off)")
         text = (
             f"{self.function} ({self.battery} tests): {self.status}, "
             f"{self.score:g} / {self.max_score:g} points"
@@ -207,8 +208,7 @@ class GradeRecord:
         return "\n".join(lines)
 
 
-FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file",
-                    "ungraded")
+FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file")
 """Statuses an instructor should look at (see :attr:`GradeRecord.flagged`)."""
 
 NOTEBOOK_DIAGNOSES = ("tampering",)

@@ -194,9 +194,10 @@ def grade_located(
                 log.error("grading %s of %s failed: %s", function, located.student, error)
             else:
                 log.exception("grading %s of %s failed", function, located.student)
-            message = (f"{NOT_GRADED}: the grader could not run {function} "
-                       f"({type(error).__name__}: {error}). No points were taken; your "
-                       "instructor is told, and it is graded again once that is fixed.")
+            message = (f"{NOT_GRADED}: the grader itself failed ({type(error).__name__}: "
+                       f"{error}), so {function} was not run. This is not a mistake in the "
+                       "notebook and no points were taken: it is graded again once the "
+                       "grader is fixed.")
             found = [
                 BatteryVerdict(hidden, Report(function, 0.0, "ungraded", message=message))
                 for hidden in (False, True)

@@ -239,7 +239,8 @@ class ForkServer:
             said = log.read()[-4000:].decode(errors="replace").strip()
             self._stop()
             log.close()
-            raise ForkServerError(f"the fork server did not start: {said or 'no output'}")
+            raise ForkServerError(f"the grading sandbox (bubblewrap, then the fork server in "
+                                  f"it) did not start: {said or 'no output'}")
         log.close()
         self.preload_failures = dict(ready.get("failed", {}))
         theirs_at = str(ready.get("course_lib", ""))

@@ -185,9 +185,9 @@ class Program:
     defines: frozenset = frozenset()
 
     @property
-    def source(self) -> str:
-        """All the student's kept code, as one text (for the static checks)."""
-        return "\n\n".join(text for label, text in self.chunks if label != "setup")
+    def student_cells(self) -> tuple[tuple[str, str], ...]:
+        """The student's kept code, cell by cell (for the static checks, which name cells)."""
+        return tuple(chunk for chunk in self.chunks if chunk[0] != "setup")
 
 
 @dataclass

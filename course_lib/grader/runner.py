@@ -142,13 +142,23 @@ def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
         return "crashed", "the function printed far too much output; printing was stopped."
     if result.status in _LIMIT_STATUS:
         return _LIMIT_STATUS[result.status], ""
-    if outcomes and _hit_call_limit(outcomes[-1]):
-        return "timeout", ""
     return None
 
 
 def _hit_call_limit(outcome: Outcome) -> bool:
     return outcome.error is not None and TIME_LIMIT_MARKER in outcome.error
+
+
+def _limit_report(tests: Battery, done, status: str, message: str, *, source) -> Report:
+    """The verdict when a limit stopped the function: the cases ``done`` count, the rest are
+    not run; a timeout is diagnosed ``too-slow``."""
+    missing = [not_run(message)] * (len(tests.cases) - len(done))
+    report = assess(tests, [*done, *missing], source=source)
+    report.status = status
+    if status == "timeout" and "too-slow" not in report.diagnoses:
+        report.diagnoses = ["too-slow", *report.diagnoses]
+    report.message = f"{message}\n{report.message}"
+    return report
 
 
 def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source,
@@ -170,13 +180,13 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
     header = next((h for h, _ in frames if h.get("kind") == "program"), None)
     outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
     ended = _how_it_ended(result, malformed, outcomes)
+    hung_seconds = 0.0
     if outcomes and _hit_call_limit(outcomes[-1]):
         # The call that ran past its limit is the hang, whether the child then reported it
         # and ended or the run's own clock stopped the child first: either way it counts as
         # not run, so the same submission always gets the same verdict and words.
         hung_seconds = outcomes.pop().seconds
-    else:
-        hung_seconds = 0.0
+        ended = ended or ("timeout", "")
     cell_errors = [] if header is None else list(header.get("cell_errors", []))
     notes = list(program.notes)
     notes += [f"{e.get('cell')}: {e.get('error')}" for e in cell_errors[:5]
@@ -197,12 +207,7 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
             if not message:
                 label = cases[len(done)].label if len(done) < len(cases) else ""
                 message = _limit_message(status, name, label, processes.limits)
-            missing = [not_run(message)] * (len(cases) - len(done))
-            report = assess(tests, done + missing, source=source)
-            report.status = status
-            if status == "timeout" and "too-slow" not in report.diagnoses:
-                report.diagnoses = ["too-slow", *report.diagnoses]
-            report.message = f"{message}\n{report.message}"
+            report = _limit_report(tests, done, status, message, source=source)
         if report.status != "passed" and any(
             (o.error or "").startswith("MemoryError") for o in done
         ):
@@ -231,11 +236,7 @@ def _carried_over(hung: BatteryVerdict, name: str, tests: Battery, is_hidden: bo
     """
     first_line = hung.report.message.split("\n", 1)[0]
     message = f"{first_line} It is not run again for this test cell."
-    report = assess(tests, [not_run(message)] * len(tests.cases), source=program.source)
-    report.status = "timeout"
-    if "too-slow" not in report.diagnoses:
-        report.diagnoses = ["too-slow", *report.diagnoses]
-    report.message = f"{message}\n{report.message}"
+    report = _limit_report(tests, [], "timeout", message, source=program.student_cells)
     return BatteryVerdict(is_hidden, report, 0.0, list(program.notes))
 
 
@@ -302,7 +303,7 @@ def run_function(
                 for is_hidden, _ in batteries
             ]
             continue
-        cells = tuple(chunk for chunk in program.chunks if chunk[0] != "setup")
-        verdicts += _run(program, name, batteries, source=cells, submitted=submitted,
+        verdicts += _run(program, name, batteries, source=program.student_cells,
+                         submitted=submitted,
                          processes=processes, tampering=tampering, test_grade_id=test_grade_id)
     return sorted(verdicts, key=lambda v: v.hidden)

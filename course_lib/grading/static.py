@@ -268,9 +268,8 @@ class Scope:
 class _Inspector:
     """Walks the graded function and everything it reaches, collecting findings."""
 
-    def __init__(self, scope: Scope, function_name: str, policy: Policy,
-                 where=lambda line: f"line {line}") -> None:
-        self.where = where
+    def __init__(self, scope: Scope, function_name: str, policy: Policy, where=None) -> None:
+        self.where = where or (lambda line: f"line {line}")
         self.scope = scope
         self.function_name = function_name
         self.policy = policy
@@ -486,8 +485,7 @@ def check_source(
         return []
     scope = Scope(tree)
     policy = Policy(loop_only=loop_only, forbidden=tuple(forbidden), allowed=tuple(allowed))
-    inspector = (_Inspector(scope, function_name, policy) if where is None
-                 else _Inspector(scope, function_name, policy, where))
+    inspector = _Inspector(scope, function_name, policy, where)
     if function_name not in scope.bindings:
         if not loop_only:
             return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from course_lib.grader.outputs import ClassSummary, render_report, write_outputs
 from course_lib.grader.records import GradeRecord
 
@@ -118,3 +120,51 @@ def test_feedback_pages_skip_only_nbconverts_soup_pass():
     import nbconvert.exporters.html as html_exporter
 
     assert html_exporter.BeautifulSoup is BeautifulSoup  # put back after each page
+
+
+def test_one_feedback_exporter_renders_many_pages_as_nbconvert_renders_each():
+    """One exporter renders a whole assignment's pages (nbgrader keeps it for the run) and
+    renders each distinct cell source once: every page is still the page a fresh nbconvert
+    exporter writes for that notebook alone, also where two pages share a source but not its
+    attachments or its language."""
+    import base64
+
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    from course_lib.config import load_course
+    from course_lib.grader.feedback_pages import FeedbackPageExporter
+
+    course = load_course()
+    pixel = base64.b64encode(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a3a1e1e30000000049454e44ae426082"
+    )).decode()
+    notebooks = []
+    for name in ("01_convolution", "04_pooling"):
+        for path in (course.master(name), course.student(name), course.master(name)):
+            notebooks.append(nbformat.read(path, as_version=4))
+    shared = nbformat.v4.new_markdown_cell("![picture](attachment:pixel.png)")
+    plain, attached = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
+    plain.cells = [shared, nbformat.v4.new_code_cell("%%bash\necho hi")]
+    attached.cells = [nbformat.from_dict({**shared, "attachments": {
+        "pixel.png": {"image/png": pixel}}}), nbformat.v4.new_code_cell("%%bash\necho hi")]
+    attached.cells[1].metadata["magics_language"] = "bash"
+    attached.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    notebooks += [attached, plain.copy()]
+    plain.cells = plain.cells[1:]
+    notebooks.append(plain)
+
+    exporter = FeedbackPageExporter(template_name="classic")
+    for number, notebook in enumerate(notebooks):
+        if number == len(notebooks) - 2:  # the attachment's source without the attachment
+            for make in (lambda: exporter, lambda: HTMLExporter(template_name="classic")):
+                with pytest.raises(Exception, match="missing attachment"):
+                    make().from_notebook_node(notebook)
+            continue
+        ours, _ = exporter.from_notebook_node(notebook)
+        theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(notebook)
+        assert str(BeautifulSoup(ours, features="html.parser")) == theirs, number
+    assert exporter._highlighter._highlight.cache_info().hits > 0
+    assert exporter._markdown.cache_info().hits > 0

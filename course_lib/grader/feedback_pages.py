@@ -2,7 +2,8 @@
 
 - :class:`FeedbackPageExporter`: the HTML exporter nbgrader's
   ``generate_feedback`` uses for the course (nbconvert's, without a closing
-  re-parse that cost half of each page).
+  re-parse that cost half of each page, and rendering each distinct cell
+  source once per assignment: most cells are the same on every page).
 - :func:`install_mathjax` and :func:`offline_page`: pages load MathJax from
   the installed ``jupyter_server_mathjax`` package, copied beside them, not
   from a CDN.
@@ -10,12 +11,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.highlight import Highlight2HTML
+
+from jinja2 import pass_context
 
 __all__ = ["MATHJAX_FOLDER", "FeedbackPageExporter", "install_mathjax", "offline_page"]
 
@@ -35,21 +41,75 @@ class _Unparsed(str):
         return []
 
 
-class FeedbackPageExporter(HTMLExporter):
-    """nbconvert's HTML exporter without its closing BeautifulSoup pass, for feedback pages.
+_RENDERED_SOURCES = 4096
+"""How many distinct cell sources an exporter keeps rendered (highlighted code, Markdown)."""
 
-    That pass re-parses the finished page to give images without ``alt`` a
-    placeholder text and to make JupyterLab-template cells focusable. A
-    feedback page has neither (nbgrader's classic-based template; autograde
-    cleared every output but the test cells' text), yet the pass took about
-    half the time of each page: hundreds of pages per assignment in a large
-    class. The page is otherwise the same (``tests/test_grader_outputs.py``
-    compares the two exporters).
+
+class _RememberingHighlighter(Highlight2HTML):
+    """nbconvert's code highlighter, remembering the HTML of each source it highlighted.
+
+    The HTML depends on the source, the language and the cell's
+    ``magics_language`` (nbconvert's :func:`_pygments_highlight`), so those are the key.
     """
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._highlight = lru_cache(maxsize=_RENDERED_SOURCES)(self._highlight_once)
+
+    def _highlight_once(self, source, language, lexer, magics_language):
+        metadata = {"magics_language": magics_language} if magics_language else None
+        return super().__call__(source, language, metadata)
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = (metadata or {}).get("magics_language")
+        return self._highlight(source, language, self.pygments_lexer, magics)
+
+
+class FeedbackPageExporter(HTMLExporter):
+    """nbconvert's HTML exporter for feedback pages: the same page, made in less time.
+
+    - No closing BeautifulSoup pass. That pass re-parses the finished page to
+      give images without ``alt`` a placeholder text and to make
+      JupyterLab-template cells focusable. A feedback page has neither
+      (nbgrader's classic-based template; autograde cleared every output but
+      the test cells' text), yet the pass took about half the time of each page.
+    - Each distinct code source is highlighted, and each distinct Markdown
+      source rendered, once per exporter: nbgrader's ``generate_feedback``
+      uses one exporter for a whole assignment, and every page of it repeats
+      the released cells, so most of the highlighting was the same work
+      hundreds of times.
+
+    The pages are the same as nbconvert's ``HTMLExporter`` writes
+    (``tests/test_grader_outputs.py`` compares the two exporters).
+    """
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._highlighter = _RememberingHighlighter(parent=self)
+        if "highlight_code" not in self.filters:  # a highlighter set in the configuration wins
+            self.filters = {**self.filters, "highlight_code": self._highlighter}
+        self._markdown = lru_cache(maxsize=_RENDERED_SOURCES)(self._markdown_once)
+
+    def _markdown_once(self, source, attachments, path):
+        context = {"cell": {"attachments": json.loads(attachments)},
+                   "resources": {"metadata": {"path": path}}}
+        return HTMLExporter.markdown2html(self, context, source)
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """nbconvert's Markdown filter, rendering each (source, attachments, path) once."""
+        cell = context.get("cell", {})
+        attachments = json.dumps(cell.get("attachments", {}), sort_keys=True)
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        return self._markdown(source, attachments, path)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         import nbconvert.exporters.html as html_exporter
 
+        language = nb.metadata.get("language_info", {})
+        # As nbconvert makes its highlighter for each notebook: the notebook's lexer, else ipython3.
+        lexer = language.get("pygments_lexer", language.get("name"))
+        self._highlighter.pygments_lexer = lexer or "ipython3"
         parser = html_exporter.BeautifulSoup
         html_exporter.BeautifulSoup = _Unparsed
         try:

@@ -106,12 +106,18 @@ def test_master_gets_every_point_and_the_untouched_copy_none(name, tmp_path, cou
     assert hidden and all("hidden=True" in c.source for c in hidden)
 
 
-def test_plain_nbgrader_and_course_grade_record_the_same_scores(tmp_path, course_config):
-    """The sample class (a tamperer and a hang included) gets one grade by either route."""
-    names = ["01_convolution", "04_pooling"]
+ROUTE_NAMES = ["01_convolution", "04_pooling"]
+
+
+@pytest.fixture(scope="module")
+def two_routes(tmp_path_factory, course_config):
+    """The sample class (a tamperer and a hang included) through plain nbgrader (autograde
+    and generate_feedback in a course folder) and through ``course grade``; returns
+    ``(course folder, course grade's output folder, plain autograde's seconds)``."""
+    tmp_path = tmp_path_factory.mktemp("two_routes")
     limits = {"wall_seconds": 10, "cpu_seconds": 10}
-    root = _nbgrader_course(tmp_path / "course", names, course_config, **limits)
-    for name in names:
+    root = _nbgrader_course(tmp_path / "course", ROUTE_NAMES, course_config, **limits)
+    for name in ROUTE_NAMES:
         for notebook in sorted(SAMPLES.glob(f"*/{name}/{name}.ipynb")):
             try:
                 nbformat.read(str(notebook), as_version=4)
@@ -120,20 +126,28 @@ def test_plain_nbgrader_and_course_grade_record_the_same_scores(tmp_path, course
             _submit(root, name, notebook.parents[1].name, notebook)
         _nbgrader(root, "generate_assignment", name, "--force")
     start = time.perf_counter()
-    for name in names:
+    for name in ROUTE_NAMES:
         _nbgrader(root, "autograde", name, "--force")
     plain_seconds = time.perf_counter() - start
+    for name in ROUTE_NAMES:
+        _nbgrader(root, "generate_feedback", name, "--force")
     out = tmp_path / "out"
     config = course_config(tmp_path / "grade_config.py", **limits)
     done = subprocess.run(
-        [sys.executable, "-m", "course_lib.cli", "grade", *names, "--submitted",
+        [sys.executable, "-m", "course_lib.cli", "grade", *ROUTE_NAMES, "--submitted",
          str(root / "submitted"), "--out", str(out), "--config", str(config), "--quiet",
          "--jobs", "2"],
         capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return root, out, plain_seconds
+
+
+def test_plain_nbgrader_and_course_grade_record_the_same_scores(two_routes):
+    """The sample class (a tamperer and a hang included) gets one grade by either route."""
+    root, out, plain_seconds = two_routes
     records = json.loads((out / "results.json").read_text())["records"]
-    for name in names:
+    for name in ROUTE_NAMES:
         plain = _gradebook(root, name)
         ours = {(r["student"], r["grade_id"]): r["score"] for r in records
                 if r["assignment"] == name and r["status"] != "not-submitted"}
@@ -142,3 +156,62 @@ def test_plain_nbgrader_and_course_grade_record_the_same_scores(tmp_path, course
     assert heidi[("heidi", "convolve_hidden")] == 0, "tampering must not earn points"
     # frank's endless loop costs its wall-clock limit, not nbgrader's 7 x 120 s cell timeouts.
     assert plain_seconds < 600
+
+
+def _gradebook_rows(db: Path, name: str) -> dict:
+    """Everything nbgrader's autograde writes for ``name``, keyed by what it is about (not by
+    nbgrader's random ids): each submission, notebook, grade and comment."""
+    rows = {}
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        assignment = gradebook.find_assignment(name)
+        for notebook in assignment.notebooks:
+            for cell in (*notebook.grade_cells, *notebook.solution_cells, *notebook.task_cells,
+                         *notebook.source_cells):
+                rows[("cell", notebook.name, type(cell).__name__, cell.name)] = {
+                    key: getattr(cell, key, None) for key in (
+                        "max_score", "cell_type", "checksum", "source", "locked")}
+        for submission in gradebook.assignment_submissions(name):
+            student = submission.student_id
+            rows[("submission", student)] = {
+                "timestamp": submission.timestamp, "extension": submission.extension,
+                "late_penalty": submission.late_submission_penalty,
+                "needs_manual_grade": submission.needs_manual_grade,
+                "score": submission.score, "max_score": submission.max_score,
+            }
+            for notebook in submission.notebooks:
+                rows[("notebook", student, notebook.name)] = {
+                    "flagged": notebook.flagged, "late_penalty": notebook.late_submission_penalty,
+                    "needs_manual_grade": notebook.needs_manual_grade,
+                    "failed_tests": notebook.failed_tests, "score": notebook.score,
+                }
+                for grade in notebook.grades:
+                    rows[("grade", student, notebook.name, grade.name)] = {
+                        key: getattr(grade, key) for key in (
+                            "auto_score", "manual_score", "extra_credit", "score", "max_score",
+                            "needs_manual_grade", "failed_tests")}
+                for comment in notebook.comments:
+                    rows[("comment", student, notebook.name, comment.name)] = {
+                        "auto_comment": comment.auto_comment,
+                        "manual_comment": comment.manual_comment}
+    return rows
+
+
+def test_course_grade_writes_the_gradebook_and_pages_nbgrader_writes(two_routes):
+    """Row by row, ``course grade``'s gradebook is the one plain nbgrader's autograde writes
+    (every grade, score, comment and checksum), and each student's feedback page is the page
+    nbgrader's generate_feedback writes, but readable offline."""
+    from course_lib.grader.feedback_pages import offline_page
+
+    root, out, _ = two_routes
+    for name in ROUTE_NAMES:
+        plain = _gradebook_rows(root / "gradebook.db", name)
+        ours = _gradebook_rows(out / "course" / "gradebook.db", name)
+        assert plain.keys() == ours.keys(), name
+        differing = {key: (plain[key], ours[key]) for key in plain if plain[key] != ours[key]}
+        assert not differing, differing
+        students = sorted(key[1] for key in plain if key[0] == "submission")
+        assert len(students) >= 5, students
+        for student in students:
+            theirs = root / "feedback" / student / name / f"{name}.html"
+            page = out / "feedback" / student / f"{name}.html"
+            assert page.read_text() == offline_page(theirs.read_text()), (student, name)

@@ -13,7 +13,12 @@ same run:
   (a scheduler and two one-thread workers), checked to give the same records;
 - plain ``nbgrader autograde`` (nbgrader's own configuration: it executes each
   notebook in a kernel), one notebook after another, on the first ten
-  notebooks of the same class.
+  notebooks of the same class;
+- the coordinator alone: ``course grade`` again on the local run's output,
+  where every result is already stored, so results arrive as fast as they
+  can and what is measured is the coordinator's own work per notebook
+  (planning, nbgrader's gradebook and feedback pages, the reports), once on
+  both cores and once held to one core (``os.sched_setaffinity``).
 
 Prints notebooks per minute for each, the ratio to plain nbgrader per
 notebook, and where ``course grade``'s time went (from its results.json).
@@ -86,12 +91,14 @@ def build_class(folder: Path, students: int) -> list[str]:
     return assignments
 
 
-def course_grade(submitted: Path, out: Path, *extra: str) -> tuple[float, str]:
-    """Wall seconds of one ``course grade`` run, and its one-line time summary."""
+def course_grade(submitted: Path, out: Path, *extra: str, cores=None) -> tuple[float, str]:
+    """Wall seconds of one ``course grade`` run, and its one-line time summary; ``cores``:
+    the CPUs it may run on (all of them when None)."""
     started = time.perf_counter()
+    pinned = None if cores is None else (lambda: os.sched_setaffinity(0, cores))
     done = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", "--submitted",
                            str(submitted), "--out", str(out), "--quiet", *extra],
-                          check=True, capture_output=True, text=True)
+                          check=True, capture_output=True, text=True, preexec_fn=pinned)
     seconds = time.perf_counter() - started
     line = next((ln.strip() for ln in done.stdout.splitlines() if ln.strip().startswith("time:")),
                 "")
@@ -158,6 +165,10 @@ def main() -> int:
         local, summary = course_grade(submitted, scratch / "local", "--jobs", "2")
         rows.append(("course grade --jobs 2", count, local))
         timings = json.loads((scratch / "local" / "results.json").read_text())["run"]["timings"]
+        coordinator = {}
+        for label, cores in (("both cores", None), ("one core", {min(os.sched_getaffinity(0))})):
+            coordinator[label], _ = course_grade(submitted, scratch / "local", "--jobs", "2",
+                                                 cores=cores)
         if not args.no_cluster:
             cluster = LocalCluster(scratch, workers=2)
             try:
@@ -188,6 +199,11 @@ def main() -> int:
               f"{ratio:9.1f}x")
     if not args.no_cluster:
         print(f"Dask run's records identical to the local run's: {same}")
+    print("\ncoordinator alone (every result stored; nbgrader's gradebook and feedback pages, "
+          "the reports):")
+    for label, seconds in coordinator.items():
+        print(f"  {label:12}{count:6d} notebooks in {seconds:7.1f} s: "
+              f"{count / seconds:5.1f} notebooks per second")
     print("\nwhere course grade --jobs 2 spent its time (seconds; results.json run.timings):")
     for key, label in (
         ("grading", "grading, wall clock"),

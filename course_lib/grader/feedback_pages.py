@@ -18,10 +18,9 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
+from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.highlight import Highlight2HTML
-
-from jinja2 import pass_context
 
 __all__ = ["MATHJAX_FOLDER", "FeedbackPageExporter", "install_mathjax", "offline_page"]
 

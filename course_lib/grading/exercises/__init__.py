@@ -11,12 +11,13 @@ carries the compiled visible batteries instead (:mod:`course_lib.grading.batteri
 Adding an exercise
 ------------------
 1. Subclass :class:`~._base.Exercise` in the
-   assignment's module: set ``name``, ``assignment``, ``signature``,
-   ``parameters``, ``result`` ('array', 'number' or 'pair') and ``loop_only``;
-   write ``reference`` (call the functions in ``_common.TRUSTED``, not
-   ``course_lib.reference`` directly), ``visible_cases`` (small, fixed) and
-   ``hidden_cases(rng)``. Use inputs that tell mistakes apart: non-square
-   images and kernels, asymmetric kernels, uint8 with signed weights.
+   assignment's module: set ``signature`` (it gives the name and the
+   parameters), ``assignment``, ``result`` ('array', 'number' or 'pair') and
+   ``loop_only``; write ``reference`` (call the functions in
+   ``_common.TRUSTED``, not ``course_lib.reference`` directly) and ``groups``:
+   one :class:`~._base.Group` per property, with a small fixed case and a
+   ``draw(rng)`` for hidden ones. Use inputs that tell mistakes apart:
+   non-square images and kernels, asymmetric kernels, uint8 with signed weights.
 2. Add a diagnosis: a :class:`~._base.Mistake` with a stable code, an
    explanation that continues "<function name> ...", and a ``model`` (a
    deliberately wrong reference) or the name of a generic ``detector``

@@ -16,6 +16,7 @@ compiled visible batteries instead.
 
 from __future__ import annotations
 
+import ast
 import copy
 import numbers
 import warnings
@@ -126,39 +127,36 @@ class Rule:
     error_prefixes: tuple[str, ...] = ()
 
 
-def _copied(values):
-    return copy.deepcopy(values)
-
-
-def _quietly(function, *args, **kwargs):
+def _run(function, case: Case):
+    """``function`` on copies of the case's arguments, with numpy's warnings silenced."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return function(*args, **kwargs)
+        return function(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
 
 
 class Exercise:
     """Base class of graded exercises.
 
-    Subclasses set the class attributes and implement :meth:`reference`,
-    :meth:`visible_cases` and :meth:`hidden_cases`; they usually add
-    :meth:`mistakes`, :meth:`patterns` and :meth:`rules`.
+    Subclasses set the class attributes and implement :meth:`reference` and
+    :meth:`groups` (or :meth:`visible_cases` and :meth:`hidden_cases`); they
+    usually add :meth:`mistakes`, :meth:`patterns` and :meth:`rules`.
 
     Attributes
     ----------
+    signature : str
+        The signature shown to students, e.g. ``"clamp(image, low=0, high=255)"``.
     name : str
-        The graded function's name.
+        The graded function's name (default: the signature's).
+    parameters : tuple of str
+        Argument names, used to print failing inputs (default: the signature's).
     assignment : str
         The notebook, e.g. ``"01_convolution"``.
     loop_only : bool
         Whether the loop-only rule applies (static check and run-time guard).
-    signature : str
-        The signature shown to students.
-    parameters : tuple of str
-        Argument names, used to print failing inputs.
     result : {'array', 'number', 'pair'}
-        What a correct answer returns.
+        What a correct answer returns (default ``'array'``).
     float_output : bool
-        For array results: whether the contract asks for a float dtype.
+        For array results: whether the contract asks for a float dtype (default True).
     required_dtype : str or None
         For array results: an exact dtype the contract asks for.
     integer_result : bool
@@ -185,15 +183,11 @@ class Exercise:
         exercise nothing: a helper answered with the course's reference loses
         its own points, not those of every exercise that calls it. This
         exercise's own shortcuts stay refused, through any helper.
-    points_hint : int or None
-        Suggested points for the hidden test.
     """
 
-    name: str = ""
+    signature: str = ""
     assignment: str = ""
     loop_only: bool = False
-    signature: str = ""
-    parameters: tuple[str, ...] = ()
     result: str = "array"
     float_output: bool = True
     required_dtype: str | None = None
@@ -205,13 +199,24 @@ class Exercise:
     allowed: tuple[str, ...] = ()
     shortcuts: tuple[str, ...] = ()
     helpers: tuple[str, ...] = ()
-    points_hint: int | None = None
 
     def __repr__(self) -> str:
         return f"<Exercise {self.name} ({self.assignment})>"
 
     neighbours: tuple[Exercise, ...] = ()
     """The other exercises of the same assignment (set by the registry)."""
+
+    @property
+    def name(self) -> str:
+        """The graded function's name, from :attr:`signature` unless a subclass sets it."""
+        return self.signature.partition("(")[0]
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The positional parameters in :attr:`signature`, unless a subclass sets them."""
+        if not self.signature:
+            return ()
+        return tuple(a.arg for a in ast.parse(f"def {self.signature}: pass").body[0].args.args)
 
     @property
     def permitted(self) -> tuple[str, ...]:
@@ -302,7 +307,7 @@ class Exercise:
             if mistake.code not in codes or mistake.model is None:
                 continue
             try:
-                wrong = _quietly(mistake.model, *_copied(case.args), **_copied(case.kwargs))
+                wrong = _run(mistake.model, case)
             except Exception:  # noqa: BLE001 - a model that raises differs from any result
                 continue
             if expected.error is None and same_result(self.result, expected.value, wrong):
@@ -312,7 +317,7 @@ class Exercise:
     def expected(self, case: Case) -> Expectation:
         """What the reference gives on ``case``: a value or the exception's type name."""
         try:
-            value = _quietly(self.reference, *_copied(case.args), **_copied(case.kwargs))
+            value = _run(self.reference, case)
         except Exception as exc:  # noqa: BLE001 - the reference says "this must raise"
             return Expectation(None, type(exc).__name__)
         return Expectation(value, None)
@@ -354,7 +359,7 @@ class Exercise:
             if mistake.model is None:
                 continue
             try:
-                wrong = _quietly(mistake.model, *_copied(case.args), **_copied(case.kwargs))
+                wrong = _run(mistake.model, case)
             except Exception:  # noqa: BLE001 - a model that cannot run just does not match
                 continue
             if expectation.error is None and same_result(self.result, expectation.value, wrong):

@@ -51,14 +51,11 @@ class OutputSize(Exercise):
     [(224, 3), (7, 2)]
     """
 
-    name = "output_size"
+    signature = "output_size(image_size, kernel_size)"
     shortcuts = ("course_lib.reference.output_size",)
     assignment = "01_convolution"
-    signature = "output_size(image_size, kernel_size)"
-    parameters = ("image_size", "kernel_size")
     result = "number"
     integer_result = True
-    points_hint = 1
 
     def reference(self, image_size, kernel_size):
         if image_size < 1 or kernel_size < 1:
@@ -185,16 +182,11 @@ class Convolve(Exercise):
     (2, 2)
     """
 
-    name = "convolve"
+    signature = "convolve(image, kernel)"
     helpers = ("output_size",)
     shortcuts = CORRELATION
     assignment = "01_convolution"
     loop_only = True
-    signature = "convolve(image, kernel)"
-    parameters = ("image", "kernel")
-    result = "array"
-    float_output = True
-    points_hint = 3
 
     def reference(self, image, kernel):
         return reference.correlate2d(image, kernel)

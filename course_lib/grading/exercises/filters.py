@@ -50,14 +50,9 @@ class NormalizeKernel(Exercise):
     [[-1.0, 0.0, 1.0]]
     """
 
-    name = "normalize_kernel"
+    signature = "normalize_kernel(kernel)"
     shortcuts = ("course_lib.kernels.normalize",)
     assignment = "03_filters"
-    signature = "normalize_kernel(kernel)"
-    parameters = ("kernel",)
-    result = "array"
-    float_output = True
-    points_hint = 2
 
     def reference(self, kernel):
         return kernels.normalize(kernel)
@@ -182,13 +177,8 @@ class Clamp(Exercise):
     [0.0, 100.0, 255.0]
     """
 
-    name = "clamp"
-    assignment = "03_filters"
     signature = "clamp(image, low=0, high=255)"
-    parameters = ("image", "low", "high")
-    result = "array"
-    float_output = True
-    points_hint = 2
+    assignment = "03_filters"
 
     def reference(self, image, low=0, high=255):
         return _clamp_reference(image, low, high)
@@ -324,14 +314,9 @@ class SobelMagnitude(Exercise):
     [[1.41, 2.0, 1.41], [2.0, 0.0, 2.0], [1.41, 2.0, 1.41]]
     """
 
-    name = "sobel_magnitude"
+    signature = "sobel_magnitude(image)"
     shortcuts = CORRELATION
     assignment = "03_filters"
-    signature = "sobel_magnitude(image)"
-    parameters = ("image",)
-    result = "array"
-    float_output = True
-    points_hint = 3
     # Not loop-only, but calling a library filter would do the whole exercise; the
     # exercise text tells students to take the kernels from kernels.get.
     blocks_library = True

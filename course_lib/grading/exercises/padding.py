@@ -48,14 +48,11 @@ class PadWidth(Exercise):
     (1, 2)
     """
 
-    name = "pad_width"
+    signature = "pad_width(kernel_size)"
     shortcuts = ("course_lib.reference.same_padding",)
     assignment = "02_padding"
-    signature = "pad_width(kernel_size)"
-    parameters = ("kernel_size",)
     result = "pair"
     integer_result = True
-    points_hint = 1
 
     def reference(self, kernel_size):
         if kernel_size < 1:
@@ -131,15 +128,10 @@ class ZeroPad(Exercise):
     [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
     """
 
-    name = "zero_pad"
+    signature = "zero_pad(image, pad)"
     shortcuts = ("course_lib.reference.pad",)
     assignment = "02_padding"
-    signature = "zero_pad(image, pad)"
-    parameters = ("image", "pad")
-    result = "array"
-    float_output = True
     fresh_result = True
-    points_hint = 2
     # The exercise is to pad with np.zeros and slicing; np.pad would do it in one call.
     forbidden = ("numpy.pad",)
 
@@ -272,16 +264,11 @@ class ConvolveSame(Exercise):
     [[4.0, 4.0, 2.0], [4.0, 4.0, 2.0], [2.0, 2.0, 1.0]]
     """
 
-    name = "convolve_same"
+    signature = "convolve_same(image, kernel)"
     helpers = ("pad_width", "zero_pad")
     shortcuts = CORRELATION
     assignment = "02_padding"
     loop_only = True
-    signature = "convolve_same(image, kernel)"
-    parameters = ("image", "kernel")
-    result = "array"
-    float_output = True
-    points_hint = 3
 
     def reference(self, image, kernel):
         return _same(image, kernel)
@@ -426,14 +413,11 @@ class ConvOutputSize(Exercise):
     4
     """
 
-    name = "conv_output_size"
+    signature = "conv_output_size(n, k, padding=0, stride=1)"
     shortcuts = ("course_lib.reference.output_size",)
     assignment = "02_padding"
-    signature = "conv_output_size(n, k, padding=0, stride=1)"
-    parameters = ("n", "k", "padding", "stride")
     result = "number"
     integer_result = True
-    points_hint = 2
 
     def reference(self, n, k, padding=0, stride=1):
         if n < 1 or k < 1 or stride < 1 or padding < 0:

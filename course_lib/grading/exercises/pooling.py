@@ -167,10 +167,6 @@ class _Pool(Exercise):
 
     assignment = "04_pooling"
     loop_only = True
-    parameters = ("image", "size", "stride")
-    result = "array"
-    float_output = True
-    points_hint = 3
 
     def reduce(self, window) -> float:
         raise NotImplementedError
@@ -269,9 +265,8 @@ class MaxPool(_Pool):
     (7, True)
     """
 
-    name = "max_pool"
-    shortcuts = ("course_lib.reference.max_pool",)
     signature = "max_pool(image, size=2, stride=None)"
+    shortcuts = ("course_lib.reference.max_pool",)
 
     def reduce(self, window) -> float:
         return float(np.max(window))
@@ -321,9 +316,8 @@ class AvgPool(_Pool):
     [[2.5, -2.0]]
     """
 
-    name = "avg_pool"
-    shortcuts = ("course_lib.reference.avg_pool",)
     signature = "avg_pool(image, size=2, stride=None)"
+    shortcuts = ("course_lib.reference.avg_pool",)
 
     def reduce(self, window) -> float:
         return float(np.mean(window))

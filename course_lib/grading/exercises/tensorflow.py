@@ -39,9 +39,6 @@ class _Layout(Exercise):
     """Shared judging of the layout converters: values, shape, and float32."""
 
     assignment = "05_tensorflow"
-    result = "array"
-    float_output = True
-    points_hint = 2
 
     required_dtype = "float32"
     explanations = {"wrong-dtype": _DTYPE_EXPLANATION, "integer-dtype": _INTEGER_EXPLANATION}
@@ -101,9 +98,7 @@ class ToNhwc(_Layout):
     (1, 5, 7, 1)
     """
 
-    name = "to_nhwc"
     signature = "to_nhwc(image)"
-    parameters = ("image",)
 
     def reference(self, image):
         return _two_d(image, "image").astype(np.float32)[np.newaxis, :, :, np.newaxis]
@@ -151,9 +146,7 @@ class ToHwio(_Layout):
     (2, 3, 1, 1)
     """
 
-    name = "to_hwio"
     signature = "to_hwio(kernel)"
-    parameters = ("kernel",)
 
     def reference(self, kernel):
         return _two_d(kernel, "kernel").astype(np.float32)[:, :, np.newaxis, np.newaxis]
@@ -211,14 +204,11 @@ class TfSamePadding(Exercise):
     [(0, 1), (1, 2), (1, 1), (0, 1)]
     """
 
-    name = "tf_same_padding"
+    signature = "tf_same_padding(n, k, stride)"
     shortcuts = ("course_lib.reference.same_padding",)
     assignment = "05_tensorflow"
-    signature = "tf_same_padding(n, k, stride)"
-    parameters = ("n", "k", "stride")
     result = "pair"
     integer_result = True
-    points_hint = 3
 
     def reference(self, n, k, stride):
         return reference.same_padding(n, k, stride=stride)

@@ -18,19 +18,8 @@ import numpy as np
 
 __all__ = ["STATUSES", "Case", "Outcome", "Report", "describe_value"]
 
-STATUSES = (
-    "passed",
-    "failed",
-    "error",
-    "timeout",
-    "crashed",
-    "memory",
-    "rejected",
-    "missing",
-    "not-submitted",
-    "wrong-file",
-    "ungraded",
-)
+STATUSES = ("passed", "failed", "error", "timeout", "crashed", "memory", "rejected", "missing",
+            "not-submitted", "wrong-file", "ungraded")
 """Every status a graded exercise can end with (see :class:`Report`): ``missing`` means the
 notebook has no definition of the function, ``not-submitted`` that there is no notebook,
 ``wrong-file`` that the notebook is another assignment's, ``ungraded`` that the grader

@@ -32,14 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = [
-    "COURSE",
-    "LIBRARY",
-    "PROTECTED_MODULES",
-    "WINDOWS",
-    "Rule",
-    "runtime_blocks",
-]
+__all__ = ["COURSE", "LIBRARY", "PROTECTED_MODULES", "WINDOWS", "Rule", "runtime_blocks"]
 
 
 @dataclass(frozen=True)
@@ -64,93 +57,36 @@ class Rule:
     blocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+_SCIPY_SIGNAL = ("convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve",
+                 "oaconvolve", "sepfir2d")
 _SCIPY_NDIMAGE = (
-    "convolve",
-    "correlate",
-    "convolve1d",
-    "correlate1d",
-    "uniform_filter",
-    "uniform_filter1d",
-    "gaussian_filter",
-    "gaussian_filter1d",
-    "generic_filter",
-    "generic_filter1d",
-    "median_filter",
-    "maximum_filter",
-    "maximum_filter1d",
-    "minimum_filter",
-    "minimum_filter1d",
-    "rank_filter",
-    "percentile_filter",
-    "sobel",
-    "prewitt",
-    "laplace",
+    "convolve", "correlate", "convolve1d", "correlate1d", "uniform_filter", "uniform_filter1d",
+    "gaussian_filter", "gaussian_filter1d", "generic_filter", "generic_filter1d",
+    "median_filter", "maximum_filter", "maximum_filter1d", "minimum_filter", "minimum_filter1d",
+    "rank_filter", "percentile_filter", "sobel", "prewitt", "laplace",
 )
+_TF_NN = ("conv2d", "convolution", "conv1d", "depthwise_conv2d", "max_pool", "max_pool2d",
+          "avg_pool", "avg_pool2d", "pool")
+_CV2 = ("filter2D", "sepFilter2D", "blur", "boxFilter", "GaussianBlur", "Sobel", "Laplacian")
 _FFT = "an FFT (library convolution by another route)"
 
 LIBRARY: tuple[Rule, ...] = (
-    Rule(
-        "scipy.signal",
-        "a library convolution/correlation function",
-        {
-            "scipy.signal": (
-                "convolve",
-                "convolve2d",
-                "correlate",
-                "correlate2d",
-                "fftconvolve",
-                "oaconvolve",
-                "sepfir2d",
-            )
-        },
-    ),
-    Rule(
-        "scipy.ndimage",
-        "a library filtering function",
-        {"scipy.ndimage": _SCIPY_NDIMAGE, "scipy.ndimage.filters": _SCIPY_NDIMAGE},
-    ),
+    Rule("scipy.signal", "a library convolution/correlation function",
+         {"scipy.signal": _SCIPY_SIGNAL}),
+    Rule("scipy.ndimage", "a library filtering function",
+         {"scipy.ndimage": _SCIPY_NDIMAGE, "scipy.ndimage.filters": _SCIPY_NDIMAGE}),
     Rule("scipy.fft", _FFT),
     Rule("scipy.fftpack", _FFT),
     Rule("numpy.fft", _FFT),
     Rule("numpy.convolve", "a library convolution function", {"numpy": ("convolve",)}),
     Rule("numpy.correlate", "a library correlation function", {"numpy": ("correlate",)}),
     Rule("scipy.convolve", "a library convolution function"),
-    Rule(
-        "tensorflow",
-        "TensorFlow",
-        # tf.nn is the generated module below; "tensorflow.nn" is not in sys.modules.
-        {
-            "tensorflow._api.v2.nn": (
-                "conv2d",
-                "convolution",
-                "conv1d",
-                "depthwise_conv2d",
-                "max_pool",
-                "max_pool2d",
-                "avg_pool",
-                "avg_pool2d",
-                "pool",
-            )
-        },
-    ),
+    # tf.nn is the generated module below; "tensorflow.nn" is not in sys.modules.
+    Rule("tensorflow", "TensorFlow", {"tensorflow._api.v2.nn": _TF_NN}),
     Rule("keras", "Keras"),
     Rule("torch", "PyTorch"),
     Rule("jax", "JAX"),
-    Rule(
-        "cv2",
-        "OpenCV",
-        {
-            "cv2": (
-                "filter2D",
-                "sepFilter2D",
-                "blur",
-                "boxFilter",
-                "GaussianBlur",
-                "Sobel",
-                "Laplacian",
-            )
-        },
-    ),
+    Rule("cv2", "OpenCV", {"cv2": _CV2}),
     Rule("skimage", "scikit-image"),
     Rule("PIL.ImageFilter", "Pillow's filters"),
     Rule("astropy.convolution", "astropy's convolution"),
@@ -159,11 +95,8 @@ LIBRARY: tuple[Rule, ...] = (
 (diagnosis ``library-call``)."""
 
 WINDOWS: tuple[Rule, ...] = (
-    Rule(
-        "numpy.lib.stride_tricks",
-        "a sliding-window view (stride tricks)",
-        {"numpy.lib.stride_tricks": ("sliding_window_view", "as_strided")},
-    ),
+    Rule("numpy.lib.stride_tricks", "a sliding-window view (stride tricks)",
+         {"numpy.lib.stride_tricks": ("sliding_window_view", "as_strided")}),
     Rule("numpy.lib._stride_tricks_impl", "a sliding-window view (stride tricks)"),
 )
 """Sliding-window views: refused in loop-only exercises (diagnosis ``not-loop-based``)."""

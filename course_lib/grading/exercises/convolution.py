@@ -7,14 +7,18 @@ import numpy as np
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake
 from ._common import (
-    CLIPPED_EXPLANATION,
+    ASYMMETRIC,
     CORRELATION,
     KERNEL_PATTERNS,
-    SHIFTED_EXPLANATION,
-    clipped,
-    drawn,
+    NON_SQUARE,
+    SIGNED,
+    UINT8_IMAGE,
     image_of,
-    integer_mistakes,
+    kernel_case,
+    kernel_draw,
+    line_kernel,
+    non_square_kernel,
+    output_mistakes,
     random_image,
     random_kernel,
 )
@@ -110,63 +114,8 @@ class OutputSize(Exercise):
         ]
 
 
-def _case(image, kernel) -> Case:
-    kind = "uint8 " if image.dtype == np.uint8 else ""
-    (rows, cols), (kh, kw) = image.shape, kernel.shape
-    return Case((image, kernel), label=f"{kind}{rows}x{cols} image, {kh}x{kw} kernel")
-
-
-def _kernel_shape(rng, spec, rows: int, cols: int) -> tuple[int, int]:
-    if isinstance(spec, tuple):
-        return spec
-    if spec == "non-square":
-        while True:
-            kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
-            if kh != kw and kh * kw > 1:
-                return kh, kw
-    if spec == "large":
-        k = int(rng.integers(4, 6))
-        return k, k
-    if spec == "line":
-        k = int(rng.integers(2, 5))
-        return (1, k) if rng.integers(2) else (k, 1)
-    return rows, cols
-
-
-def _draw(rng, *, square: bool, kernel, kind: str = "float") -> Case:
-    """A random case of a group: the group's shapes, an asymmetric kernel, a negative result
-    (so that a clamp or a uint8 wrap always shows) and, for float data, results that are not
-    whole numbers (so that truncating always shows)."""
-
-    def make(rng):
-        rows = int(rng.integers(5, 11))
-        cols = rows if square else int(rng.choice([c for c in range(5, 11) if c != rows]))
-        if kernel == "whole":
-            rows = cols = int(rng.integers(3, 6))
-        kh, kw = _kernel_shape(rng, kernel, rows, cols)
-        image = random_image(rng, (rows, cols), kind=kind)
-        weights = random_kernel(rng, (kh, kw), kind="int" if kind == "uint8" else "float")
-        if kind == "float":
-            image = image * 30
-        return image_of(image, dtype=None), image_of(weights, dtype=None)
-
-    def accept(pair):
-        out = reference.correlate2d(*pair)
-        return float(out.min()) < 0 and _whole(out) == (pair[0].dtype == np.uint8)
-
-    return _case(*drawn(rng, make, accept))
-
-
-def _whole(out) -> bool:
-    return bool(np.all(out == np.round(out)))
-
-
-def _truly_convolved(image, kernel):
-    return reference.convolve2d(image, kernel)
-
-
-def _transposed(image, kernel):
-    return reference.correlate2d(image, np.asarray(kernel).T)
+def _draw(kernel_shape, **options):
+    return kernel_draw(reference.correlate2d, kernel_shape, **options)
 
 
 class Convolve(Exercise):
@@ -192,19 +141,7 @@ class Convolve(Exercise):
         return reference.correlate2d(image, kernel)
 
     def groups(self) -> list[Group]:
-        asymmetric = image_of([[1, 2, 0], [-1, 0, 3], [0, -2, 1]])
         rng = np.random.default_rng(7)
-        uint8_image = image_of(
-            [
-                [250, 3, 200, 17, 255, 0],
-                [12, 240, 99, 180, 5, 230],
-                [255, 255, 0, 1, 128, 64],
-                [7, 190, 33, 250, 77, 2],
-                [140, 0, 222, 15, 255, 96],
-            ],
-            dtype=np.uint8,
-        )
-        signed = image_of([[-1, 0, 2], [-2, 1, 0], [0, -1, 3]], dtype=np.int64)
 
         def rand(shape):
             return image_of(random_image(rng, shape, kind="float"))
@@ -213,44 +150,38 @@ class Convolve(Exercise):
             return image_of(random_kernel(rng, shape, kind="float"))
 
         return [
-            Group("a 3x3 kernel on a square image", _case(rand((5, 5)), asymmetric),
-                  lambda rng: _draw(rng, square=True, kernel=(3, 3))),
-            Group("non-square images", _case(rand((5, 7)), asymmetric),
-                  lambda rng: _draw(rng, square=False, kernel=(3, 3))),
-            Group("non-square kernels",
-                  _case(image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
-                        image_of([[1, 0, -1], [2, 1, 0]])),
-                  lambda rng: _draw(rng, square=True, kernel="non-square")),
-            Group("larger kernels (4x4, 5x5)", _case(rand((6, 6)), kern((5, 5))),
-                  lambda rng: _draw(rng, square=True, kernel="large")),
-            Group("uint8 images with a signed kernel", _case(uint8_image, signed),
-                  lambda rng: _draw(rng, square=True, kernel=(3, 3), kind="uint8")),
-            Group("one-row and one-column kernels", _case(rand((4, 6)), kern((4, 1))),
-                  lambda rng: _draw(rng, square=True, kernel="line")),
-            Group("a kernel as large as the image", _case(rand((3, 3)), kern((3, 3))),
-                  lambda rng: _draw(rng, square=True, kernel="whole")),
+            Group("a 3x3 kernel on a square image", kernel_case(rand((5, 5)), ASYMMETRIC),
+                  _draw((3, 3))),
+            Group("non-square images", kernel_case(rand((5, 7)), ASYMMETRIC),
+                  _draw((3, 3), square=False)),
+            Group("non-square kernels", kernel_case(*NON_SQUARE), _draw(non_square_kernel)),
+            Group("larger kernels (4x4, 5x5)", kernel_case(rand((6, 6)), kern((5, 5))),
+                  _draw(lambda rng: 2 * (int(rng.integers(4, 6)),))),
+            Group("uint8 images with a signed kernel", kernel_case(UINT8_IMAGE, SIGNED),
+                  _draw((3, 3), kind="uint8")),
+            Group("one-row and one-column kernels", kernel_case(rand((4, 6)), kern((4, 1))),
+                  _draw(line_kernel)),
+            Group("a kernel as large as the image", kernel_case(rand((3, 3)), kern((3, 3))),
+                  _draw(lambda rng: 2 * (int(rng.integers(3, 6)),), kernel_fills_image=True)),
         ]
 
     def mistakes(self) -> list[Mistake]:
-        integer = integer_mistakes(self.reference, _INTEGER_EXPLANATION)
         return [
             Mistake(
                 "flipped-kernel",
                 "flips the kernel (true convolution). In this course, as in TensorFlow, "
                 "'convolution' means cross-correlation: out[i, j] = sum of image[i + a, j + b] "
                 "* kernel[a, b], without reversing the kernel.",
-                model=_truly_convolved,
+                model=reference.convolve2d,
             ),
             Mistake(
                 "transposed",
                 "applies the transposed kernel: it pairs image[i + b, j + a] (or image[x, y] "
                 "with x as the column) with kernel[a, b]. Index both arrays as [row, col]: "
                 "image[i + a, j + b] * kernel[a, b].",
-                model=_transposed,
+                model=lambda image, kernel: reference.correlate2d(image, np.asarray(kernel).T),
             ),
-            Mistake("clipped", CLIPPED_EXPLANATION, model=clipped(self.reference)),
-            *integer,
-            Mistake("shifted-window", SHIFTED_EXPLANATION, detector="shifted-window"),
+            *output_mistakes(self.reference, _INTEGER_EXPLANATION),
             Mistake(
                 "wrong-shape",
                 "returns a result the size of the image (as if zero-padded, SAME); this "

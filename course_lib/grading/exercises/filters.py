@@ -15,13 +15,12 @@ from ... import kernels, reference
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern, Rule
 from ._common import (
-    CLIPPED_EXPLANATION,
     CORRELATION,
-    SHIFTED_EXPLANATION,
-    clipped,
+    PAD_MODES,
     drawn,
     image_of,
     integer_mistakes,
+    output_mistakes,
     random_image,
     random_kernel,
 )
@@ -413,15 +412,13 @@ class SobelMagnitude(Exercise):
                     f"pads with {mode} copies of the border; the exercise asks for zeros.",
                     model=wrong_mode(mode),
                 )
-                for mode in ("edge", "symmetric", "reflect", "wrap")
+                for mode in PAD_MODES
             ),
-            Mistake("clipped", CLIPPED_EXPLANATION, model=clipped(self.reference)),
-            *integer_mistakes(
+            *output_mistakes(
                 self.reference,
                 "computes or stores integers: uint8 arithmetic wraps around. Convert the image "
                 "to float first (np.asarray(image, dtype=float)).",
             ),
-            Mistake("shifted-window", SHIFTED_EXPLANATION, detector="shifted-window"),
         ]
 
     def patterns(self) -> list[Pattern]:

@@ -10,14 +10,20 @@ import numpy as np
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern
 from ._common import (
-    CLIPPED_EXPLANATION,
+    ASYMMETRIC,
     CORRELATION,
     KERNEL_PATTERNS,
-    SHIFTED_EXPLANATION,
-    clipped,
+    NON_SQUARE,
+    PAD_MODES,
+    SIGNED,
+    UINT8_IMAGE,
     drawn,
     image_of,
-    integer_mistakes,
+    kernel_case,
+    kernel_draw,
+    line_kernel,
+    non_square_kernel,
+    output_mistakes,
     random_image,
     random_kernel,
 )
@@ -204,7 +210,7 @@ class ZeroPad(Exercise):
             ),
             *(
                 Mistake("wrong-padding", wrong_mode.format(mode=mode), model=mode_model(mode))
-                for mode in ("edge", "symmetric", "reflect", "wrap")
+                for mode in PAD_MODES
             ),
             Mistake(
                 "wrong-padding",
@@ -237,12 +243,6 @@ class ZeroPad(Exercise):
 
     def flags(self, case: Case) -> dict:
         return {"zero_side": _zero_side(case)}
-
-
-def _conv_case(image, kernel) -> Case:
-    kind = "uint8 " if image.dtype == np.uint8 else ""
-    (rows, cols), (kh, kw) = image.shape, kernel.shape
-    return Case((image, kernel), label=f"{kind}{rows}x{cols} image, {kh}x{kw} kernel")
 
 
 def _same(image, kernel, **options):
@@ -282,65 +282,28 @@ class ConvolveSame(Exercise):
         def kern(shape):
             return image_of(random_kernel(rng, shape, kind="float"))
 
-        asymmetric = image_of([[1, 2, 0], [-1, 0, 3], [0, -2, 1]])
-        uint8_image = image_of(
-            [
-                [250, 3, 200, 17, 255],
-                [12, 240, 99, 180, 5],
-                [255, 255, 0, 1, 128],
-                [7, 190, 33, 250, 77],
-            ],
-            dtype=np.uint8,
-        )
-        signed = image_of([[-1, 0, 2], [-2, 1, 0], [0, -1, 3]], dtype=np.int64)
+        uint8_image = image_of(UINT8_IMAGE[:4, :5], dtype=np.uint8)
 
-        def draw(shape_of_kernel, *, square=True, kind="float"):
-            def make(rng):
-                rows = int(rng.integers(4, 10))
-                cols = rows if square else int(rng.choice([c for c in range(4, 10) if c != rows]))
-                kh, kw = shape_of_kernel(rng)
-                image = random_image(rng, (rows, cols), kind=kind)
-                weights = random_kernel(rng, (kh, kw), kind="int" if kind == "uint8" else "float")
-                return image_of(image * (30 if kind == "float" else 1), dtype=None), image_of(
-                    weights, dtype=None)
-
-            def accept(pair):
-                out = _same(*pair)
-                whole = bool(np.all(out == np.round(out)))
-                return float(out.min()) < 0 and whole == (kind == "uint8")
-
-            return lambda rng: _conv_case(*drawn(rng, make, accept))
+        def draw(kernel_shape, **options):
+            return kernel_draw(_same, kernel_shape, rows=(4, 10), **options)
 
         def even(rng):
             k = int(rng.choice([2, 4]))
             return k, k
 
-        def non_square(rng):
-            while True:
-                kh, kw = (int(v) for v in rng.integers(2, 5, size=2))
-                if kh != kw:
-                    return kh, kw
-
-        def line(rng):
-            k = int(rng.integers(2, 5))
-            return (1, k) if rng.integers(2) else (k, 1)
-
         return [
-            Group("a 3x3 kernel on a square image", _conv_case(rand((5, 5)), asymmetric),
-                  draw(lambda rng: (3, 3))),
-            Group("non-square images", _conv_case(rand((5, 7)), asymmetric),
-                  draw(lambda rng: (3, 3), square=False)),
-            Group("even kernels (2x2, 4x4)", _conv_case(rand((6, 6)), kern((4, 4))), draw(even)),
-            Group("non-square kernels",
-                  _conv_case(image_of([[1, 5, 2, 0], [3, -1, 4, 2], [0, 2, -3, 1]]),
-                             image_of([[1, 0, -1], [2, 1, 0]])),
-                  draw(non_square)),
-            Group("one-row and one-column kernels", _conv_case(rand((5, 6)), kern((1, 3))),
-                  draw(line)),
-            Group("larger kernels (5x5)", _conv_case(rand((6, 6)), kern((5, 5))),
-                  draw(lambda rng: (5, 5))),
-            Group("uint8 images with a signed kernel", _conv_case(uint8_image, signed),
-                  draw(lambda rng: (3, 3), kind="uint8")),
+            Group("a 3x3 kernel on a square image", kernel_case(rand((5, 5)), ASYMMETRIC),
+                  draw((3, 3))),
+            Group("non-square images", kernel_case(rand((5, 7)), ASYMMETRIC),
+                  draw((3, 3), square=False)),
+            Group("even kernels (2x2, 4x4)", kernel_case(rand((6, 6)), kern((4, 4))), draw(even)),
+            Group("non-square kernels", kernel_case(*NON_SQUARE),
+                  draw(lambda rng: non_square_kernel(rng, shortest=2))),
+            Group("one-row and one-column kernels", kernel_case(rand((5, 6)), kern((1, 3))),
+                  draw(line_kernel)),
+            Group("larger kernels (5x5)", kernel_case(rand((6, 6)), kern((5, 5))), draw((5, 5))),
+            Group("uint8 images with a signed kernel", kernel_case(uint8_image, SIGNED),
+                  draw((3, 3), kind="uint8")),
         ]
 
     def mistakes(self) -> list[Mistake]:
@@ -375,15 +338,13 @@ class ConvolveSame(Exercise):
                     f"pads with {mode} copies of the border instead of zeros.",
                     model=lambda image, kernel, mode=mode: _same(image, kernel, mode=mode),
                 )
-                for mode in ("edge", "symmetric", "reflect", "wrap")
+                for mode in PAD_MODES
             ),
-            Mistake("clipped", CLIPPED_EXPLANATION, model=clipped(self.reference)),
-            *integer_mistakes(
+            *output_mistakes(
                 self.reference,
                 "computes or stores integers (uint8 arithmetic wraps, int arrays truncate); "
                 "convert to float first and build the output as float.",
             ),
-            Mistake("shifted-window", SHIFTED_EXPLANATION, detector="shifted-window"),
             Mistake(
                 "wrong-shape",
                 "must return an array of the image's shape: pad pad_width(kh) rows and "

@@ -27,28 +27,16 @@ def _out_shape(shape, size, stride):
     return tuple((n - size) // stride + 1 for n in shape)
 
 
-def _windows(image, size, stride, *, ceil=False):
-    """Yield ``(i, j, window)`` for every output position, as a plain loop would."""
-    image = np.asarray(image, dtype=float)
-    if ceil:
-        rows, cols = (-(-(n - size) // stride) + 1 for n in image.shape)
-    else:
-        rows, cols = _out_shape(image.shape, size, stride)
-    for i in range(rows):
-        for j in range(cols):
-            yield i, j, image[i * stride : i * stride + size, j * stride : j * stride + size]
-
-
-def _pool(image, size, stride, reduce, *, ceil=False):
+def _partial_pool(image, size, stride, reduce):
+    """Pooling that rounds the output size up, keeping the partial windows at the edges."""
     stride = _stride(size, stride)
     image = np.asarray(image, dtype=float)
-    if ceil:
-        rows, cols = (-(-(n - size) // stride) + 1 for n in image.shape)
-    else:
-        rows, cols = _out_shape(image.shape, size, stride)
+    rows, cols = (-(-(n - size) // stride) + 1 for n in image.shape)
     out = np.zeros((rows, cols))
-    for i, j, window in _windows(image, size, stride, ceil=ceil):
-        out[i, j] = reduce(window)
+    for i in range(rows):
+        for j in range(cols):
+            top, left = i * stride, j * stride
+            out[i, j] = reduce(image[top : top + size, left : left + size])
     return out
 
 
@@ -168,18 +156,18 @@ class _Pool(Exercise):
     assignment = "04_pooling"
     loop_only = True
 
-    def reduce(self, window) -> float:
-        raise NotImplementedError
+    differ: tuple[str, ...] = ()
+    """Mistakes of this exercise that must show on every case of every group."""
+    negative_codes: tuple[str, ...] = ()
+    """Mistakes that must show on every case of the all-negative group."""
 
-    def reference(self, image, size=2, stride=None):
+    def reduce(self, window) -> float:
+        """The pooled value of one window."""
         raise NotImplementedError
 
     def partial(self, image, size, stride):
         """The answer of a pooling that rounds the output size up (partial windows)."""
-        return _pool(image, size, stride, self.reduce, ceil=True)
-
-    differ: tuple[str, ...] = ()
-    """Mistakes of this exercise that must show on every case of every group."""
+        return _partial_pool(image, size, stride, self.reduce)
 
     def groups(self) -> list[Group]:
         rng = np.random.default_rng(404)
@@ -202,35 +190,26 @@ class _Pool(Exercise):
 
             return lambda rng: drawn(rng, make, accept)
 
-        def fixed(maker):
-            return maker(rng)
-
-        def stride_codes():
-            return ("ignores-stride", "transposed")
+        def group(name, fixed=None, **options):
+            draws = draw(**options)
+            return Group(name, draws(rng) if fixed is None else fixed, draws)
 
         worked = image_of([[1, 3, 2, 0], [4, 2, 1, 5], [0, 3, 6, 1], [2, 1, 2, 8]])
-        groups = [
-            Group("2x2 windows, the default stride", _pool_case(worked, {}),
-                  draw(codes=("transposed",))),
-            Group("non-square images", fixed(draw(shape="non-square", codes=("transposed",))),
-                  draw(shape="non-square", codes=("transposed",))),
-            Group("overlapping windows (stride smaller than size)",
-                  fixed(draw(size=4, stride=2, codes=stride_codes())),
-                  draw(size=4, stride=2, codes=stride_codes())),
-            Group("a stride larger than the size", fixed(draw(size=2, stride=3,
-                                                             codes=stride_codes())),
-                  draw(size=2, stride=lambda window: window + 1, codes=stride_codes())),
-            Group("a remainder that does not fill a window",
-                  fixed(draw(shape="remainder", size=2, codes=("transposed", "wrong-shape"))),
-                  draw(shape="remainder", size=2, codes=("transposed", "wrong-shape"))),
-            Group("all values negative", fixed(draw(kind="negative", codes=self.negative_codes)),
-                  draw(kind="negative", codes=self.negative_codes)),
-            Group("uint8 images", fixed(draw(size=3, kind="uint8", codes=("transposed",))),
-                  draw(size=3, kind="uint8", codes=("transposed",))),
-            Group("one window covering the whole image", fixed(draw(size="whole")),
-                  draw(size="whole")),
+        strides = ("ignores-stride", "transposed")
+        return [
+            group("2x2 windows, the default stride", _pool_case(worked, {}),
+                  codes=("transposed",)),
+            group("non-square images", shape="non-square", codes=("transposed",)),
+            group("overlapping windows (stride smaller than size)", size=4, stride=2,
+                  codes=strides),
+            group("a stride larger than the size", size=2, stride=lambda window: window + 1,
+                  codes=strides),
+            group("a remainder that does not fill a window", shape="remainder", size=2,
+                  codes=("transposed", "wrong-shape")),
+            group("all values negative", kind="negative", codes=self.negative_codes),
+            group("uint8 images", size=3, kind="uint8", codes=("transposed",)),
+            group("one window covering the whole image", size="whole"),
         ]
-        return groups
 
     def patterns(self) -> list[Pattern]:
         return [
@@ -251,9 +230,6 @@ class _Pool(Exercise):
 
 
 class MaxPool(_Pool):
-    differ = ("min-instead-of-max", "average-instead-of-max")
-    negative_codes = ("transposed", "max-starts-at-zero")
-
     """``max_pool(image, size=2, stride=None)``: loop-based max pooling, VALID rule.
 
     Examples
@@ -262,11 +238,13 @@ class MaxPool(_Pool):
     >>> exercise.reference(np.array([[1, 3, -2, 0], [4, 2, -1, -5]])).tolist()
     [[4.0, 0.0]]
     >>> len(exercise.cases(hidden=False)), exercise.loop_only
-    (7, True)
+    (8, True)
     """
 
     signature = "max_pool(image, size=2, stride=None)"
     shortcuts = ("course_lib.reference.max_pool",)
+    differ = ("min-instead-of-max", "average-instead-of-max")
+    negative_codes = ("transposed", "max-starts-at-zero")
 
     def reduce(self, window) -> float:
         return float(np.max(window))
@@ -304,10 +282,6 @@ class MaxPool(_Pool):
 
 
 class AvgPool(_Pool):
-    differ = ("sum-instead-of-average", "wrong-divisor", "max-instead-of-average",
-              "integer-division")
-    negative_codes = ("transposed",)
-
     """``avg_pool(image, size=2, stride=None)``: loop-based average pooling, VALID rule.
 
     Examples
@@ -318,6 +292,9 @@ class AvgPool(_Pool):
 
     signature = "avg_pool(image, size=2, stride=None)"
     shortcuts = ("course_lib.reference.avg_pool",)
+    differ = ("sum-instead-of-average", "wrong-divisor", "max-instead-of-average",
+              "integer-division")
+    negative_codes = ("transposed",)
 
     def reduce(self, window) -> float:
         return float(np.mean(window))

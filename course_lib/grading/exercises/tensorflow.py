@@ -71,21 +71,18 @@ class _Layout(Exercise):
 
             return lambda rng: case(make(rng), note)
 
-        def fixed(kind, **options):
-            return draw(kind, **options)(rng)
+        def group(name, kind, **options):
+            draws = draw(kind, **options)
+            return Group(name, draws(rng), draws)
 
         return [
-            Group("float, not square", fixed("float", note="float"), draw("float", note="float")),
-            Group("float, square", fixed("float", shape="square", note="float"),
-                  draw("float", shape="square", note="float")),
-            Group("uint8", fixed("uint8", note="uint8"), draw("uint8", note="uint8")),
-            Group("integer", fixed("int", note="int"), draw("int", note="int")),
-            Group("one row", fixed("float", shape="row", note="one-row"),
-                  draw("float", shape="row", note="one-row")),
-            Group("a 3-D array (ValueError)", fixed("float", shape="3-D", note="3-D"),
-                  draw("float", shape="3-D", note="3-D")),
-            Group("a 1-D array (ValueError)", fixed("float", shape="1-D", note="1-D"),
-                  draw("float", shape="1-D", note="1-D")),
+            group("float, not square", "float", note="float"),
+            group("float, square", "float", shape="square", note="float"),
+            group("uint8", "uint8", note="uint8"),
+            group("integer", "int", note="int"),
+            group("one row", "float", shape="row", note="one-row"),
+            group("a 3-D array (ValueError)", "float", shape="3-D", note="3-D"),
+            group("a 1-D array (ValueError)", "float", shape="1-D", note="1-D"),
         ]
 
 

@@ -302,17 +302,8 @@ class Exercise:
         Group draws use it to keep a property: a mistake that a group tests must
         show on every case of the group, whatever the seed.
         """
-        expected = self.expected(case)
-        for mistake in self.mistakes():
-            if mistake.code not in codes or mistake.model is None:
-                continue
-            try:
-                wrong = _run(mistake.model, case)
-            except Exception:  # noqa: BLE001 - a model that raises differs from any result
-                continue
-            if expected.error is None and same_result(self.result, expected.value, wrong):
-                return False
-        return True
+        results = self._model_results(case, self.expected(case), codes)
+        return not any(right for _, _, right in results)
 
     def expected(self, case: Case) -> Expectation:
         """What the reference gives on ``case``: a value or the exception's type name."""
@@ -353,19 +344,24 @@ class Exercise:
             explanations=dict(self.explanations),
         )
 
-    def _model_values(self, case: Case, expectation: Expectation) -> tuple:
-        values = []
+    def _model_results(self, case: Case, expectation: Expectation, codes=None):
+        """``(index, result, right)`` of each mistake model (with one of ``codes``) that runs
+        on ``case``; ``right`` when the result is the expected one. A model that raises
+        matches no result, so it is left out."""
         for index, mistake in enumerate(self.mistakes()):
-            if mistake.model is None:
+            if mistake.model is None or (codes is not None and mistake.code not in codes):
                 continue
             try:
-                wrong = _run(mistake.model, case)
-            except Exception:  # noqa: BLE001 - a model that cannot run just does not match
+                value = _run(mistake.model, case)
+            except Exception:  # noqa: BLE001 - see above
                 continue
-            if expectation.error is None and same_result(self.result, expectation.value, wrong):
-                continue
-            values.append((index, wrong))
-        return tuple(values)
+            right = expectation.error is None and same_result(
+                self.result, expectation.value, value)
+            yield index, value, right
+
+    def _model_values(self, case: Case, expectation: Expectation) -> tuple:
+        results = self._model_results(case, expectation)
+        return tuple((index, value) for index, value, right in results if not right)
 
     def _case_flags(self, case: Case, exact: set[str]) -> dict:
         flags = dict(self.flags(case))

@@ -29,18 +29,19 @@ from ._common import (
 __all__ = ["EXERCISES", "Convolve", "OutputSize"]
 
 
-def _sizes(rng, *, low_n=2, high_n=512, kernels=None, even=False) -> tuple[int, int]:
-    n = int(rng.integers(low_n, high_n + 1))
-    if kernels is not None:
-        return n, kernels(n)
-    k = int(rng.integers(2, min(n, 31) + 1))
-    if even and k % 2:
-        k = k - 1 if k > 2 else 2
-    return n, k
-
-
 def _size_case(n: int, k: int, note: str = "") -> Case:
     return Case((n, k), label=f"n={n}, k={k}" + (f" ({note})" if note else ""))
+
+
+def _random_sizes(rng, *, shortest: int, even: bool = False) -> Case:
+    n = int(rng.integers(shortest, 513))
+    k = int(rng.integers(2, min(n, 31) + 1))
+    return _size_case(n, k - 1 if even and k % 2 else k)
+
+
+def _too_large(rng) -> Case:
+    n = int(rng.integers(1, 20))
+    return _size_case(n, n + int(rng.integers(1, 6)), "too large")
 
 
 class OutputSize(Exercise):
@@ -68,23 +69,20 @@ class OutputSize(Exercise):
 
     def groups(self) -> list[Group]:
         return [
-            Group("typical sizes", _size_case(224, 3),
-                  lambda rng: _size_case(*_sizes(rng, low_n=20))),
+            Group("typical sizes", _size_case(224, 3), lambda rng: _random_sizes(rng, shortest=20)),
             Group("even kernel sizes", _size_case(7, 2),
-                  lambda rng: _size_case(*_sizes(rng, low_n=4, even=True))),
+                  lambda rng: _random_sizes(rng, shortest=4, even=True)),
             Group("kernel as large as the image", _size_case(5, 5),
                   lambda rng: _size_case(*(2 * (int(rng.integers(2, 41)),)))),
             Group("kernel of size 1", _size_case(28, 1),
                   lambda rng: _size_case(int(rng.integers(1, 513)), 1)),
             Group("kernel larger than the image (ValueError)", _size_case(3, 4, "too large"),
-                  lambda rng: _size_case(*_sizes(rng, low_n=1, high_n=19,
-                                                 kernels=lambda n: n + int(rng.integers(1, 6))),
-                                         "too large")),
+                  _too_large),
             Group("a size below 1 (ValueError)", _size_case(5, 0, "below 1"),
                   lambda rng: _size_case(int(rng.integers(1, 51)), int(rng.integers(-3, 1)),
                                          "below 1")),
             Group("an exact int answer (94, not 94.0)", _size_case(100, 7),
-                  lambda rng: _size_case(*_sizes(rng, low_n=20)), exact_type=True),
+                  lambda rng: _random_sizes(rng, shortest=20), exact_type=True),
         ]
 
     def mistakes(self) -> list[Mistake]:

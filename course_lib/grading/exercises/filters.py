@@ -316,8 +316,7 @@ class SobelMagnitude(Exercise):
     signature = "sobel_magnitude(image)"
     shortcuts = CORRELATION
     assignment = "03_filters"
-    # Not loop-only, but calling a library filter would do the whole exercise; the
-    # exercise text tells students to take the kernels from kernels.get.
+    # The exercise text tells students to take the kernels from kernels.get.
     blocks_library = True
     allowed = ("course_lib.kernels.get",)
 

@@ -1,4 +1,4 @@
-"""Inputs and mistake models shared by the convolution-like exercises (01, 02, 03)."""
+"""Inputs, draws and mistake models shared by the exercises."""
 
 from __future__ import annotations
 
@@ -11,24 +11,9 @@ from ..outcome import Case
 from ._base import Mistake, Pattern
 
 __all__ = [
-    "ASYMMETRIC",
-    "CORRELATION",
-    "KERNEL_PATTERNS",
-    "NON_SQUARE",
-    "PAD_MODES",
-    "SIGNED",
-    "TRUSTED",
-    "UINT8_IMAGE",
-    "drawn",
-    "image_of",
-    "integer_mistakes",
-    "kernel_case",
-    "kernel_draw",
-    "line_kernel",
-    "non_square_kernel",
-    "output_mistakes",
-    "random_image",
-    "random_kernel",
+    "ASYMMETRIC", "CORRELATION", "KERNEL_PATTERNS", "NON_SQUARE", "PAD_MODES", "SIGNED", "TRUSTED",
+    "UINT8_IMAGE", "drawn", "image_of", "integer_mistakes", "kernel_case", "kernel_draw",
+    "line_kernel", "non_square_kernel", "output_mistakes", "random_image", "random_kernel",
 ]
 
 

@@ -39,11 +39,10 @@ class _Layout(Exercise):
     """Shared judging of the layout converters: values, shape, and float32."""
 
     assignment = "05_tensorflow"
-
     required_dtype = "float32"
     explanations = {"wrong-dtype": _DTYPE_EXPLANATION, "integer-dtype": _INTEGER_EXPLANATION}
-
     what = "image"
+    """What the argument is, in the cases' labels."""
 
     def groups(self) -> list[Group]:
         rng = np.random.default_rng(505 if self.what == "image" else 506)
@@ -144,11 +143,10 @@ class ToHwio(_Layout):
     """
 
     signature = "to_hwio(kernel)"
+    what = "kernel"
 
     def reference(self, kernel):
         return _two_d(kernel, "kernel").astype(np.float32)[:, :, np.newaxis, np.newaxis]
-
-    what = "kernel"
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -206,6 +204,7 @@ class TfSamePadding(Exercise):
     assignment = "05_tensorflow"
     result = "pair"
     integer_result = True
+    explanations = {"wrong-type": "must return a pair of ints, (before, after), e.g. (0, 1)."}
 
     def reference(self, n, k, stride):
         return reference.same_padding(n, k, stride=stride)
@@ -249,8 +248,6 @@ class TfSamePadding(Exercise):
             Group("the result is a pair of ints", case(7, 3, 2),
                   draw(stride=1, kernel=(1, 8), codes=(), multiple=True), exact_type=True),
         ]
-
-    explanations = {"wrong-type": "must return a pair of ints, (before, after), e.g. (0, 1)."}
 
     def mistakes(self) -> list[Mistake]:
         return [

@@ -27,9 +27,7 @@ from ._common import (
     random_image,
     random_kernel,
 )
-from ._common import (
-    TRUSTED as reference,
-)
+from ._common import TRUSTED as reference
 
 __all__ = ["EXERCISES", "ConvOutputSize", "ConvolveSame", "PadWidth", "ZeroPad"]
 

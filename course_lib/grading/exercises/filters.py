@@ -189,9 +189,6 @@ class Clamp(Exercise):
         def case(image, options, label):
             return Case((image_of(image, dtype=None),), options, label=label)
 
-        def beyond(values, low, high):
-            return float(values.min()) < low and float(values.max()) > high
-
         def draw(kind, *, bounds):
             def make(rng):
                 rows, cols = (int(v) for v in rng.integers(2, 7, size=2))
@@ -213,7 +210,7 @@ class Clamp(Exercise):
 
             def accept(drawn_case):
                 image, _, low, high = drawn_case
-                return beyond(image, low, high)
+                return float(image.min()) < low and float(image.max()) > high
 
             def build(rng):
                 image, options, low, high = drawn(rng, make, accept)
@@ -224,12 +221,12 @@ class Clamp(Exercise):
         return [
             Group("the default bounds 0..255", case(sharpened, {}, "3x3 float, defaults"),
                   draw("float", bounds="default")),
-            Group("bounds of its own", case([[-2.0, 0.25, 0.75, 1.5]], {"low": 0, "high": 1},
-                                            "0..1"),
+            Group("bounds of its own",
+                  case([[-2.0, 0.25, 0.75, 1.5]], {"low": 0, "high": 1}, "0..1"),
                   draw("float", bounds="given")),
-            Group("integer images", case(np.array([[-5, 3, 12, -1], [7, 0, 9, 20]]), {"low": -2,
-                                                                                      "high": 8},
-                                         "int, -2..8"),
+            Group("integer images",
+                  case(np.array([[-5, 3, 12, -1], [7, 0, 9, 20]]), {"low": -2, "high": 8},
+                       "int, -2..8"),
                   draw("int", bounds="given")),
             Group("uint8 images", case(uint8, {"low": 50, "high": 150}, "uint8 2x3, 50..150"),
                   draw("uint8", bounds="given")),
@@ -244,9 +241,6 @@ class Clamp(Exercise):
         ]
 
     def mistakes(self) -> list[Mistake]:
-        def ignores_bounds(image, low=0, high=255):
-            return _clamp_reference(image, 0, 255)
-
         return [
             Mistake(
                 "swapped-bounds",
@@ -277,7 +271,7 @@ class Clamp(Exercise):
             Mistake(
                 "fixed-bounds",
                 "always clamps to 0..255 and ignores the low and high arguments.",
-                model=ignores_bounds,
+                model=lambda image, low=0, high=255: _clamp_reference(image),
             ),
         ]
 
@@ -297,10 +291,6 @@ def _magnitude(image, **options):
 def _scaled(image: np.ndarray) -> np.ndarray:
     """Signed test data with edges strong enough for magnitudes above 255 (uint8 as it is)."""
     return image if image.dtype == np.uint8 else image * 40
-
-
-def _tiny(case: Case) -> bool:
-    return min(np.shape(case.args[0])) < 3
 
 
 class SobelMagnitude(Exercise):
@@ -372,9 +362,6 @@ class SobelMagnitude(Exercise):
             gx, gy = _gradients(image)
             return gx**2 + gy**2
 
-        def wrong_mode(mode):
-            return lambda image: _magnitude(image, mode=mode)
-
         return [
             Mistake(
                 "one-direction",
@@ -409,7 +396,7 @@ class SobelMagnitude(Exercise):
                 Mistake(
                     "wrong-padding",
                     f"pads with {mode} copies of the border; the exercise asks for zeros.",
-                    model=wrong_mode(mode),
+                    model=lambda image, mode=mode: _magnitude(image, mode=mode),
                 )
                 for mode in PAD_MODES
             ),
@@ -426,7 +413,7 @@ class SobelMagnitude(Exercise):
                 "tiny-images",
                 "fails only on images thinner than the 3x3 kernel: with zero padding every "
                 "image has an answer of its own shape, even a single row.",
-                _tiny,
+                lambda case: min(np.shape(case.args[0])) < 3,
             )
         ]
 

@@ -28,14 +28,12 @@ from ._common import (
 __all__ = ["EXERCISES", "Clamp", "NormalizeKernel", "SobelMagnitude"]
 
 
-def _zero_sum(case: Case) -> bool:
-    return float(np.sum(np.asarray(case.args[0], dtype=float))) == 0.0
+def _sums_to_zero(kernel) -> bool:
+    return float(np.sum(np.asarray(kernel, dtype=float))) == 0.0
 
 
 def _zeros_for_zero_sum(kernel):
-    if float(np.sum(np.asarray(kernel, dtype=float))) == 0.0:
-        return np.zeros(np.shape(kernel))
-    return kernels.normalize(kernel)
+    return np.zeros(np.shape(kernel)) if _sums_to_zero(kernel) else kernels.normalize(kernel)
 
 
 class NormalizeKernel(Exercise):
@@ -152,13 +150,13 @@ class NormalizeKernel(Exercise):
         return [
             Rule(
                 "divides-by-zero",
-                _zero_sum,
+                lambda case: _sums_to_zero(case.args[0]),
                 error_prefixes=("ZeroDivisionError", "FloatingPointError"),
             )
         ]
 
     def flags(self, case: Case) -> dict:
-        return {"zero_sum": _zero_sum(case)}
+        return {"zero_sum": _sums_to_zero(case.args[0])}
 
 
 def _clamp_reference(image, low=0, high=255):

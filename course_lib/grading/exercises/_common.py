@@ -13,7 +13,8 @@ from ._base import Mistake, Pattern
 __all__ = [
     "ASYMMETRIC", "CORRELATION", "KERNEL_PATTERNS", "NON_SQUARE", "PAD_MODES", "SIGNED", "TRUSTED",
     "UINT8_IMAGE", "drawn", "image_of", "integer_mistakes", "kernel_case", "kernel_draw",
-    "line_kernel", "non_square_kernel", "output_mistakes", "random_image", "random_kernel",
+    "line_kernel", "non_square", "non_square_kernel", "output_mistakes", "random_image",
+    "random_kernel",
 ]
 
 
@@ -225,7 +226,8 @@ _SHIFTED_EXPLANATION = (
 )
 
 
-def _non_square(case: Case) -> bool:
+def non_square(case: Case) -> bool:
+    """Whether the case's image or kernel (its first two arguments) is not square."""
     return any(
         isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] != a.shape[1]
         for a in case.args[:2]
@@ -242,7 +244,7 @@ KERNEL_PATTERNS = (
         "works on square images and kernels but fails when height and width differ: use "
         "image.shape[0] for rows and image.shape[1] for columns (kernel likewise), and "
         "index [row, col] throughout.",
-        _non_square,
+        non_square,
     ),
     Pattern(
         "fixed-kernel-size",

@@ -14,7 +14,7 @@ import numpy as np
 from ... import reference
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern
-from ._common import drawn, image_of, integer_mistakes
+from ._common import drawn, image_of, integer_mistakes, non_square
 
 __all__ = ["EXERCISES", "AvgPool", "MaxPool"]
 
@@ -77,10 +77,6 @@ def _keeps(exercise, case: Case, codes, *, remainder: bool) -> bool:
         # A loop over range(H // stride) must give a wrong shape in every stride group.
         return False
     return exercise.differs(case, *codes)
-
-
-def _non_square(case: Case) -> bool:
-    return np.shape(case.args[0])[0] != np.shape(case.args[0])[1]
 
 
 def _pool_arguments(case: Case) -> tuple[int, int]:
@@ -217,7 +213,7 @@ class _Pool(Exercise):
                 "square-only",
                 "works on square images but fails when height and width differ: use "
                 "image.shape[0] for the rows and image.shape[1] for the columns.",
-                _non_square,
+                non_square,
             ),
             Pattern(
                 "ignores-stride",

@@ -53,17 +53,8 @@ __all__ = ["ALLOWED", "COURSE_LIBRARY", "Finding", "Policy", "Scope", "chain", "
 ALLOWED = "loops, indexing and slicing, np.sum, np.max, np.multiply on windows"
 """What a loop-only answer may use, quoted in every finding."""
 
-_DYNAMIC_CALLS = {
-    "__import__",
-    "eval",
-    "exec",
-    "compile",
-    "importlib.import_module",
-    "vars",
-    "globals",
-    "locals",
-    "sys.modules",
-}
+_DYNAMIC_CALLS = {"__import__", "eval", "exec", "compile", "importlib.import_module", "vars",
+                  "globals", "locals", "sys.modules"}
 COURSE_LIBRARY = {rule.path: rule.what for rule in COURSE}
 """The course's own modules that hold answers, from :data:`course_lib.grading.rules.COURSE`."""
 _LIBRARY_ROOTS = {rule.path: rule.what for rule in LIBRARY}
@@ -71,24 +62,11 @@ _WINDOW_ROOTS = {rule.path: rule.what for rule in WINDOWS}
 
 _DEFAULT_ALIASES = {
     "np": "numpy",
-    "numpy": "numpy",
-    "scipy": "scipy",
-    "reference": "course_lib.reference",
-    "kernels": "course_lib.kernels",
-    "grading": "course_lib.grading",
-    "data": "course_lib.data",
-    "display": "course_lib.display",
-    "diagrams": "course_lib.diagrams",
-    "course_lib": "course_lib",
     "tf": "tensorflow",
-    "tensorflow": "tensorflow",
-    "keras": "keras",
-    "torch": "torch",
-    "cv2": "cv2",
-    "skimage": "skimage",
-    "importlib": "importlib",
-    "sys": "sys",
-    "builtins": "builtins",
+    **{name: f"course_lib.{name}"
+       for name in ("reference", "kernels", "grading", "data", "display", "diagrams")},
+    **{name: name for name in ("numpy", "scipy", "course_lib", "tensorflow", "keras", "torch",
+                               "cv2", "skimage", "importlib", "sys", "builtins")},
 }
 _MODULE_LIKE = tuple(dict.fromkeys(
     path.split(".")[0]
@@ -156,6 +134,18 @@ class Policy:
         return None
 
 
+def _getattr_args(node: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """``(obj, name)`` of a call ``getattr(obj, name, ...)``, else None."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr" and len(node.args) >= 2):
+        return node.args[0], node.args[1]
+    return None
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
 def chain(node: ast.AST) -> list[str] | None:
     """``a.b.c`` -> ['a', 'b', 'c']; ``getattr(a, "b")`` with a literal counts as ``a.b``."""
     parts: list[str] = []
@@ -163,16 +153,9 @@ def chain(node: ast.AST) -> list[str] | None:
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "getattr"
-            and len(node.args) >= 2
-            and isinstance(node.args[1], ast.Constant)
-            and isinstance(node.args[1].value, str)
-        ):
-            parts.extend(reversed(node.args[1].value.split(".")))
-            node = node.args[0]
+        elif (found := _getattr_args(node)) and _is_text(found[1]):
+            parts.extend(reversed(found[1].value.split(".")))
+            node = found[0]
         elif isinstance(node, ast.Name):
             parts.append(node.id)
             return parts[::-1]
@@ -312,7 +295,7 @@ class _Inspector:
             self._check_import(node)
         elif isinstance(node, ast.Call):
             self._check_call(node)
-            if outermost and isinstance(node.func, ast.Name) and node.func.id == "getattr":
+            if outermost and _getattr_args(node):
                 self._check_reference(node)
         elif outermost and isinstance(node, ast.Attribute | ast.Name):
             self._check_reference(node)
@@ -336,66 +319,52 @@ class _Inspector:
             return
         path = self.scope.resolve(parts)
         verdict = self.policy.verdict(path)
+        loop_only = self.policy.loop_only
         if verdict:
             self.add(verdict[0], node, f"uses {path}, {verdict[1]}")
-        elif not self.policy.loop_only:
-            if parts[-1] == "__dict__" and _under(path, "course_lib"):
-                self.add(
-                    "course-library", node, f"looks names up in {path}, which hides what is called"
-                )
-        elif path in _DYNAMIC_CALLS:
+        elif loop_only and path in _DYNAMIC_CALLS:
             self.add("library-call", node, f"uses {path}, which can hide a library call")
-        elif parts[-1] == "__dict__":
-            self.add("library-call", node, f"looks names up in {path}, which hides what is called")
+        elif parts[-1] == "__dict__" and (loop_only or _under(path, "course_lib")):
+            code = "library-call" if loop_only else "course-library"
+            self.add(code, node, f"looks names up in {path}, which hides what is called")
+
+    def _computed_getattr(self, node: ast.Call) -> list[str] | None:
+        """``obj`` of ``getattr(obj, name)`` with a computed name, as parts, when it is known."""
+        found = _getattr_args(node)
+        if found is None or _is_text(found[1]):
+            return None
+        target = chain(found[0])
+        return target if target and target[0] in self.scope.aliases else None
 
     def _check_call(self, node: ast.Call) -> None:
         parts = chain(node.func)
         path = self.scope.resolve(parts) if parts else ""
+        target = self._computed_getattr(node)
         if not self.policy.loop_only:
-            self._check_course_lookup(node, parts, path)
+            self._check_course_lookup(node, parts, path, target)
             return
         if path in _DYNAMIC_CALLS or (parts and parts[0] in _DYNAMIC_CALLS and len(parts) == 1):
             self.add("library-call", node, f"calls {path}(), which can hide a library call")
             return
         if parts and parts[-1] == "import_module":
             self.add("library-call", node, "imports a module dynamically")
-        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
-            target, name = node.args[0], node.args[1]
-            computed = not (isinstance(name, ast.Constant) and isinstance(name.value, str))
-            target_parts = chain(target)
-            on_module = bool(target_parts) and self.scope.is_module_alias(target_parts[0])
-            if computed and on_module:
-                self.add(
-                    "library-call",
-                    node,
-                    f"looks up a computed name on {self.scope.resolve(target_parts)} with "
-                    "getattr, which hides what is called",
-                )
+        if target and self.scope.is_module_alias(target[0]):
+            self.add("library-call", node, f"looks up a computed name on "
+                     f"{self.scope.resolve(target)} with getattr, which hides what is called")
         if path == "numpy.ndarray" and any(k.arg == "strides" for k in node.keywords):
             self.add("not-loop-based", node, "builds a strided view with np.ndarray(strides=...)")
 
-    def _check_course_lookup(self, node: ast.Call, parts, path: str) -> None:
+    def _check_course_lookup(self, node: ast.Call, parts, path: str, target) -> None:
         """Outside the loop-only rule: dynamic routes to the course's own modules."""
-        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
-            target = chain(node.args[0])
-            name = node.args[1]
-            computed = not (isinstance(name, ast.Constant) and isinstance(name.value, str))
-            if computed and target and target[0] in self.scope.aliases:
-                owner = self.scope.resolve(target)
-                if _under(owner, "course_lib"):
-                    self.add(
-                        "course-library", node, f"looks up a computed name on {owner} with getattr"
-                    )
+        if target and _under(owner := self.scope.resolve(target), "course_lib"):
+            self.add("course-library", node, f"looks up a computed name on {owner} with getattr")
         if path in ("__import__", "importlib.import_module") or (
             parts and parts[-1] in ("import_module", "__import__")
         ):
             literal = node.args[0] if node.args else None
             if not isinstance(literal, ast.Constant) or _under(str(literal.value), "course_lib"):
-                self.add(
-                    "course-library",
-                    node,
-                    "imports a module dynamically (the course's modules are off limits)",
-                )
+                self.add("course-library", node,
+                         "imports a module dynamically (the course's modules are off limits)")
 
     def check_star_imports(self) -> None:
         for node, module in self.scope.star_imports:
@@ -485,26 +454,18 @@ def check_source(
         return []
     scope = Scope(tree)
     policy = Policy(loop_only=loop_only, forbidden=tuple(forbidden), allowed=tuple(allowed))
-    inspector = _Inspector(scope, function_name, policy, where)
     if function_name not in scope.bindings:
-        if not loop_only:
-            return []
-        return [
-            Finding(
-                "not-loop-based",
-                f"no `def {function_name}(...)` found in the answer; define the function "
-                f"with def and loops. Allowed: {ALLOWED}.",
-            )
-        ]
+        missing = Finding("not-loop-based", f"no `def {function_name}(...)` found in the answer; "
+                          f"define the function with def and loops. Allowed: {ALLOWED}.")
+        return [missing] if loop_only else []
+    inspector = _Inspector(scope, function_name, policy, where)
     inspector.visit_binding(function_name)
     inspector.check_star_imports()
     if loop_only and not inspector.has_loop:
-        inspector.findings.append(
-            Finding(
-                "not-loop-based",
-                f"{function_name} has no loop that does any work (neither it nor a helper it "
-                "calls; a loop whose body is only pass or continue does nothing). Write the "
-                f"loops over output positions or kernel offsets yourself. Allowed: {ALLOWED}.",
-            )
-        )
+        inspector.findings.append(Finding(
+            "not-loop-based",
+            f"{function_name} has no loop that does any work (neither it nor a helper it "
+            "calls; a loop whose body is only pass or continue does nothing). Write the "
+            f"loops over output positions or kernel offsets yourself. Allowed: {ALLOWED}.",
+        ))
     return inspector.findings

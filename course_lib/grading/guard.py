@@ -40,16 +40,8 @@ from contextlib import contextmanager
 
 from .rules import COURSE, LIBRARY, WINDOWS, runtime_blocks
 
-__all__ = [
-    "BLOCKED",
-    "BLOCKED_MARKER",
-    "COURSE_MODULES",
-    "blocked_for",
-    "blocked_library_calls",
-    "course_functions",
-    "is_blocked_error",
-    "is_course_library_error",
-]
+__all__ = ["BLOCKED", "BLOCKED_MARKER", "COURSE_MODULES", "blocked_for", "blocked_library_calls",
+           "course_functions", "is_blocked_error", "is_course_library_error"]
 
 BLOCKED_MARKER = "is blocked during grading"
 """Text every blocked call's error message contains."""
@@ -103,9 +95,8 @@ def blocked_for(
     >>> spec["numpy"]
     ('pad',)
     """
-    spec: dict[str, tuple[str, ...]] = {}
-    for module, names in course_functions().items():
-        spec[module] = tuple(n for n in names if f"{module}.{n}" not in allowed)
+    spec = {module: tuple(n for n in names if f"{module}.{n}" not in allowed)
+            for module, names in course_functions().items()}
     if library:
         for module, names in BLOCKED.items():
             spec[module] = tuple(dict.fromkeys(spec.get(module, ()) + names))
@@ -113,22 +104,6 @@ def blocked_for(
         module, name = path.rsplit(".", 1)
         spec[module] = tuple(dict.fromkeys(spec.get(module, ()) + (name,)))
     return spec
-
-
-def _message(qualified: str) -> str:
-    help_text = _COURSE_HELP if qualified.startswith("course_lib.") else _HELP
-    return f"{qualified} {BLOCKED_MARKER}: {help_text}"
-
-
-def _blocker(qualified: str):
-    message = _message(qualified)
-
-    def blocked(*args, **kwargs):
-        raise PermissionError(message)
-
-    blocked.__name__ = qualified.rsplit(".", 1)[-1]
-    blocked.__qualname__ = blocked.__name__
-    return blocked
 
 
 _CODE_CACHE: dict[str, types.CodeType] = {}
@@ -141,13 +116,20 @@ def _blocking_code(qualified: str) -> types.CodeType:
     correctly with the patched function's own globals.
     """
     if qualified not in _CODE_CACHE:
-        text = (
-            f"def blocked(*args, **kwargs):\n    raise PermissionError({_message(qualified)!r})\n"
-        )
+        help_text = _COURSE_HELP if qualified.startswith("course_lib.") else _HELP
+        message = f"{qualified} {BLOCKED_MARKER}: {help_text}"
+        text = f"def blocked(*args, **kwargs):\n    raise PermissionError({message!r})\n"
         namespace: dict = {}
         exec(compile(text, "<grading guard>", "exec"), namespace)  # noqa: S102
         _CODE_CACHE[qualified] = namespace["blocked"].__code__
     return _CODE_CACHE[qualified]
+
+
+def _blocker(qualified: str) -> types.FunctionType:
+    """A new function that raises, put in the module in place of ``qualified``."""
+    blocked = types.FunctionType(_blocking_code(qualified), globals(), qualified.rsplit(".", 1)[-1])
+    blocked.__qualname__ = blocked.__name__
+    return blocked
 
 
 def _python_functions(obj) -> Iterator[types.FunctionType]:

@@ -12,9 +12,9 @@ from ._base import Mistake, Pattern
 
 __all__ = [
     "ASYMMETRIC", "CORRELATION", "KERNEL_PATTERNS", "NON_SQUARE", "PAD_MODES", "SIGNED", "TRUSTED",
-    "UINT8_IMAGE", "drawn", "image_of", "integer_mistakes", "kernel_case", "kernel_draw",
-    "line_kernel", "non_square", "non_square_kernel", "output_mistakes", "random_image",
-    "random_kernel",
+    "UINT8_IMAGE", "drawn", "fixed_data", "image_of", "integer_mistakes", "kernel_case",
+    "kernel_draw", "line_kernel", "non_square", "non_square_kernel", "output_mistakes",
+    "random_image", "random_kernel",
 ]
 
 
@@ -59,6 +59,20 @@ def random_kernel(rng: np.random.Generator, shape, *, kind: str) -> np.ndarray:
         )
         if np.count_nonzero(kernel) >= min(2, kernel.size) and (kernel.size == 1 or not symmetric):
             return kernel
+
+
+def fixed_data(seed: int):
+    """``image(shape)`` and ``kernel(shape)``: float data for fixed cases, the same on every
+    run (drawn in call order from one Generator seeded with ``seed``)."""
+    rng = np.random.default_rng(seed)
+
+    def image(shape) -> np.ndarray:
+        return image_of(random_image(rng, shape, kind="float"))
+
+    def kernel(shape) -> np.ndarray:
+        return image_of(random_kernel(rng, shape, kind="float"))
+
+    return image, kernel
 
 
 def _finished(model, finish):

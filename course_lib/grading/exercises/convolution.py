@@ -13,14 +13,12 @@ from ._common import (
     NON_SQUARE,
     SIGNED,
     UINT8_IMAGE,
-    image_of,
+    fixed_data,
     kernel_case,
     kernel_draw,
     line_kernel,
     non_square_kernel,
     output_mistakes,
-    random_image,
-    random_kernel,
 )
 from ._common import TRUSTED as reference
 
@@ -137,14 +135,7 @@ class Convolve(Exercise):
         return reference.correlate2d(image, kernel)
 
     def groups(self) -> list[Group]:
-        rng = np.random.default_rng(7)
-
-        def rand(shape):
-            return image_of(random_image(rng, shape, kind="float"))
-
-        def kern(shape):
-            return image_of(random_kernel(rng, shape, kind="float"))
-
+        rand, kern = fixed_data(7)
         return [
             Group("a 3x3 kernel on a square image", kernel_case(rand((5, 5)), ASYMMETRIC),
                   _draw((3, 3))),

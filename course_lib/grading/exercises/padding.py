@@ -18,6 +18,7 @@ from ._common import (
     SIGNED,
     UINT8_IMAGE,
     drawn,
+    fixed_data,
     image_of,
     kernel_case,
     kernel_draw,
@@ -25,7 +26,6 @@ from ._common import (
     non_square_kernel,
     output_mistakes,
     random_image,
-    random_kernel,
 )
 from ._common import TRUSTED as reference
 
@@ -272,14 +272,7 @@ class ConvolveSame(Exercise):
         return _same(image, kernel)
 
     def groups(self) -> list[Group]:
-        rng = np.random.default_rng(11)
-
-        def rand(shape):
-            return image_of(random_image(rng, shape, kind="float"))
-
-        def kern(shape):
-            return image_of(random_kernel(rng, shape, kind="float"))
-
+        rand, kern = fixed_data(11)
         uint8_image = image_of(UINT8_IMAGE[:4, :5], dtype=np.uint8)
 
         def draw(kernel_shape, **options):

@@ -45,16 +45,8 @@ from .guard import is_blocked_error, is_course_library_error
 from .outcome import Case, Outcome, Report, describe_value
 from .static import ALLOWED, check_source
 
-__all__ = [
-    "DEFAULT_SEED",
-    "GENERIC_CODES",
-    "GENERIC_EXPLANATIONS",
-    "MUTATION_PENALTY",
-    "CaseResult",
-    "assess",
-    "format_value",
-    "same_result",
-]
+__all__ = ["DEFAULT_SEED", "GENERIC_CODES", "GENERIC_EXPLANATIONS", "MUTATION_PENALTY",
+           "CaseResult", "assess", "format_value", "same_result"]
 
 DEFAULT_SEED = 20240617
 """Seed of the hidden battery of an assignment released without one of its own."""
@@ -167,10 +159,8 @@ def format_value(value, *, indent: str = "    ", limit: int = 48) -> str:
         if value.ndim == 2 and value.size > limit:
             shown = value[:4, :6]
             note += ", top-left corner shown"
-        text = np.array2string(
-            shown, precision=3, suppress_small=True, separator=", ", max_line_width=90
-        )
-        lines = text.splitlines()
+        lines = np.array2string(shown, precision=3, suppress_small=True, separator=", ",
+                                max_line_width=90).splitlines()
         lines[-1] += f"   ({note})"
         return "\n".join(indent + line for line in lines)
     return indent + (repr(value) if not isinstance(value, str) else value)[:200]
@@ -419,45 +409,37 @@ def assess(battery: Battery, outcomes: Sequence[Outcome], *, source=None) -> Rep
     return _verdict(battery, results)
 
 
-def _groups(battery: Battery, results: list[CaseResult]) -> dict[str, list[CaseResult]]:
-    groups: dict[str, list[CaseResult]] = {}
-    for index, (case, result) in enumerate(zip(battery.cases, results, strict=True)):
-        groups.setdefault(case.group or f"case {index + 1}", []).append(result)
-    return groups
-
-
 def _verdict(battery: Battery, results: list[CaseResult]) -> Report:
-    info = battery.info
-    total = len(results)
+    info, total = battery.info, len(results)
     passed = sum(r.passed for r in results)
-    groups = _groups(battery, results)
-    groups_passed = sum(all(r.passed for r in members) for members in groups.values())
-    failing = [r for r in results if not r.passed]
-    mutated = any(r.mutated for r in results)
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(r.case.group or f"case {r.index + 1}", []).append(r)
+    failed_groups = [name for name, members in groups.items()
+                     if not all(r.passed for r in members)]
+    groups_passed = len(groups) - len(failed_groups)
+    counts = (passed, total, groups_passed, len(groups))
     refused = [r for r in results if {"library-call", "course-library"} & set(r.codes)]
     if refused:
         example = refused[0]
         code = "course-library" if "course-library" in example.codes else "library-call"
         message = f"{info.name}: rejected (0 points): {example.outcome.error.split(': ', 1)[-1]}"
-        return Report(info.name, 0.0, "rejected", [code], message, passed, total,
-                      groups_passed, len(groups), {code: example.index})
-    diagnoses, examples = _diagnoses(info, results, failing)
+        return Report(info.name, 0.0, "rejected", [code], message, *counts, {code: example.index})
+    diagnoses, examples = _diagnoses(info, results)
     fraction = groups_passed / len(groups)
+    mutated = [r for r in results if r.mutated]
     if mutated:
         diagnoses.append("mutates-input")
-        examples["mutates-input"] = min((r for r in results if r.mutated),
-                                        key=lambda r: _size(r.case))
+        examples["mutates-input"] = _smallest(mutated)
         fraction *= 1 - MUTATION_PENALTY
-    every_case_raised = all(r.outcome.error is not None and not r.passed for r in results)
-    if every_case_raised:
+    if all(r.outcome.error is not None and not r.passed for r in results):
         status = "error"
-    elif passed == total and not mutated:
-        status = "passed"
     else:
-        status = "failed"
-    message = _message(info, results, groups, diagnoses, examples, fraction)
-    return Report(info.name, fraction, status, diagnoses, message, passed, total, groups_passed,
-                  len(groups), {code: r.index for code, r in examples.items()})
+        status = "passed" if passed == total and not mutated else "failed"
+    report = Report(info.name, fraction, status, diagnoses, "", *counts,
+                    {code: r.index for code, r in examples.items()})
+    report.message = _message(info, report, failed_groups, examples)
+    return report
 
 
 def _cover(failing: list[CaseResult], *, named: bool) -> list[str]:
@@ -482,19 +464,16 @@ def _cover(failing: list[CaseResult], *, named: bool) -> list[str]:
     return chosen
 
 
-def _diagnoses(info: ExerciseInfo, results: list[CaseResult], failing):
+def _diagnoses(info: ExerciseInfo, results: list[CaseResult]):
     """The diagnoses and, for each, the failing case it explains that is shown as example.
 
     Named mistakes first (the fewest that explain the most failures); then, for
     the failures none of them explains, the patterns that fit them exactly
     (two mistakes at once are both named); the rest get generic codes.
     """
-    if not failing:
-        return [], {}
+    failing = [r for r in results if not r.passed]
     named = _cover(failing, named=True)
-    examples: dict[str, CaseResult] = {}
-    for code in named:
-        examples[code] = min((r for r in failing if code in r.codes), key=lambda r: _size(r.case))
+    examples = {code: _smallest(r for r in failing if code in r.codes) for code in named}
     unexplained = [r for r in failing if not set(r.codes) - GENERIC_CODES]
     patterns = []
     for pattern in info.patterns:
@@ -507,30 +486,24 @@ def _diagnoses(info: ExerciseInfo, results: list[CaseResult], failing):
             pattern.code not in named
         ):
             patterns.append(pattern.code)
-            examples[pattern.code] = min(special, key=lambda r: _size(r.case))
+            examples[pattern.code] = _smallest(special)
             unexplained = []
     generic = _cover(unexplained, named=False)
-    for code in generic:
-        examples[code] = min((r for r in unexplained if code in r.codes),
-                             key=lambda r: _size(r.case))
+    examples |= {code: _smallest(r for r in unexplained if code in r.codes) for code in generic}
     return named + patterns + generic, examples
 
 
-def _message(info, results, groups, diagnoses, examples, fraction) -> str:
-    total = len(results)
-    if all(r.passed for r in results) and not any(r.mutated for r in results):
-        return f"{info.name}: all {total} checks passed."
-    failed_groups = [name for name, members in groups.items()
-                     if not all(r.passed for r in members)]
-    passed = sum(r.passed for r in results)
+def _message(info: ExerciseInfo, report: Report, failed_groups: list[str], examples) -> str:
+    if report.status == "passed":
+        return f"{info.name}: all {report.total} checks passed."
     lines = [
-        f"{info.name}: {passed} of {total} checks passed; "
-        f"{len(groups) - len(failed_groups)} of {len(groups)} kinds of input right "
-        f"(score {fraction:.0%})."
+        f"{info.name}: {report.passed} of {report.total} checks passed; "
+        f"{report.groups_passed} of {report.groups_total} kinds of input right "
+        f"(score {report.fraction:.0%})."
     ]
-    if failed_groups and len(groups) > 1:
+    if failed_groups and report.groups_total > 1:
         lines.append("  wrong on: " + "; ".join(failed_groups))
-    for rank, code in enumerate(diagnoses):
+    for rank, code in enumerate(report.diagnoses):
         example = examples.get(code)
         noted = example.notes.get(code) if example is not None else None
         lines.append(f"  {code}: {info.name} {noted or explanation(info, code)}")
@@ -540,14 +513,12 @@ def _message(info, results, groups, diagnoses, examples, fraction) -> str:
     return "\n".join(lines)
 
 
-def _size(case: Case) -> int:
-    return sum(int(np.size(a)) for a in case.args if isinstance(a, _ndarray)) + len(case.args)
+def _smallest(results) -> CaseResult:
+    """The result whose case has the smallest inputs: the easiest example to read."""
+    def size(case: Case) -> int:
+        return sum(int(np.size(a)) for a in case.args if isinstance(a, _ndarray)) + len(case.args)
 
-
-def _plain(value):
-    if isinstance(value, _generic):
-        return value.item()
-    return value
+    return min(results, key=lambda r: size(r.case))
 
 
 def describe(info: ExerciseInfo, result: CaseResult) -> str:
@@ -558,28 +529,26 @@ def describe(info: ExerciseInfo, result: CaseResult) -> str:
         + "".join(f", {k}={v!r}" for k, v in result.case.kwargs.items())
         + ") with"
     ]
+    indent = "        "
     for name, value in zip(names, result.case.args, strict=False):
         if isinstance(value, _ndarray):
-            lines.append(f"      {name} =")
-            lines.append(format_value(value, indent="        "))
+            lines += [f"      {name} =", format_value(value, indent=indent)]
         else:
             lines.append(f"      {name} = {value!r}")
     if result.expected_error is not None:
         lines.append(f"      expected: raises {result.expected_error}")
     else:
-        lines.append("      expected:")
-        lines.append(format_value(_plain(result.expected), indent="        "))
+        expected = result.expected
+        expected = expected.item() if isinstance(expected, _generic) else expected
+        lines += ["      expected:", format_value(expected, indent=indent)]
     outcome = result.outcome
     if outcome.error is not None:
         lines.append(f"      got: raised {outcome.error}")
     elif outcome.kind in ("ndarray", "scalar", "tuple", "list"):
-        lines.append(f"      got ({outcome.type_name}):")
-        lines.append(format_value(outcome.value, indent="        "))
+        lines += [f"      got ({outcome.type_name}):", format_value(outcome.value, indent=indent)]
     else:
         lines.append(f"      got: {outcome.type_name} ({describe_value(outcome.value)})")
-    if result.mutated:
-        after = outcome.inputs_after[0] if outcome.inputs_after else None
-        if isinstance(after, _ndarray):
-            lines.append(f"      {names[0]} after the call:")
-            lines.append(format_value(after, indent="        "))
+    after = outcome.inputs_after[0] if result.mutated and outcome.inputs_after else None
+    if isinstance(after, _ndarray):
+        lines += [f"      {names[0]} after the call:", format_value(after, indent=indent)]
     return "\n".join(lines)

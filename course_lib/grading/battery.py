@@ -25,21 +25,14 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .outcome import Case
 from .wire import WireError, decode_stream, encode_frame
 
-__all__ = [
-    "Battery",
-    "BatteryError",
-    "ExerciseInfo",
-    "Expectation",
-    "MistakeSpec",
-    "PatternSpec",
-    "RuleSpec",
-]
+__all__ = ["Battery", "BatteryError", "ExerciseInfo", "Expectation", "MistakeSpec", "PatternSpec",
+           "RuleSpec"]
 
 _KIND = "battery"
 _VERSION = 4
@@ -222,39 +215,9 @@ class Battery:
 
     def to_bytes(self) -> bytes:
         """The battery in the safe frame format (see :mod:`.wire`)."""
-        info = self.info
-        header = {
-            "kind": _KIND,
-            "version": _VERSION,
-            "hidden": self.hidden,
-            "seed": self.seed,
-        }
+        header = {"kind": _KIND, "version": _VERSION, "hidden": self.hidden, "seed": self.seed}
         values = {
-            "info": {
-                "name": info.name,
-                "assignment": info.assignment,
-                "signature": info.signature,
-                "parameters": list(info.parameters),
-                "result": info.result,
-                "float_output": info.float_output,
-                "required_dtype": info.required_dtype,
-                "integer_result": info.integer_result,
-                "fresh_result": info.fresh_result,
-                "loop_only": info.loop_only,
-                "blocked": {module: list(names) for module, names in info.blocked.items()},
-                "forbidden": list(info.forbidden),
-                "allowed": list(info.allowed),
-                "mistakes": [
-                    [m.code, m.explanation, m.detector, m.flag, m.requires] for m in info.mistakes
-                ],
-                "patterns": [[p.code, p.explanation, p.flag, p.values_only]
-                             for p in info.patterns],
-                "rules": [
-                    [r.code, r.flag, list(r.codes_within), list(r.error_prefixes)]
-                    for r in info.rules
-                ],
-                "explanations": dict(info.explanations),
-            },
+            "info": {f.name: _listed(getattr(self.info, f.name)) for f in fields(self.info)},
             "cases": [
                 {"args": list(c.args), "kwargs": dict(c.kwargs), "label": c.label,
                  "group": c.group}
@@ -285,30 +248,7 @@ class Battery:
         if header.get("version") != _VERSION:
             raise BatteryError(f"battery format version {header.get('version')!r} is not known")
         try:
-            raw = values["info"]
-            info = ExerciseInfo(
-                name=str(raw["name"]),
-                assignment=str(raw["assignment"]),
-                signature=str(raw["signature"]),
-                parameters=tuple(str(p) for p in raw["parameters"]),
-                result=str(raw["result"]),
-                float_output=bool(raw["float_output"]),
-                required_dtype=raw["required_dtype"],
-                integer_result=bool(raw["integer_result"]),
-                fresh_result=bool(raw["fresh_result"]),
-                loop_only=bool(raw["loop_only"]),
-                blocked={str(m): tuple(str(n) for n in names)
-                         for m, names in raw["blocked"].items()},
-                forbidden=tuple(str(p) for p in raw["forbidden"]),
-                allowed=tuple(str(p) for p in raw["allowed"]),
-                mistakes=tuple(MistakeSpec(*m) for m in raw["mistakes"]),
-                patterns=tuple(PatternSpec(*p) for p in raw["patterns"]),
-                rules=tuple(
-                    RuleSpec(code, flag, tuple(within), tuple(prefixes))
-                    for code, flag, within, prefixes in raw["rules"]
-                ),
-                explanations=dict(raw["explanations"]),
-            )
+            info = _info(values["info"])
             cases = tuple(
                 Case(tuple(c["args"]), dict(c["kwargs"]), str(c["label"]), str(c["group"]))
                 for c in values["cases"]
@@ -326,3 +266,34 @@ class Battery:
     def digest(self) -> str:
         """A sha256 of the battery's bytes (changes whenever any case or answer does)."""
         return hashlib.sha256(self.to_bytes()).hexdigest()
+
+
+def _listed(value):
+    """A field of :class:`ExerciseInfo` as the frame stores it: tuples and specs as lists."""
+    if is_dataclass(value):
+        return [_listed(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, tuple | list):
+        return [_listed(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _listed(item) for key, item in value.items()}
+    return value
+
+
+_SPECS = {"mistakes": MistakeSpec, "patterns": PatternSpec, "rules": RuleSpec}
+
+
+def _info(raw: dict) -> ExerciseInfo:
+    """The :class:`ExerciseInfo` that :func:`_listed` stored as ``raw``."""
+
+    def tupled(value):
+        return tuple(tupled(item) for item in value) if isinstance(value, list) else value
+
+    values = {}
+    for f in fields(ExerciseInfo):
+        value = raw[f.name]
+        if f.name in _SPECS:
+            value = tuple(_SPECS[f.name](*map(tupled, item)) for item in value)
+        elif isinstance(value, dict):
+            value = {str(key): tupled(item) for key, item in value.items()}
+        values[f.name] = tupled(value)
+    return ExerciseInfo(**values)

@@ -26,17 +26,8 @@ from pathlib import Path
 
 from .battery import Battery
 
-__all__ = [
-    "BATTERY_SEED_KEY",
-    "RELEASED",
-    "BatteryUnavailable",
-    "battery",
-    "compile_visible",
-    "hidden_available",
-    "released_path",
-    "released_seed",
-    "stored_seed",
-]
+__all__ = ["BATTERY_SEED_KEY", "RELEASED", "BatteryUnavailable", "battery", "compile_visible",
+           "hidden_available", "released_path", "released_seed", "seed_or_default", "stored_seed"]
 
 RELEASED = Path(__file__).resolve().parent / "released"
 """Folder of the compiled visible batteries in a student bundle."""

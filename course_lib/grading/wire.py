@@ -57,13 +57,8 @@ def _tag(value, payload: list[bytes], offset: list[int], depth: int = 0):
         return {"t": "none"}
     if isinstance(value, np.ndarray) and value.dtype.kind in _ALLOWED_DTYPE_KINDS:
         data = np.ascontiguousarray(value).tobytes()
-        entry = {
-            "t": "array",
-            "dtype": value.dtype.str,
-            "shape": list(value.shape),
-            "offset": offset[0],
-            "length": len(data),
-        }
+        entry = {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape),
+                 "offset": offset[0], "length": len(data)}
         payload.append(data)
         offset[0] += len(data)
         return entry
@@ -136,22 +131,17 @@ def _untag(entry, payload: bytes, depth: int = 0):
         return float(text)
     if kind == "text":
         return str(entry.get("v", ""))[:_TEXT_LIMIT]
-    if kind == "dict":
+    if kind in ("dict", "tuple", "list"):
         items = entry.get("items")
         if not isinstance(items, list) or len(items) > _MAX_ITEMS:
-            raise WireError("dict entry is malformed or too long")
-        rebuilt = {}
-        for item in items:
-            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
-                raise WireError("dict item is not a [key, value] pair")
-            rebuilt[item[0]] = _untag(item[1], payload, depth + 1)
-        return rebuilt
-    if kind in ("tuple", "list"):
-        items = entry.get("items")
-        if not isinstance(items, list) or len(items) > _MAX_ITEMS:
-            raise WireError("sequence entry is malformed or too long")
-        rebuilt = [_untag(item, payload, depth + 1) for item in items]
-        return tuple(rebuilt) if kind == "tuple" else rebuilt
+            raise WireError(f"{kind} entry is malformed or too long")
+        if kind != "dict":
+            rebuilt = [_untag(item, payload, depth + 1) for item in items]
+            return tuple(rebuilt) if kind == "tuple" else rebuilt
+        if not all(isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                   for item in items):
+            raise WireError("dict item is not a [key, value] pair")
+        return {key: _untag(value, payload, depth + 1) for key, value in items}
     if kind == "array":
         return _rebuild_array(entry, payload)
     raise WireError(f"unknown value tag {kind!r}")
@@ -172,9 +162,8 @@ def _rebuild_array(entry: dict, payload: bytes) -> np.ndarray:
         raise WireError(f"array of shape {shape} and dtype {dtype} does not match {length} bytes")
     if offset < 0 or offset + length > len(payload):
         raise WireError("array bytes lie outside the frame")
-    return np.frombuffer(payload, dtype=dtype, count=math.prod(shape), offset=offset).reshape(
-        shape
-    ).copy()
+    array = np.frombuffer(payload, dtype=dtype, count=math.prod(shape), offset=offset)
+    return array.reshape(shape).copy()
 
 
 def decode_stream(data: bytes) -> list[tuple[dict, dict]]:

@@ -185,11 +185,6 @@ class ZeroPad(Exercise):
         ]
 
     def mistakes(self) -> list[Mistake]:
-        wrong_mode = "fills the border with copies of the image ({mode} padding) instead of zeros."
-
-        def mode_model(mode):
-            return lambda image, pad: reference.pad(image, pad, mode=mode)
-
         def swapped(image, pad):
             (top, bottom), (left, right) = _pad_sides(pad)
             return reference.pad(image, ((top, left), (bottom, right)))
@@ -207,7 +202,11 @@ class ZeroPad(Exercise):
                 flag="zero_side",
             ),
             *(
-                Mistake("wrong-padding", wrong_mode.format(mode=mode), model=mode_model(mode))
+                Mistake(
+                    "wrong-padding",
+                    f"fills the border with copies of the image ({mode} padding) instead of zeros.",
+                    model=lambda image, pad, mode=mode: reference.pad(image, pad, mode=mode),
+                )
                 for mode in PAD_MODES
             ),
             Mistake(

@@ -168,9 +168,7 @@ def _shares_an_argument(result, args, kwargs) -> bool:
 @contextmanager
 def _captured_streams():
     """Send Python-level and file-descriptor-level stdout/stderr to one buffer."""
-    buffer = io.StringIO()
-    saved_fd = None
-    spill = None
+    buffer, saved_fd, spill = io.StringIO(), None, None
     try:
         try:
             sys.__stderr__.flush()
@@ -189,17 +187,15 @@ def _captured_streams():
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
             spill.seek(0)
-            low_level = spill.read().decode("utf-8", errors="replace")
-            if low_level:
-                buffer.write(low_level)
+            buffer.write(spill.read().decode("utf-8", errors="replace"))
         if spill is not None:
             spill.close()
 
 
 def _guard(guard):
-    if isinstance(guard, Mapping):
-        return blocked_library_calls(modules=dict(guard)) if guard else nullcontext()
-    return blocked_library_calls() if guard else nullcontext()
+    if not guard:
+        return nullcontext()
+    return blocked_library_calls(modules=dict(guard) if isinstance(guard, Mapping) else None)
 
 
 class _TimeLimit(Exception):
@@ -209,12 +205,9 @@ class _TimeLimit(Exception):
 @contextmanager
 def _time_limit(seconds: float | None):
     """Interrupt the call after ``seconds`` (main thread on Unix only; otherwise no limit)."""
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    if seconds is None or not hasattr(signal, "setitimer") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
 
@@ -295,11 +288,7 @@ def call_in_process(
         try:
             # The timer is innermost so that it is cancelled before the guard restores
             # the library functions: an alarm must never interrupt the restoring.
-            with (
-                _errstate(all="warn"),
-                _guard(guard),
-                _time_limit(time_limit),
-            ):
+            with _errstate(all="warn"), _guard(guard), _time_limit(time_limit):
                 result = function(*args, **kwargs)
         except KeyboardInterrupt:
             raise
@@ -309,8 +298,7 @@ def call_in_process(
             where = _raised_elsewhere(exc, function)
             error = _short(f"{type(exc).__name__}: {exc}", _ERROR_LIMIT - len(where)) + where
         seconds = time.perf_counter() - start
-        value, kind, type_name = (None, "none", "NoneType")
-        shares = False
+        value, kind, type_name, shares = None, "none", "NoneType", False
         if error is None:
             try:
                 shares = _shares_an_argument(result, args, kwargs)
@@ -324,13 +312,6 @@ def call_in_process(
     inputs_after = tuple(
         _copy_argument(value) if isinstance(value, _ndarray) else value for value in args
     )
-    return Outcome(
-        value=value,
-        kind=kind,
-        type_name=type_name,
-        error=error,
-        inputs_after=inputs_after,
-        output=_short(output, _OUTPUT_LIMIT),
-        seconds=seconds,
-        shares_input=shares,
-    )
+    return Outcome(value=value, kind=kind, type_name=type_name, error=error,
+                   inputs_after=inputs_after, output=_short(output, _OUTPUT_LIMIT),
+                   seconds=seconds, shares_input=shares)

@@ -387,13 +387,13 @@ class ConvOutputSize(Exercise):
                 f" ({note})" if note else "")
             return Case((n, k), options, label=label)
 
-        def draw(*, padding, stride, remainder, codes, note=""):
+        def draw(*, padding, stride, remainder, codes):
             def make(rng):
                 p = int(rng.integers(*padding)) if isinstance(padding, tuple) else padding
                 s = int(rng.integers(*stride)) if isinstance(stride, tuple) else stride
                 n = int(rng.integers(8, 300))
                 k = int(rng.integers(2, 12))
-                return case(n, k, p, s, note)
+                return case(n, k, p, s)
 
             def accept(candidate):
                 n, k = candidate.args

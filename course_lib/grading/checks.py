@@ -2,9 +2,9 @@
 
 ``grading.check(convolve, "convolve", points=3)`` runs the exercise's battery
 on the student's function in the notebook's own kernel, prints a short,
-friendly report to stdout and returns the points earned, which nbgrader reads
-as partial credit. It never raises because an answer is wrong; nothing it or
-the student's code does reaches stderr.
+friendly report and returns the points earned, which nbgrader reads as
+partial credit. It never raises because an answer is wrong, and the student's
+own printing never reaches stderr.
 
 This in-kernel check gives feedback while students work. It is best-effort
 against tampering (it keeps its own references to numpy's comparison
@@ -39,19 +39,13 @@ DEFAULT_TIME_LIMIT = CALL_SECONDS
 _NOTEBOOK_FILE = re.compile(r"(ipykernel_\d+|<ipython-input-)")
 
 
-def _file_text(function: types.FunctionType) -> str | None:
-    """The whole notebook cell a function was defined in (None for ordinary files)."""
-    filename = function.__code__.co_filename
-    if not _NOTEBOOK_FILE.search(filename):
-        return None
-    lines = linecache.getlines(filename, function.__globals__)
-    return "".join(lines) or None
-
-
 def _function_text(function: types.FunctionType) -> str | None:
-    text = _file_text(function)
-    if text is not None:
-        return text
+    """The whole notebook cell a function was defined in, else its own source, else None."""
+    filename = function.__code__.co_filename
+    if _NOTEBOOK_FILE.search(filename):
+        cell = "".join(linecache.getlines(filename, function.__globals__))
+        if cell:
+            return cell
     try:
         return inspect.getsource(function)
     except (OSError, TypeError):

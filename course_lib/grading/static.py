@@ -57,8 +57,8 @@ _DYNAMIC_CALLS = {"__import__", "eval", "exec", "compile", "importlib.import_mod
                   "globals", "locals", "sys.modules"}
 COURSE_LIBRARY = {rule.path: rule.what for rule in COURSE}
 """The course's own modules that hold answers, from :data:`course_lib.grading.rules.COURSE`."""
-_LIBRARY_ROOTS = {rule.path: rule.what for rule in LIBRARY}
-_WINDOW_ROOTS = {rule.path: rule.what for rule in WINDOWS}
+_LOOP_ONLY_ROOTS = [(rule.path, "not-loop-based", rule.what) for rule in WINDOWS] + [
+    (rule.path, "library-call", rule.what) for rule in LIBRARY]
 
 _DEFAULT_ALIASES = {
     "np": "numpy",
@@ -70,7 +70,7 @@ _DEFAULT_ALIASES = {
 }
 _MODULE_LIKE = tuple(dict.fromkeys(
     path.split(".")[0]
-    for path in (*COURSE_LIBRARY, *_LIBRARY_ROOTS, *_WINDOW_ROOTS, *PROTECTED_MODULES)
+    for path in (*COURSE_LIBRARY, *(rule.path for rule in LIBRARY + WINDOWS), *PROTECTED_MODULES)
     if path != "__builtins__"  # a name, not an importable module
 ))
 """Top-level modules whose names, bound in a cell, stand for the module (``getattr`` with a
@@ -119,19 +119,11 @@ class Policy:
         """``(code, what)`` when ``path`` may not be used, else None."""
         if any(_under(path, allowed) for allowed in self.allowed):
             return None
-        for root, what in COURSE_LIBRARY.items():
-            if _under(path, root):
-                return "course-library", what
-        for root in self.forbidden:
-            if _under(path, root):
-                return "library-call", "which this exercise asks you to write yourself"
-        if self.loop_only:
-            kinds = ((_WINDOW_ROOTS, "not-loop-based"), (_LIBRARY_ROOTS, "library-call"))
-            for roots, code in kinds:
-                for root, what in roots.items():
-                    if _under(path, root):
-                        return code, what
-        return None
+        refused = [(root, "course-library", what) for root, what in COURSE_LIBRARY.items()]
+        refused += [(root, "library-call", "which this exercise asks you to write yourself")
+                    for root in self.forbidden]
+        refused += _LOOP_ONLY_ROOTS if self.loop_only else []
+        return next(((code, what) for root, code, what in refused if _under(path, root)), None)
 
 
 def _getattr_args(node: ast.AST) -> tuple[ast.AST, ast.AST] | None:

@@ -4,8 +4,8 @@ The static loop-only rule (:mod:`course_lib.grading.static`) reads the
 answer's source; this guard is its run-time partner. While
 :func:`blocked_library_calls` is active, calling any of the functions in
 :data:`BLOCKED` raises ``PermissionError`` with a message containing
-:data:`BLOCKED_MARKER`, which :meth:`Exercise.assess` recognises as a
-``library-call``.
+:data:`BLOCKED_MARKER`, which :func:`~course_lib.grading.assess.assess`
+recognises as a ``library-call`` (``course-library`` for the course's own functions).
 
 Two things are patched, and both are restored on exit, even on error:
 
@@ -33,6 +33,7 @@ PermissionError: numpy.convolve is blocked during grading: ...
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from collections.abc import Iterator
@@ -61,8 +62,6 @@ _COURSE_HELP = "the course's own answers are off limits in a graded function; wr
 
 def course_functions() -> dict[str, tuple[str, ...]]:
     """The public functions of :data:`COURSE_MODULES`, by module."""
-    import importlib
-
     found = {}
     for name in COURSE_MODULES:
         module = importlib.import_module(name)

@@ -87,3 +87,12 @@ def test_cases_sent_to_a_child_carry_no_expected_results():
         assert kwargs == case.kwargs and len(args) == len(case.args)
         for sent, given in zip(args, case.args, strict=True):
             assert np.array_equal(np.asarray(sent), np.asarray(given))
+
+
+@pytest.mark.parametrize("returned", [[[1, 2], [3]], [object(), 1]])
+def test_a_pair_that_is_not_two_numbers_is_the_wrong_type(returned):
+    """A ragged list, or one holding objects, where a pair is asked for is diagnosed, not a
+    crash of the judging."""
+    battery = batteries.battery("pad_width", hidden=False)
+    report = assess(battery, [_outcome(returned) for _ in battery.cases])
+    assert report.status == "failed" and "wrong-type" in report.diagnoses

@@ -225,21 +225,16 @@ def _type_codes(info: ExerciseInfo, outcome: Outcome, *, exact: bool = False) ->
             return ["wrong-dtype"]
         return []
     if info.result == "pair":
-        shaped = outcome.kind in ("tuple", "list") or (
-            outcome.kind == "ndarray" and outcome.value.shape == (2,)
-        )
-        if not shaped:
-            return ["wrong-type"]
-        if exact and info.integer_result and (
-            outcome.kind == "ndarray" or not all(_is_int(v) for v in outcome.value)
-        ):
-            return ["not-an-int"]
-        return []
-    if outcome.kind != "scalar":
+        # A list or tuple that is not plain numbers (ragged, objects) arrives as None.
+        shaped = (outcome.kind in ("tuple", "list") and outcome.value is not None) or (
+            outcome.kind == "ndarray" and outcome.value.shape == (2,))
+        values = outcome.value
+    else:
+        shaped, values = outcome.kind == "scalar", (outcome.value,)
+    if not shaped:
         return ["wrong-type"]
-    if exact and info.integer_result and not _is_int(outcome.value):
-        return ["not-an-int"]
-    return []
+    ints = outcome.kind != "ndarray" and all(_is_int(v) for v in values)
+    return ["not-an-int"] if exact and info.integer_result and not ints else []
 
 
 def _mutated(case: Case, outcome: Outcome) -> bool:

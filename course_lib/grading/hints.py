@@ -49,14 +49,10 @@ graded, that cell is graded as the code cell it was released as.
     return None
 
 
-def _notebook_path(shell) -> str | None:
-    return shell.user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
-
-
 def _on_name_error(shell, etype, value, tb, tb_offset=None):
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     try:
-        path = _notebook_path(shell)
+        path = shell.user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
         name = getattr(value, "name", None)
         if path and name and path.endswith(".ipynb"):
             with open(path, encoding="utf-8") as handle:

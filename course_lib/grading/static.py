@@ -17,9 +17,6 @@ helpers it calls, names it uses that are bound at module level, and imports
 anywhere in the answer that bind those names. Importing scipy for another
 exercise in the same notebook is therefore fine.
 
-Names the notebook's setup cell provides (``np``, ``reference``) are known
-without an import.
-
 Examples
 --------
 >>> source = '''

@@ -480,7 +480,7 @@ def test_killing_the_parent_fails(sandbox):
     )
     lines = result.stdout.decode().splitlines()
     assert not any(line.startswith("killed") for line in lines), lines
-    assert lines[-1].startswith("alive 2 1"), "own pid namespace: pid 2 under bubblewrap's init"
+    assert lines[-1].startswith("alive 2 1"), "own pid namespace: pid 2 under the zygote, pid 1"
     assert os.getpid() > 0
 
 

@@ -20,24 +20,33 @@ Modules:
 - :mod:`~course_lib.sandbox.seccomp`: the system-call filter.
 - :mod:`~course_lib.sandbox.layout`: the file system and namespaces the code sees.
 - :mod:`~course_lib.sandbox.identity`: the unprivileged uid the code runs as.
-- :mod:`~course_lib.sandbox.supervise`: wall clock, output cap and :class:`Result`.
+- :mod:`~course_lib.sandbox.forkserver` and :mod:`~course_lib.sandbox.zygote`: every run
+  (a zygote in the sandbox forks it), with its wall clock and output cap.
+- :mod:`~course_lib.sandbox.supervise`: :class:`Result` and :func:`stop_all`.
 - :mod:`~course_lib.sandbox.kernel`: a sandboxed Jupyter kernel for notebook execution.
 
 See ``docs/sandbox.md`` for what is protected and what is not.
 """
 
-from .environment import scrubbed_environment
-from .errors import UNSAFE_REFUSAL, SandboxUnavailable
-from .limits import Limits
-from .sandbox import Sandbox
-from .supervise import RESULT_STATUSES, Result
+import importlib
 
-__all__ = [
-    "RESULT_STATUSES",
-    "UNSAFE_REFUSAL",
-    "Limits",
-    "Result",
-    "Sandbox",
-    "SandboxUnavailable",
-    "scrubbed_environment",
-]
+# Imported when first used: the zygote (python -m course_lib.sandbox.zygote) then starts
+# without traitlets and numpy, which a one-shot run would otherwise pay for.
+_HOMES = {
+    "RESULT_STATUSES": "supervise",
+    "UNSAFE_REFUSAL": "errors",
+    "Limits": "limits",
+    "Result": "supervise",
+    "Sandbox": "sandbox",
+    "SandboxUnavailable": "errors",
+    "scrubbed_environment": "environment",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -87,7 +87,7 @@ def _probe(as_root: bool, bwrap: str | None, uid: int, uid_pool: int) -> None:
                 as_root=as_root,
                 limits=_PROBE_LIMITS,
                 scratch=scratch,
-                identity_files=write_identity_files(ids, uid=lease.uid, home=str(scratch)),
+                identity_files=write_identity_files(ids, uids=[lease.uid], home=str(scratch)),
                 seccomp_fd=seccomp_fd,
             )
             try:

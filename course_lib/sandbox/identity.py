@@ -28,6 +28,7 @@ __all__ = [
     "UidLease",
     "hand_over",
     "lease_uid",
+    "process_uids",
     "wait_until_gone",
 ]
 
@@ -77,13 +78,23 @@ def _lock_dir() -> Path:
     return folder
 
 
-def _uids_with_processes() -> set[int]:
-    """Real uids of every running process (from /proc)."""
-    found = set()
+def process_uids() -> list[int]:
+    """The real uid of every running process (from ``/proc``), one entry per process.
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> os.getuid() in process_uids()
+    True
+    """
+    found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                found.add(entry.stat().st_uid)
+                found.append(entry.stat().st_uid)
             except OSError:
                 continue
     return found
@@ -119,7 +130,7 @@ def lease_uid(*, first: int = DEFAULT_UID, count: int = DEFAULT_UID_POOL) -> Uid
     if os.geteuid() != 0:
         return UidLease(uid=first, lock=None)
     folder = _lock_dir()
-    busy = _uids_with_processes()
+    busy = set(process_uids())
     for uid in range(first, first + count):
         if uid in busy or _in_passwd(uid):
             continue
@@ -160,7 +171,7 @@ def wait_until_gone(uid: int, *, seconds: float = 5.0) -> bool:
     are gone, so the next run is not counted against their processes.
     """
     deadline = time.monotonic() + seconds
-    while uid in _uids_with_processes():
+    while uid in process_uids():
         if time.monotonic() > deadline:
             return False
         time.sleep(0.02)

@@ -18,7 +18,8 @@ The sandbox's root is an empty tmpfs. Into it go, at their usual paths:
 Namespaces: own network (only a loopback interface, no routes), pid, ipc,
 uts and cgroup namespaces, and a new session (no access to the caller's
 terminal). The program starts under :mod:`.seccomp`'s filter, as an
-unprivileged uid, with the :class:`~.limits.Limits` applied by ``prlimit``.
+unprivileged uid, with the :class:`~.limits.Limits` applied by ``prlimit``
+(a fork server's zygote gives each run its uid and limits itself).
 """
 
 from __future__ import annotations
@@ -121,23 +122,37 @@ def system_binds() -> list[str]:
     return args
 
 
-def write_identity_files(folder: Path, *, uid: int, home: str, more_uids: Iterable[int] = ()
-                         ) -> Path:
-    """Write ``passwd`` and ``group`` naming the sandbox user (so ``getpass`` etc. work).
+def write_identity_files(folder: Path, *, uids: Iterable[int], home: str) -> Path:
+    """Write the sandbox's ``passwd`` and ``group``, so that ``getpass`` and the like work.
 
-    ``more_uids`` are further sandbox users (a fork server's children, one uid each),
-    named ``student-<uid>``.
+    Parameters
+    ----------
+    folder : Path
+        An existing folder to write the two files into.
+    uids : iterable of int
+        The uids runs may have; each is named ``student``.
+    home : str
+        Their home folder.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(write_identity_files(Path(folder), uids=[61001], home="/h").joinpath(
+    ...         "group").read_text(), end="")
+    root:x:0:
+    student:x:61001:
     """
-    users = [f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin"]
-    groups = [f"student:x:{uid}:"]
-    for other in sorted(set(more_uids) - {uid}):
-        users.append(f"student-{other}:x:{other}:{other}:sandboxed student code:/tmp:"
-                     "/usr/sbin/nologin")
-        groups.append(f"student-{other}:x:{other}:")
-    (folder / "passwd").write_text(
-        "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n" + "\n".join(users) + "\n"
-    )
-    (folder / "group").write_text("root:x:0:\n" + "\n".join(groups) + "\n")
+    uids = sorted(set(uids))
+    users = "".join(f"student:x:{uid}:{uid}:sandboxed student code:{home}:/usr/sbin/nologin\n"
+                    for uid in uids)
+    (folder / "passwd").write_text("root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n" + users)
+    (folder / "group").write_text("root:x:0:\n" + "".join(f"student:x:{uid}:\n" for uid in uids))
     for path in (folder, folder / "passwd", folder / "group"):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return folder
@@ -267,7 +282,8 @@ def bwrap_argv(
     fork_server : bool, optional
         ``command`` is a fork server's zygote (:mod:`.zygote`), which applies
         ``limits`` and the identity to each child it forks: no ``prlimit``,
-        and a root caller's zygote stays root inside the sandbox with only
+        the zygote is the sandbox's pid 1 (it reaps what its runs leave), and
+        a root caller's zygote stays root inside the sandbox with only
         :data:`ZYGOTE_CAPABILITIES`, so that it can switch each child to its
         own uid and clean up after it.
     """
@@ -282,6 +298,7 @@ def bwrap_argv(
         "sandbox",
         "--die-with-parent",
         "--new-session",
+        *(["--as-pid-1"] if fork_server else []),
     ]
     if as_root:
         # setpriv needs the first three to switch user, and bubblewrap the last to enter the

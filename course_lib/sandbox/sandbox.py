@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,12 +13,12 @@ from traitlets.config import LoggingConfigurable
 
 from .availability import check_available as _check_available
 from .availability import require_tool
-from .environment import scrubbed_environment
-from .identity import DEFAULT_UID, DEFAULT_UID_POOL, hand_over, lease_uid, wait_until_gone
+from .forkserver import ForkServer
+from .identity import DEFAULT_UID, DEFAULT_UID_POOL, process_uids
 from .layout import bwrap_argv, course_paths, limit_argv, write_identity_files
 from .limits import LIMIT_NAMES, Limits
-from .seccomp import filter_fd
-from .supervise import Result, supervise
+from .supervise import Result
+from .zygote import ARGV_VARIABLE, CWD_VARIABLE
 
 __all__ = ["Sandbox"]
 
@@ -250,11 +249,16 @@ class Sandbox(LoggingConfigurable):
 
         ``seccomp_fd`` (from :func:`.seccomp.filter_fd`) must be passed to the
         launched process (``pass_fds``). ``fork_server``: see :func:`.layout.bwrap_argv`.
+        A caller-managed ``scratch`` of this sandbox other than ``scratch`` is bound too.
         """
         argv = _check_argv(argv)
         if self.unsafe:
-            return limit_argv(require_tool("prlimit"), self._unsafe_limits()) + argv
+            return limit_argv(require_tool("prlimit"), self.run_limits()) + argv
         self.check()
+        pool = range(self.uid, self.uid + self.uid_pool) if fork_server else ()
+        writable = list(self.writable)
+        if self.scratch not in (None, scratch):
+            writable.append(self.scratch)
         return bwrap_argv(
             argv,
             bwrap=self.bwrap or require_tool("bwrap"),
@@ -264,33 +268,30 @@ class Sandbox(LoggingConfigurable):
             as_root=os.geteuid() == 0,
             limits=self.limits,
             scratch=scratch,
-            identity_files=write_identity_files(
-                identity_files, uid=uid, home=str(scratch),
-                more_uids=range(self.uid, self.uid + self.uid_pool) if fork_server else (),
-            ),
+            identity_files=write_identity_files(identity_files, uids=[uid, *pool],
+                                                home=str(scratch)),
             readable=self.readable,
-            writable=self.writable,
+            writable=writable,
             cwd=cwd,
             seccomp_fd=seccomp_fd,
             scratch_on_host=scratch_on_host,
             fork_server=fork_server,
         )
 
-    def _unsafe_limits(self) -> Limits:
-        """Limits for a run without namespaces.
+    def run_limits(self) -> Limits:
+        """The limits a run gets: :attr:`limits`, with more processes in unsafe mode.
 
-        Without a user namespace RLIMIT_NPROC counts all the caller's processes,
-        so the allowance is added to what the caller already runs. (Root is not
-        bound by RLIMIT_NPROC at all; docs/sandbox.md says so.)
+        Without a user namespace ``RLIMIT_NPROC`` counts all the caller's
+        processes, so the allowance is added to what the caller already runs
+        (root is not bound by it at all; docs/sandbox.md says so).
+
+        Returns
+        -------
+        Limits
         """
-        uid = os.getuid()
-        running = 0
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    running += entry.stat().st_uid == uid
-                except OSError:
-                    continue
+        if not self.unsafe:
+            return self.limits
+        running = process_uids().count(os.getuid())
         return self.limits.replace(processes=self.limits.processes + running)
 
     def run(
@@ -304,17 +305,23 @@ class Sandbox(LoggingConfigurable):
     ) -> Result:
         """Run ``argv`` in the sandbox and return how it ended.
 
+        The run is the one run of a :class:`~.forkserver.ForkServer` without
+        preloads, whose child becomes the program: it gets the limits, uid and
+        isolation of every fork server run.
+
         Parameters
         ----------
         argv : sequence of str
-            The program and its arguments (paths as seen inside the sandbox,
-            which are the same as outside for everything bound).
+            The program (found on the sandbox's ``PATH`` unless it is a path) and
+            its arguments; paths as seen inside the sandbox, which are the same
+            as outside for everything bound.
         stdin : bytes, optional
             Data for the program's standard input.
         timeout : float, optional
             Wall-clock limit for this run (default: ``limits.wall_seconds``).
         env : mapping of str to str, optional
-            Variables added to the scrubbed environment.
+            Variables added to the scrubbed environment (with ``argv``, at most
+            64 KiB as JSON).
         cwd : path, optional
             Working directory (default: the scratch folder); it must be
             visible in the sandbox.
@@ -327,56 +334,17 @@ class Sandbox(LoggingConfigurable):
         ------
         SandboxUnavailable
             If bubblewrap cannot run here (and ``unsafe`` is False).
+        ForkServerError
+            If the sandbox did not start.
         """
         argv = _check_argv(argv)
-        if not isinstance(stdin, bytes | bytearray | memoryview):
-            raise TypeError(f"stdin must be bytes, got {type(stdin).__name__}")
-        wall = self.limits.wall_seconds if timeout is None else timeout
-        wall = self.limits.replace(wall_seconds=wall).wall_seconds
         if cwd is not None:
             cwd = Path(cwd)
             if not cwd.is_absolute() or not cwd.is_dir():
                 raise ValueError(f"cwd must be an absolute path to a folder, got {cwd}")
-        self.check()
-        with tempfile.TemporaryDirectory(prefix="course-sandbox-") as private:
-            private = Path(private)
-            os.chmod(private, 0o755)
-            scratch = self.scratch if self.scratch is not None else private / "scratch"
-            scratch.mkdir(parents=True, exist_ok=True)
-            identity_files = private / "ids"
-            identity_files.mkdir()
-            seccomp_fd = None if self.unsafe else filter_fd()
-            with lease_uid(first=self.uid, count=self.uid_pool) as lease:
-                if not self.unsafe:
-                    hand_over(scratch, lease.uid)
-                try:
-                    full = self.command(
-                        argv,
-                        uid=lease.uid,
-                        scratch=scratch,
-                        identity_files=identity_files,
-                        cwd=cwd,
-                        seccomp_fd=seccomp_fd,
-                        scratch_on_host=self.scratch is not None,
-                    )
-                    return supervise(
-                        full,
-                        stdin=bytes(stdin),
-                        env=scrubbed_environment(home=str(scratch), extra=env),
-                        cwd=str(cwd if (self.unsafe and cwd is not None) else scratch),
-                        wall_seconds=wall,
-                        output_bytes=self.limits.output_bytes,
-                        cpu_limit=self.limits.cpu_seconds,
-                        sandboxed=not self.unsafe,
-                        pass_fds=() if seccomp_fd is None else (seccomp_fd,),
-                    )
-                finally:
-                    if seccomp_fd is not None:
-                        os.close(seccomp_fd)
-                    if not self.unsafe and os.geteuid() == 0:
-                        wait_until_gone(lease.uid)
-                    if self.scratch is None:
-                        _remove_tree(scratch)
+        env = {**(env or {}), ARGV_VARIABLE: json.dumps(argv), CWD_VARIABLE: str(cwd or "")}
+        with ForkServer(self, entry="course_lib.sandbox.zygote:_exec_argv") as server:
+            return server.run(stdin=stdin, timeout=timeout, env=env)
 
 
 def _check_argv(argv) -> list[str]:
@@ -385,18 +353,3 @@ def _check_argv(argv) -> list[str]:
     if not all(isinstance(part, str) for part in argv):
         raise TypeError(f"argv must hold only strings, got {argv!r}")
     return list(argv)
-
-
-def _remove_tree(folder: Path) -> None:
-    """Delete a scratch folder even if the program made parts of it read-only."""
-
-    def make_writable_and_retry(function, path, _):
-        os.chmod(os.path.dirname(path), 0o700)
-        function(path)
-
-    if not folder.exists():
-        return
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(folder, onexc=make_writable_and_retry)
-    else:
-        shutil.rmtree(folder, onerror=make_writable_and_retry)

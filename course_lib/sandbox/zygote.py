@@ -1,9 +1,9 @@
 """The process inside a fork server's sandbox: preload once, fork one limited child per run.
 
 ``python -m course_lib.sandbox.zygote CONTROL_FD MODULE ...`` is started by
-:class:`~course_lib.sandbox.forkserver.ForkServer` inside the sandbox. It
-imports the given modules (numpy, matplotlib, course_lib: what every grading
-program needs), then serves runs over the control socket, one at a time:
+:class:`~course_lib.sandbox.forkserver.ForkServer` inside the sandbox, as its
+pid 1. It imports the given modules (numpy, matplotlib, course_lib: what every
+grading program needs), then serves runs over the control socket, one at a time:
 
 1. a ``run`` message arrives with three file descriptors (the child's stdin,
    stdout and stderr) and the run's limits, uid, environment and entry point;
@@ -11,17 +11,19 @@ program needs), then serves runs over the control socket, one at a time:
    descriptors as 0, 1 and 2 and closes every other one, lowers its resource
    limits to the run's, switches to the run's unprivileged uid when the zygote is root
    (which drops every capability), forbids new privileges, makes its own
-   private folder (``HOME``, ``TMPDIR`` and working directory), reseeds
-   numpy's global random state and calls the entry point;
+   private folder (``HOME``, ``TMPDIR`` and working directory) unless the
+   caller manages one, reseeds numpy's global random state and calls the
+   entry point (for :meth:`Sandbox.run`, :func:`_exec_argv`);
 3. the zygote waits for the child, killing it at the wall-clock limit or when
-   the host sends ``stop``, then kills every other process left in the
-   sandbox, empties ``/tmp`` and ``/dev/shm``, and answers ``ended`` with the
-   child's wait status.
+   the host sends ``stop`` and reaping what it orphans, then kills every other
+   process left in the sandbox, empties ``/tmp`` and ``/dev/shm``, and answers
+   ``ended`` with the child's return code.
 
 The zygote itself never runs submitted code, and nothing a child does reaches
-it: a child has its own copy of the zygote's memory, and the zygote is not
-dumpable, so no child can read or write it through ``/proc``. Messages are
-JSON; nothing is unpickled.
+it: a child has its own copy of the zygote's memory, the zygote is not
+dumpable, so no child can read or write it through ``/proc``, and as pid 1 of
+the sandbox it takes no signal from a child but SIGCHLD. Messages are JSON;
+nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pathlib import Path
 MESSAGE_BYTES = 64 * 1024
 """Largest control message (JSON) in either direction."""
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
 _LIMITS = {
@@ -51,6 +54,8 @@ _LIMITS = {
     "open_files": resource.RLIMIT_NOFILE,
 }
 _SHARED_FOLDERS = ("/tmp", "/dev/shm")
+ARGV_VARIABLE, CWD_VARIABLE = "COURSE_SANDBOX_ARGV", "COURSE_SANDBOX_CWD"
+"""The environment variables that carry a one-shot run's program (JSON) and working folder."""
 
 
 def _prctl(option: int, value: int) -> None:
@@ -75,6 +80,7 @@ def _child(message: dict, fds: list[int], control: socket.socket) -> None:
     """Become the run's process and call its entry point; never returns."""
     code = 70
     try:
+        signal.set_wakeup_fd(-1)
         control.close()
         os.setsid()
         for target, fd in enumerate(fds):
@@ -94,9 +100,12 @@ def _child(message: dict, fds: list[int], control: socket.socket) -> None:
             os.setgid(uid)
             os.setuid(uid)
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-        home = Path(message["home"])
-        home.mkdir(mode=0o700)
-        os.chdir(home)
+        # Set after the uid switch, which clears it: without a sandbox to end with the zygote
+        # (unsafe mode), the run must.
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if message["fresh_home"]:
+            os.mkdir(message["home"], mode=0o700)
+        os.chdir(message["home"])
         os.environ.clear()
         os.environ.update(message["env"])
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
@@ -122,6 +131,32 @@ def _child(message: dict, fds: list[int], control: socket.socket) -> None:
         except Exception:  # noqa: BLE001 - the streams may be gone
             pass
         os._exit(code)
+
+
+def _exec_argv() -> int:
+    """The entry point of :meth:`Sandbox.run`: become the program the environment names."""
+    argv = json.loads(os.environ.pop(ARGV_VARIABLE))
+    os.chdir(os.environ.pop(CWD_VARIABLE, "") or ".")
+    # Python ignores SIGXFSZ so that writes fail instead; the program gets the usual default.
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as error:  # the shell's exit codes for "not found" and "cannot run"
+        os.write(2, f"cannot run {argv[0]}: {error.strerror}\n".encode(errors="replace"))
+        return 127 if isinstance(error, FileNotFoundError) else 126
+
+
+def _reap_orphans(child: int) -> None:
+    """Reap what a run orphaned (the zygote, pid 1, inherits it) as soon as it ends: until
+    then it would count against the run's process limit. ``child`` is left to its pidfd."""
+    while True:
+        try:
+            found = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if found is None or found.si_pid == child:
+            return
+        os.waitpid(found.si_pid, 0)
 
 
 def _kill_the_rest(child: int, *, namespace: bool) -> None:
@@ -223,8 +258,12 @@ def _empty(folder: str, *, keep: set[str] = frozenset(), top: bool = True) -> No
             pass
 
 
-def _serve_one(message: dict, fds: list[int], control: socket.socket, *, namespace: bool):
-    """Fork the run, supervise it, clean up; return the ``ended`` message."""
+def _serve_one(message: dict, fds: list[int], control: socket.socket, *, woken: int,
+               namespace: bool) -> dict:
+    """Fork the run, supervise it, clean up; return the ``ended`` message.
+
+    ``woken`` becomes readable when a child of the zygote ends (SIGCHLD).
+    """
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -241,7 +280,10 @@ def _serve_one(message: dict, fds: list[int], control: socket.socket, *, namespa
             if left <= 0:
                 stopped_for = "timeout"
                 break
-            ready, _, _ = select.select([pidfd, control], [], [], left)
+            ready, _, _ = select.select([pidfd, control, woken], [], [], left)
+            if woken in ready:
+                os.read(woken, 4096)
+                _reap_orphans(pid)
             if control in ready:
                 data = control.recv(MESSAGE_BYTES)
                 if not data:  # the host is gone
@@ -266,28 +308,34 @@ def _serve_one(message: dict, fds: list[int], control: socket.socket, *, namespa
         if namespace:
             for folder in _SHARED_FOLDERS:
                 _empty(folder, keep=_KEEP)
-        else:
+        elif message["fresh_home"]:
             shutil.rmtree(message["home"], ignore_errors=True)
-    return {"op": "ended", "wait_status": wait_status, "stopped_for": stopped_for,
-            "seconds": seconds}
+    return {"op": "ended", "returncode": os.waitstatus_to_exitcode(wait_status),
+            "stopped_for": stopped_for, "seconds": seconds}
 
 
 def main(argv: list[str]) -> int:
     control = socket.socket(fileno=int(argv[0]))
-    namespace = os.environ.get("COURSE_FORKSERVER_NAMESPACE") == "1"
-    failed = {}
+    namespace = os.getpid() == 1  # in the sandbox; else unsafe mode, with no namespace at all
     for module in argv[1:]:
         try:
             importlib.import_module(module)
-        except Exception as error:  # noqa: BLE001 - a run will report the real error
-            failed[module] = f"{type(error).__name__}: {error}"
+        except Exception:  # noqa: BLE001 - a run will report the real error
+            pass
     if "numpy" in sys.modules:
         # Each child reseeds numpy's global generator: loaded here, not lazily in every child.
         importlib.import_module("numpy.random")
     _KEEP.update(_mount_holders())
     _prctl(_PR_SET_DUMPABLE, 0)
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+    signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
+    # As pid 1, the zygote gets from its children only the signals it handles: SIGCHLD, which
+    # wakes it, and not SIGINT, which Python would turn into KeyboardInterrupt.
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     here = str(Path(sys.modules["course_lib"].__file__).resolve().parent)
-    _send(control, {"op": "ready", "pid": os.getpid(), "failed": failed, "course_lib": here})
+    _send(control, {"op": "ready", "pid": os.getpid(), "course_lib": here})
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, MESSAGE_BYTES, 3)
@@ -301,7 +349,7 @@ def main(argv: list[str]) -> int:
                 os.close(fd)
             _send(control, {"op": "error", "error": "expected a run message with 3 fds"})
             continue
-        _send(control, _serve_one(message, fds, control, namespace=namespace))
+        _send(control, _serve_one(message, fds, control, woken=woken, namespace=namespace))
 
 
 if __name__ == "__main__":

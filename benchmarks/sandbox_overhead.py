@@ -6,14 +6,16 @@ Each round runs the same program (``python -c "import numpy; ..."``) three
 ways, in rotating order so that background load hits all three alike:
 
 - ``plain``: ``subprocess.run``, no limits, the caller's environment;
-- ``unsafe``: ``Sandbox(unsafe=True).run``: prlimit, scrubbed environment,
-  wall clock and output cap, no bubblewrap;
-- ``sandbox``: ``Sandbox().run``: bubblewrap with its namespaces and mounts,
-  the uid switch, and everything ``unsafe`` does.
+- ``unsafe``: ``Sandbox(unsafe=True).run``: a zygote started for this run
+  forks the program with the limits, scrubbed environment, wall clock and
+  output cap, without bubblewrap;
+- ``sandbox``: ``Sandbox().run``: the same zygote inside bubblewrap with its
+  namespaces and mounts, and the uid switch.
 
-Prints the median seconds per run of each and the ratios against ``plain``.
-The grading pipeline runs one sandboxed process per graded function, so the
-difference ``sandbox - plain`` is the per-function cost of the sandbox.
+Prints the median seconds per run of each and the ratios against ``plain``:
+``sandbox - plain`` is what one ``Sandbox.run`` costs, the zygote's start
+included. Grading forks each graded function's run from a long-lived zygote
+(docs/sandbox.md), so it pays that start once, not per function.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ as ``crashed``, and the next run starts a new zygote.
 Examples
 --------
 >>> from course_lib.sandbox import Sandbox
->>> with ForkServer(Sandbox(), entry="course_lib.sandbox.forkserver:_echo") as server:
-...     server.run(stdin=b"hello").stdout
-b'hello'
+>>> with ForkServer(Sandbox(), entry=PYTHON_SOURCE) as server:
+...     server.run(stdin=b"print('hello')").stdout
+b'hello\\n'
 """
 
 from __future__ import annotations
@@ -82,13 +82,6 @@ class _Gone(Exception):
     def __init__(self, message: str, result: Result | None = None) -> None:
         super().__init__(message)
         self.result = result
-
-
-def _echo() -> int:
-    """Entry point used in examples: copy stdin to stdout."""
-    sys.stdout.buffer.write(sys.stdin.buffer.read())
-    sys.stdout.flush()
-    return 0
 
 
 def run_source() -> int:

@@ -146,15 +146,18 @@ def _exec_argv() -> int:
         return 127 if isinstance(error, FileNotFoundError) else 126
 
 
-def _reap_orphans(child: int) -> None:
-    """Reap what a run orphaned (the zygote, pid 1, inherits it) as soon as it ends: until
-    then it would count against the run's process limit. ``child`` is left to its pidfd."""
+def _reap(keep: int = 0) -> None:
+    """Reap every child of the zygote that ended, but ``keep`` (left to its pidfd).
+
+    A run's orphans are the zygote's (it is pid 1): unreaped, they would count
+    against the run's process limit.
+    """
     while True:
         try:
             found = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         except ChildProcessError:
             return
-        if found is None or found.si_pid == child:
+        if found is None or found.si_pid == keep:
             return
         os.waitpid(found.si_pid, 0)
 
@@ -180,16 +183,6 @@ def _kill_the_rest(child: int, *, namespace: bool) -> None:
                 pass
         _reap()
         time.sleep(0.002)
-
-
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 _KEEP: set[str] = set()
@@ -283,7 +276,7 @@ def _serve_one(message: dict, fds: list[int], control: socket.socket, *, woken: 
             ready, _, _ = select.select([pidfd, control, woken], [], [], left)
             if woken in ready:
                 os.read(woken, 4096)
-                _reap_orphans(pid)
+                _reap(keep=pid)
             if control in ready:
                 data = control.recv(MESSAGE_BYTES)
                 if not data:  # the host is gone

@@ -54,12 +54,12 @@ from .environment import scrubbed_environment
 from .identity import hand_over, lease_uid, wait_until_gone
 from .seccomp import filter_fd
 from .supervise import Result, _register, _unregister
+from .zygote import MESSAGE_BYTES
 
 __all__ = ["PYTHON_SOURCE", "ForkServer", "ForkServerError", "run_source"]
 
 ZYGOTE_HOME = Path("/zygote")
 """The zygote's own folder inside the sandbox (HOME, working directory)."""
-_MESSAGE_BYTES = 64 * 1024
 _CHUNK = 64 * 1024
 """Bytes moved per read or write of a run's pipes."""
 _START_SECONDS = 120.0
@@ -294,7 +294,7 @@ class ForkServer:
         if control is None or not select.select([control], [], [], max(timeout, 0.0))[0]:
             return None
         try:
-            message = json.loads(control.recv(_MESSAGE_BYTES) or b"null")
+            message = json.loads(control.recv(MESSAGE_BYTES) or b"null")
         except (OSError, ValueError):
             return None
         return message if isinstance(message, dict) else None
@@ -370,9 +370,9 @@ class ForkServer:
             "fresh_home": scratch is None, "wall_seconds": wall, "limits": limits.as_dict(),
             "env": scrubbed_environment(home=home, extra=env),
         }).encode()
-        if len(message) > _MESSAGE_BYTES:
-            raise ValueError(f"env must take at most {_MESSAGE_BYTES} bytes as JSON (with the "
-                             f"limits and, for Sandbox.run, argv), got {len(message)}")
+        if len(message) > MESSAGE_BYTES:
+            raise ValueError(f"env (and Sandbox.run's argv) must take at most {MESSAGE_BYTES} "
+                             f"bytes as JSON with the run's other settings, got {len(message)}")
         pipes = [os.pipe() for _ in range(3)]
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0]]

@@ -693,3 +693,41 @@ def test_concurrent_runs_get_their_own_uids():
         assert len(set(seen)) == 3 and set(seen) <= set(uids)
     else:
         assert seen == [uids[0]] * 3
+
+
+def test_stop_all_ends_a_run_at_once():
+    """Ctrl-C's stop_all ends a run in progress as crashed, long before its wall clock."""
+    import time
+
+    from course_lib.sandbox.supervise import stop_all
+
+    uids = range(61950, 61952)
+    sandbox = Sandbox(wall_seconds=60, uid=uids[0], uid_pool=len(uids))
+    ended = {}
+    thread = threading.Thread(target=lambda: ended.update(
+        result=run_python(sandbox, "import time; time.sleep(60)")))
+    thread.start()
+    deadline = time.monotonic() + 30
+    # The program runs once a process has its uid (as root); an ordinary caller waits a while.
+    while time.monotonic() < deadline and not (_processes_of(uids) if os.geteuid() == 0
+                                               else time.monotonic() > deadline - 25):
+        time.sleep(0.05)
+    assert stop_all() >= 1
+    thread.join(30)
+    assert ended["result"].status == "crashed" and ended["result"].seconds < 30
+
+
+def test_orphans_are_reaped_as_they_end():
+    """Processes a run orphans are reaped when they end, so they never use up its process
+    limit while it runs."""
+    sandbox = Sandbox(processes=12, wall_seconds=60)
+    result = run_python(
+        sandbox,
+        """
+        import subprocess
+        for _ in range(60):
+            subprocess.run(["/bin/sh", "-c", "/bin/true &"], check=True)
+        print("done")
+        """,
+    )
+    assert (result.status, result.stdout) == ("ok", b"done\n"), result.stderr.decode()

@@ -7,7 +7,12 @@ import json
 import nbformat
 import pytest
 
-from course_lib.grader.program import NotebookUnreadable, parse_notebook, read_notebook
+from course_lib.grader.program import (
+    NotebookUnreadable,
+    load_notebook,
+    read_notebook,
+    submitted_notebook,
+)
 
 SETUP = "import numpy as np\nfrom course_lib import grading"
 TESTS = {"f_visible", "f_hidden"}
@@ -20,8 +25,8 @@ def _cell(source, grade_id=None, cell_type="code"):
 
 def _program(cells, test="f_visible"):
     raw = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    return parse_notebook(raw.encode()).program(test, function="f", setup_source=SETUP,
-                                                test_ids=TESTS)
+    return submitted_notebook(load_notebook(raw.encode())).program(
+        test, function="f", setup_source=SETUP, test_ids=TESTS)
 
 
 def _code(program) -> str:
@@ -150,7 +155,7 @@ def test_nbformat_3_is_upgraded_with_its_grade_ids(tmp_path):
     path = tmp_path / "old.ipynb"
     path.write_text(nbformat.writes(old, version=3))
     assert json.loads(path.read_text())["nbformat"] == 3
-    assert read_notebook(path).grade_ids == {"f_answer"}
+    assert submitted_notebook(read_notebook(path)).grade_ids == {"f_answer"}
 
 
 @pytest.mark.parametrize(

@@ -1,22 +1,12 @@
 """Read a submitted notebook and build, for each test cell, the program Run All would run.
 
-**The rule is Run All.** For a test cell, the graded program is what a fresh
-kernel running the notebook from the top would have defined when that test
-cell runs: the student's code in every code cell above it (answer cells,
-cells the student added, edited ordinary cells: imports, helper functions and
-classes, constants), never anything below it, never the submission's test
-cells; the setup cell is the trusted notebook's, at the setup cell's place.
-
-Running those cells as they are would also run every exploration (figures,
-timings, TensorFlow training), so the program keeps only the top-level
-statements the graded function depends on (a *slice*): starting from the
-function's name, each statement that binds a needed name is kept, and the
-global names it reads become needed in turn (name scopes come from Python's
-own :mod:`symtable`, so a function's locals and parameters do not count).
-Statements that change a kept value in place (``K[0] = 1``, ``K.append(2)``)
-are kept too. Kept statements run in notebook order, cell by cell, so a later
-definition wins exactly as in Run All. See docs/grading.md for what a slice
-can and cannot reproduce.
+For a test cell, the graded program is what a fresh kernel running the notebook
+from the top would have defined when that cell runs: the student's code in every
+code cell above it, never the test cells, with the trusted setup cell in the
+setup cell's place. Only the top-level statements the graded function depends on
+are kept (a *slice*, with name scopes from :mod:`symtable`), in notebook order,
+so a later definition wins as in Run All; docs/grading.md ("What is graded")
+says what a slice can and cannot reproduce.
 
 Nothing here runs student code: the file is parsed with :mod:`nbformat` (any
 nbformat 4.x, and nbformat 3, which is upgraded) and :mod:`ast`.
@@ -31,12 +21,13 @@ import symtable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.assignments import cell_nbgrader, cell_source
+
 __all__ = [
     "NotebookUnreadable",
     "Program",
     "SubmittedNotebook",
     "load_notebook",
-    "parse_notebook",
     "read_notebook",
     "submitted_notebook",
 ]
@@ -323,10 +314,12 @@ class SubmittedNotebook:
 
 
 def _slice(statements: list[Statement], function: str, *, modules=()) -> list[Statement]:
-    """The statements the function depends on, in their order (see the module docstring).
+    """The statements the function depends on, in their order.
 
-    ``modules`` are names bound to modules (the setup cell's imports): calling a
-    method of a module is not a change of a value the function reads.
+    Starting from ``function``, a statement that binds a needed name is kept and the
+    global names it reads become needed; so is one that changes a needed value in place
+    (``K[0] = 1``, ``K.append(2)``), except through ``modules``, the names bound to
+    modules (calling ``np.random.seed`` changes no value the function reads).
     """
     modules = set(modules)
     for statement in statements:
@@ -343,17 +336,13 @@ def _slice(statements: list[Statement], function: str, *, modules=()) -> list[St
             changes = statement.changes - modules
             if statement.binds & needed or changes & needed:
                 kept.add(number)
-                new = statement.reads - needed
-                if new:
-                    needed |= new
+                needed |= statement.reads
                 grew = True
     return [s for n, s in enumerate(statements) if n in kept]
 
 
-def _grade_id(cell) -> str | None:
-    metadata = cell.get("metadata")
-    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+def _grade_id(cell: dict) -> str | None:
+    grade_id = (cell_nbgrader(cell) or {}).get("grade_id")
     return grade_id if isinstance(grade_id, str) else None
 
 
@@ -399,25 +388,13 @@ def submitted_notebook(data: dict) -> SubmittedNotebook:
     for index, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+        source = cell_source(cell)
         submitted.cells.append(_Cell(index, _grade_id(cell), source, _to_python(source)))
     return submitted
 
 
-def parse_notebook(raw: bytes, *, name: str = "notebook") -> SubmittedNotebook:
-    """Parse a submitted notebook's bytes without running anything (:func:`load_notebook`).
-
-    Raises
-    ------
-    NotebookUnreadable
-        If the bytes are empty, not JSON, or have no list of cells.
-    """
-    return submitted_notebook(load_notebook(raw, name=name))
-
-
-def read_notebook(path: str | Path) -> SubmittedNotebook:
-    """Parse a submitted ``.ipynb`` file without running anything (see :func:`parse_notebook`).
+def read_notebook(path: str | Path) -> dict:
+    """A submitted ``.ipynb`` file as nbformat 4 JSON data (see :func:`load_notebook`).
 
     Raises
     ------
@@ -431,7 +408,7 @@ def read_notebook(path: str | Path) -> SubmittedNotebook:
     ...         "metadata": {"nbgrader": {"grade_id": "f_answer"}}}
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
     >>> _ = path.write_text(json.dumps({"cells": [cell]}))
-    >>> read_notebook(path).grade_ids
+    >>> submitted_notebook(read_notebook(path)).grade_ids
     {'f_answer'}
     """
     path = Path(path)
@@ -439,4 +416,4 @@ def read_notebook(path: str | Path) -> SubmittedNotebook:
         raw = path.read_bytes()
     except OSError as error:
         raise NotebookUnreadable(f"cannot read {path.name}: {error.strerror}") from None
-    return parse_notebook(raw, name=path.name)
+    return load_notebook(raw, name=path.name)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from course_lib.assignments import Assignment, available_assignments, load_assignment
 from course_lib.config import LoadedCourse
+from course_lib.grading.batteries import seed_or_default
 from course_lib.grading.outcome import Report
 from course_lib.sandbox.forkserver import ForkServerError
 
 from .locate import Located
 from .processes import GradingProcesses, GradingStopped, preload_modules
-from .program import NotebookUnreadable, load_notebook, submitted_notebook
+from .program import NotebookUnreadable, read_notebook, submitted_notebook
 from .records import GradeRecord
 from .restore import restore
 from .runner import BatteryVerdict, run_function
@@ -28,7 +29,6 @@ __all__ = [
     "cell_ids",
     "grade_located",
     "grade_notebook_bytes",
-    "grade_notebook_file",
     "records_for_all",
     "wrong_assignment",
 ]
@@ -153,11 +153,7 @@ def grade_located(
         message = f"no notebook submitted for {assignment.name} ({located.note})."
         return records_for_all(assignment, located, seed, "not-submitted", message, cells=cells)
     try:
-        try:
-            raw = located.path.read_bytes()
-        except OSError as error:
-            raise NotebookUnreadable(f"cannot read {located.path.name}: {error.strerror}") from None
-        data = load_notebook(raw, name=located.path.name)
+        data = read_notebook(located.path)
     except NotebookUnreadable as error:
         return records_for_all(
             assignment, located, seed, "error", f"{error}; nothing was graded.", cells=cells
@@ -211,16 +207,6 @@ def grade_located(
     ]
 
 
-def grade_notebook_file(
-    path: str | Path, assignment: Assignment, *, seed: int, sandbox, student: str = "you",
-    hidden: bool = True, others: dict | None = None,
-) -> list[GradeRecord]:
-    """Grade a single notebook file (``course validate``); the same records as a batch."""
-    located = Located(student, assignment.name, Path(path))
-    return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
-                         others=others)
-
-
 def cell_ids(course: LoadedCourse) -> dict:
     """Every assignment's grade ids, to recognise a notebook handed in as the wrong one."""
     return {name: load_assignment(name, course=course).cell_ids
@@ -229,8 +215,6 @@ def cell_ids(course: LoadedCourse) -> dict:
 
 def battery_seed(assignment: Assignment, override: int | None = None) -> int:
     """The hidden battery's seed: the one released with the assignment, unless overridden."""
-    from course_lib.grading.batteries import seed_or_default
-
     if override is not None:
         return int(override)
     return seed_or_default(assignment.battery_seed)

@@ -7,24 +7,21 @@ Used by ``course validate NOTEBOOK`` and, from a notebook cell, by
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from course_lib.assignments import Assignment, load_assignment
 from course_lib.config import LoadedCourse, load_course
+from course_lib.grading.batteries import hidden_available
 
+from .locate import Located, _normalise
 from .records import GradeRecord
-from .submission import grade_notebook_file
+from .submission import battery_seed, cell_ids, grade_located
 
 __all__ = ["format_records", "self_check_sandbox", "trusted_assignment", "validate"]
 
-_NUMBERED = re.compile(r"^(\d\d_[a-z_]+?)(?:[ _-]*\(\d+\)|[ _-]*copy\d*)?$")
-
 
 def _assignment_of(path: Path, known: list[str]) -> str:
-    stem = path.stem.lower().strip()
-    match = _NUMBERED.match(stem)
-    for candidate in (stem, match.group(1) if match else None, path.parent.name.lower()):
+    for candidate in (_normalise(path.stem), path.parent.name.lower()):
         if candidate in known:
             return candidate
     raise ValueError(
@@ -128,8 +125,6 @@ def validate(
     ValueError
         If the assignment cannot be determined.
     """
-    from .submission import battery_seed, cell_ids
-
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"notebook {path} does not exist")
@@ -138,13 +133,10 @@ def validate(
     note = None
     if sandbox is None:
         sandbox, note = self_check_sandbox(course)
-    from course_lib.grading.batteries import hidden_available
-
     hidden = hidden_available()
     others = cell_ids(course) if hidden else {}
-    records = grade_notebook_file(
-        path, spec, seed=battery_seed(spec), sandbox=sandbox, hidden=hidden, others=others
-    )
+    records = grade_located(Located("you", spec.name, path), spec, seed=battery_seed(spec),
+                            sandbox=sandbox, hidden=hidden, others=others)
     if show:
         print(format_records(records))
         if not hidden:

@@ -9,10 +9,9 @@ verdict is made here, in the grader's own process, by
 :func:`course_lib.grading.assess.assess`: nothing the student's code does to
 numpy, builtins or course_lib in the child can change how outputs are compared.
 
-Hangs and crashes follow the policy of the notebook's check: each call may
-take :data:`~course_lib.grading.calling.CALL_SECONDS`; when a call runs past
-it, or the child dies (crash, memory, the wall clock of the whole run), the
-cases finished before keep their result and the others count as failed
+Hangs and crashes follow the notebook's check: when a call runs past
+:data:`~course_lib.grading.calling.CALL_SECONDS` or the child dies, the cases
+finished before keep their result and the others are not run
 (:func:`~course_lib.grading.calling.not_run`).
 """
 
@@ -33,7 +32,7 @@ from .tamper import TAMPERING, find_tampering
 
 __all__ = ["BatteryVerdict", "encode_request", "run_function"]
 
-_LIMIT_STATUS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed"}
+_LIMIT_STATUSES = ("timeout", "memory", "crashed")
 
 
 @dataclass
@@ -58,10 +57,6 @@ def _outcome(header: dict, values: dict) -> Outcome:
         seconds=float(header.get("seconds", 0.0) or 0.0),
         shares_input=header.get("shares_input") is True,
     )
-
-
-def _stopped_report(name: str, status: str, message: str) -> Report:
-    return Report(exercise=name, fraction=0.0, status=status, diagnoses=[], message=message)
 
 
 def _limit_message(status: str, function: str, label: str, limits) -> str:
@@ -131,7 +126,7 @@ def _not_defined(name: str, submitted: SubmittedNotebook, cell_errors: list,
     return message + (f" ({detail})." if detail else ".")
 
 
-def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
+def _how_it_ended(result, malformed: str) -> tuple[str, str] | None:
     """``(status, message)`` when the child stopped before every case ran, else None."""
     if malformed:
         return "crashed", (
@@ -140,8 +135,8 @@ def _how_it_ended(result, malformed: str, outcomes) -> tuple[str, str] | None:
         )
     if result.status == "output-limit":
         return "crashed", "the function printed far too much output; printing was stopped."
-    if result.status in _LIMIT_STATUS:
-        return _LIMIT_STATUS[result.status], ""
+    if result.status in _LIMIT_STATUSES:
+        return result.status, ""
     return None
 
 
@@ -161,10 +156,11 @@ def _limit_report(tests: Battery, done, status: str, message: str, *, source) ->
     return report
 
 
-def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, source,
+def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *,
          submitted: SubmittedNotebook, processes, tampering, test_grade_id: str
          ) -> list[BatteryVerdict]:
     """One child for the test cells that share ``program``."""
+    source = program.student_cells
     request = encode_request(
         program.chunks,
         name,
@@ -179,7 +175,7 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
         frames, malformed = [], str(error)
     header = next((h for h, _ in frames if h.get("kind") == "program"), None)
     outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
-    ended = _how_it_ended(result, malformed, outcomes)
+    ended = _how_it_ended(result, malformed)
     hung_seconds = 0.0
     if outcomes and _hit_call_limit(outcomes[-1]):
         # The call that ran past its limit is the hang, whether the child then reported it
@@ -198,15 +194,14 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
         done = outcomes[start : start + len(cases)]
         start += len(cases)
         if header is not None and not header.get("defined", False):
-            report = _stopped_report(
-                name, "error", _not_defined(name, submitted, cell_errors, test_grade_id))
+            message = _not_defined(name, submitted, cell_errors, test_grade_id)
+            report = Report(name, 0.0, "error", message=message)
         elif len(done) == len(cases):
             report = assess(tests, done, source=source)
         else:
-            status, message = ended if ended else ("crashed", "")
+            status, message = ended or ("crashed", "")
             if not message:
-                label = cases[len(done)].label if len(done) < len(cases) else ""
-                message = _limit_message(status, name, label, processes.limits)
+                message = _limit_message(status, name, cases[len(done)].label, processes.limits)
             report = _limit_report(tests, done, status, message, source=source)
         if report.status != "passed" and any(
             (o.error or "").startswith("MemoryError") for o in done
@@ -227,7 +222,7 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *, 
     return verdicts
 
 
-def _carried_over(hung: BatteryVerdict, name: str, tests: Battery, is_hidden: bool,
+def _carried_over(hung: BatteryVerdict, tests: Battery, is_hidden: bool,
                   program: Program) -> BatteryVerdict:
     """The verdict on a later test cell of a function that already ran past its time limit.
 
@@ -292,18 +287,17 @@ def run_function(
     for program, batteries, test_grade_id in groups.values():
         hung = next((v for v in verdicts if v.report.status == "timeout"), None)
         if hung is not None:
-            verdicts += [_carried_over(hung, name, tests, is_hidden, program)
+            verdicts += [_carried_over(hung, tests, is_hidden, program)
                          for is_hidden, tests in batteries]
             continue
         if name not in program.defines:
             message = _not_defined(name, submitted, [], test_grade_id)
             verdicts += [
-                BatteryVerdict(is_hidden, _stopped_report(name, "missing", message),
+                BatteryVerdict(is_hidden, Report(name, 0.0, "missing", message=message),
                                notes=list(program.notes))
                 for is_hidden, _ in batteries
             ]
             continue
-        verdicts += _run(program, name, batteries, source=program.student_cells,
-                         submitted=submitted,
-                         processes=processes, tampering=tampering, test_grade_id=test_grade_id)
+        verdicts += _run(program, name, batteries, submitted=submitted, processes=processes,
+                         tampering=tampering, test_grade_id=test_grade_id)
     return sorted(verdicts, key=lambda v: v.hidden)

@@ -168,3 +168,27 @@ def test_one_feedback_exporter_renders_many_pages_as_nbconvert_renders_each():
         assert str(BeautifulSoup(ours, features="html.parser")) == theirs, number
     assert exporter._highlighter._highlight.cache_info().hits > 0
     assert exporter._markdown.cache_info().hits > 0
+
+
+def test_every_students_page_shares_one_rendering_of_each_markdown_cell():
+    """Pages of different students (each notebook in its own folder) reuse one rendering of a
+    Markdown source, and each is still the page nbconvert writes for that folder; with
+    embedded images the folder matters, and is part of what is remembered."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    from course_lib.config import load_course
+    from course_lib.grader.feedback_pages import FeedbackPageExporter
+
+    notebook = nbformat.read(load_course().student("01_convolution"), as_version=4)
+    markdown = len({cell.source for cell in notebook.cells if cell.cell_type == "markdown"})
+    for embed in (False, True):
+        exporter = FeedbackPageExporter(template_name="classic", embed_images=embed)
+        for folder in ("/course/feedback/alice", "/course/feedback/bob"):
+            resources = {"metadata": {"path": folder}}
+            ours, _ = exporter.from_notebook_node(notebook, resources=resources)
+            theirs, _ = HTMLExporter(template_name="classic", embed_images=embed
+                                     ).from_notebook_node(notebook, resources=resources)
+            assert str(BeautifulSoup(ours, features="html.parser")) == theirs, (embed, folder)
+        assert exporter._markdown.cache_info().currsize == (2 if embed else 1) * markdown

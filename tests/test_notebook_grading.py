@@ -215,3 +215,47 @@ def test_course_grade_writes_the_gradebook_and_pages_nbgrader_writes(two_routes)
             theirs = root / "feedback" / student / name / f"{name}.html"
             page = out / "feedback" / student / f"{name}.html"
             assert page.read_text() == offline_page(theirs.read_text()), (student, name)
+            autograded = Path("autograded", student, name, f"{name}.ipynb")
+            assert (out / "course" / autograded).read_bytes() == (root / autograded).read_bytes()
+
+
+NBGRADERS_OWN_STEPS = """
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+from course_lib.grader.nbgrader_plugins import FeedbackStyle, GradeOutOfProcess
+c.GradeOutOfProcess.results_dir = {results!r}
+c.Autograde.autograde_preprocessors = [
+    GradeOutOfProcess, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
+                                    FeedbackStyle]
+"""
+
+
+def test_the_course_steps_write_what_nbgraders_own_steps_write(two_routes, tmp_path):
+    """``course grade`` records a class in batches (one gradebook transaction per notebook,
+    nbgrader's autograde taking each notebook through its steps once): nbgrader's own
+    converters and its own SaveAutoGrades and GetGrades, given the same verdicts, write the
+    same gradebook rows, autograded notebooks and feedback pages."""
+    from course_lib.grader.feedback_pages import offline_page
+
+    root, out, _ = two_routes
+    own = tmp_path / "own"
+    shutil.copytree(root, own, ignore=shutil.ignore_patterns("autograded", "feedback", "*.db"))
+    config = own / "nbgrader_config.py"
+    config.write_text(config.read_text().replace(str(root), str(own))
+                      + NBGRADERS_OWN_STEPS.format(results=str(out / "work" / "results")))
+    for name in ROUTE_NAMES:
+        for step in ("generate_assignment", "autograde", "generate_feedback"):
+            _nbgrader(own, step, name, "--force")
+        theirs = _gradebook_rows(own / "gradebook.db", name)
+        ours = _gradebook_rows(out / "course" / "gradebook.db", name)
+        assert theirs == ours, name
+        students = sorted(key[1] for key in theirs if key[0] == "submission")
+        for student in students:
+            autograded = Path("autograded", student, name, f"{name}.ipynb")
+            assert (out / "course" / autograded).read_bytes() == (own / autograded).read_bytes()
+            page = (own / "feedback" / student / name / f"{name}.html").read_text()
+            assert (out / "feedback" / student / f"{name}.html").read_text() == offline_page(
+                page), (student, name)

@@ -1,8 +1,9 @@
 """nbgrader's bookkeeping for a grading run, in two processes beside the grading.
 
 Once every submission of an assignment is graded (its result files written),
-``course grade`` hands the assignment to :class:`Bookkeeper`, which runs
-``python -m course_lib.grader.bookkeeping`` with a job on stdin, in two lanes:
+``course grade`` hands the assignment to :class:`Bookkeeper`, which has two
+lanes, each a long-lived ``python -m course_lib.grader.bookkeeping`` process
+that takes one job at a time on stdin:
 
 - **record** (one assignment at a time: these steps write the gradebook)
 
@@ -24,7 +25,7 @@ One nbgrader run per step per assignment, instead of one per submission,
 compiles nbconvert's templates once, and in its process every nbgrader
 ``Gradebook`` shares one database engine
 (:func:`~.gradebook.one_engine_per_gradebook`). The two lanes use both cores
-once the grading is done. Each process answers with one JSON line:
+once the grading is done. Each job is answered with one JSON line:
 nbgrader's failures, the seconds each step took and, from the record lane,
 the students who were autograded.
 """
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import deque
 from pathlib import Path
 
@@ -127,14 +129,88 @@ def _feedback(job: dict, course, timed) -> dict:
                          for student in students if student not in pages}}
 
 
+class _Lane:
+    """One lane's process: jobs go in as JSON lines on its stdin, answers come back as JSON
+    lines on its stdout, one job at a time. Started on the first job, it keeps its imports
+    and nbgrader's compiled templates for the next; nbgrader's log goes to a file."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process: subprocess.Popen | None = None
+        self.job: dict | None = None
+        self._log = None
+        self._answer = b""
+
+    def start(self, job: dict) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self._close_log()
+            self._log = tempfile.TemporaryFile()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "course_lib.grader.bookkeeping"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+                start_new_session=True,
+            )
+            os.set_blocking(self.process.stdout.fileno(), False)
+        self.job, self._answer = job, b""
+        self.process.stdin.write(json.dumps(job).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def answer(self) -> dict | None:
+        """The running job's answer once it has ended (a failure if the process died), else
+        None."""
+        try:
+            self._answer += self.process.stdout.read() or b""
+        except (BlockingIOError, ValueError):
+            pass
+        if self._answer.endswith(b"\n"):
+            self.job = None
+            try:
+                return json.loads(self._answer)
+            except ValueError:
+                return {"error": self._answer.decode(errors="replace")[-2000:]}
+        if self.process.poll() is None:
+            return None
+        self.job = None
+        self._log.seek(0)
+        said = self._log.read().decode(errors="replace").strip()[-2000:]
+        return {"error": said or f"exit code {self.process.returncode}"}
+
+    def wait(self, timeout: float) -> None:
+        """Return when the running job may have ended, or after ``timeout`` seconds."""
+        import select
+
+        select.select([self.process.stdout], [], [], timeout)
+
+    def close(self, *, kill: bool = False) -> None:
+        process, self.process, self.job = self.process, None, None
+        if process is not None:
+            if kill:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            else:
+                process.stdin.close()
+            process.wait()
+            process.stdout.close()
+            if not process.stdin.closed:
+                process.stdin.close()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 class Bookkeeper:
-    """Runs the bookkeeping jobs of a grading run: one process per lane at a time.
+    """Runs the bookkeeping jobs of a grading run: one long-lived process per lane.
 
     :meth:`submit` queues an assignment's record job; when it ends, its
     feedback job is queued. :meth:`poll` collects what ended and starts what
-    can start; :meth:`drain` waits for all; :meth:`kill` stops everything at
-    once (Ctrl-C: nbgrader's own files are rebuilt by the next run; the pages
-    in ``feedback/`` are always whole).
+    can start; :meth:`drain` waits for all and ends the processes; :meth:`kill`
+    stops everything at once (Ctrl-C: nbgrader's own files are rebuilt by the
+    next run; the pages in ``feedback/`` are always whole).
 
     Attributes
     ----------
@@ -143,12 +219,12 @@ class Bookkeeper:
     timings : dict
         nbgrader step -> seconds, summed over the jobs.
     seconds : float
-        Wall seconds during which at least one bookkeeping process ran.
+        Wall seconds during which at least one lane had a job.
     """
 
     def __init__(self) -> None:
         self._queues: dict[str, deque] = {lane: deque() for lane in LANES}
-        self._running: dict[str, tuple[dict, subprocess.Popen]] = {}
+        self._lanes = {lane: _Lane(lane) for lane in LANES}
         self._busy_since: float | None = None
         self.failures: dict = {}
         self.timings: dict = {}
@@ -162,55 +238,38 @@ class Bookkeeper:
 
     @property
     def busy(self) -> bool:
-        return bool(self._running) or any(self._queues.values())
+        return any(lane.job for lane in self._lanes.values()) or any(self._queues.values())
 
     def poll(self) -> None:
         """Collect the jobs that ended, and start the next queued one of each free lane."""
-        for lane, (job, process) in list(self._running.items()):
-            if process.poll() is None:
+        for name, lane in self._lanes.items():
+            if lane.job is None:
                 continue
-            del self._running[lane]
-            answer = self._collect(job, process)
-            if lane == "record" and answer.get("students"):
+            job = lane.job
+            answer = lane.answer()
+            if answer is None:
+                continue
+            answer = self._collect(job, answer)
+            if name == "record" and answer.get("students"):
                 self._queues["feedback"].append(
                     {**job, "lane": "feedback", "students": answer["students"]})
-        for lane in LANES:
-            if lane not in self._running and self._queues[lane]:
-                self._start(self._queues[lane].popleft())
+        for name, lane in self._lanes.items():
+            if lane.job is None and self._queues[name]:
+                lane.start(self._queues[name].popleft())
+        running = any(lane.job for lane in self._lanes.values())
         now = time.perf_counter()
-        if self._running and self._busy_since is None:
+        if running and self._busy_since is None:
             self._busy_since = now
-        elif not self._running and self._busy_since is not None:
+        elif not running and self._busy_since is not None:
             self.seconds += now - self._busy_since
             self._busy_since = None
 
-    def _start(self, job: dict) -> None:
-        # Files, not pipes: nbgrader may log more than a pipe holds before it ends.
-        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "course_lib.grader.bookkeeping"],
-            stdin=subprocess.PIPE, stdout=out, stderr=err, start_new_session=True,
-        )
-        process.stdin.write(json.dumps(job).encode())
-        process.stdin.close()
-        process.outputs = (out, err)
-        self._running[job["lane"]] = (job, process)
-
-    def _collect(self, job: dict, process: subprocess.Popen) -> dict:
-        files = process.outputs
-        for handle in files:
-            handle.seek(0)
-        out, err = (handle.read() for handle in files)
-        for handle in files:
-            handle.close()
-        lines = out.decode(errors="replace").strip().splitlines()
-        try:
-            answer = json.loads(lines[-1])
-        except (IndexError, ValueError):
-            said = err.decode(errors="replace").strip()[-2000:]
+    def _collect(self, job: dict, answer: dict) -> dict:
+        if "error" in answer:
             name = job["assignment"]
-            log.error("nbgrader bookkeeping (%s) failed for %s: %s", job["lane"], name, said)
-            self.failures[name] = said or f"exit code {process.returncode}"
+            log.error("nbgrader bookkeeping (%s) failed for %s: %s", job["lane"], name,
+                      answer["error"])
+            self.failures[name] = answer["error"]
             return {}
         self.failures.update(answer.get("failures", {}))
         for step, seconds in answer.get("timings", {}).items():
@@ -218,42 +277,47 @@ class Bookkeeper:
         return answer
 
     def drain(self, interrupt=None) -> None:
-        """Wait until every queued job has ended, or until ``interrupt`` (an Event) is set."""
+        """Wait until every queued job has ended, or until ``interrupt`` (an Event) is set;
+        then end the lanes' processes."""
         while self.busy and not (interrupt is not None and interrupt.is_set()):
-            for _, process in list(self._running.values()):
-                try:
-                    process.wait(timeout=0.25)
-                except subprocess.TimeoutExpired:
-                    pass
-                break
+            running = [lane for lane in self._lanes.values() if lane.job]
+            if running:
+                running[0].wait(0.25)
             self.poll()
+        if not self.busy:
+            for lane in self._lanes.values():
+                lane.close()
 
     def kill(self) -> None:
         """Stop the running jobs and forget the queued ones."""
         for queue in self._queues.values():
             queue.clear()
-        for _, process in self._running.values():
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-            for handle in process.outputs:
-                handle.close()
-        self._running.clear()
+        for lane in self._lanes.values():
+            lane.close(kill=True)
         self._busy_since = None
 
 
 def main() -> int:
-    """Entry point: one job (JSON) on stdin, one JSON line on stdout."""
+    """Entry point: one job (JSON) per line on stdin, one JSON line per job on stdout.
+
+    A job that raises answers ``{"error": ...}``; the process goes on with the next.
+    """
     logging.basicConfig(level=logging.WARNING)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
-    job = json.loads(sys.stdin.buffer.read())
+    # Answers alone on stdout: whatever else prints goes to the log with stderr.
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     from .gradebook import one_engine_per_gradebook
 
     with one_engine_per_gradebook():
-        answer = run_job(job)
-    print(json.dumps(answer))
+        for line in sys.stdin:
+            try:
+                answer = run_job(json.loads(line))
+            except Exception:  # noqa: BLE001 - the coordinator reports it, the lane goes on
+                answer = {"error": traceback.format_exc()[-2000:]}
+            answers.write(json.dumps(answer) + "\n")
+            answers.flush()
     return 0
 
 

@@ -96,10 +96,16 @@ class FeedbackPageExporter(HTMLExporter):
 
     @pass_context
     def markdown2html(self, context, source):
-        """nbconvert's Markdown filter, rendering each (source, attachments, path) once."""
+        """nbconvert's Markdown filter, rendering each (source, attachments, path) once.
+
+        The notebook's folder only matters when images are embedded (nbconvert reads them
+        from there); otherwise the same source renders the same on every student's page.
+        """
         cell = context.get("cell", {})
         attachments = json.dumps(cell.get("attachments", {}), sort_keys=True)
-        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        path = ""
+        if self.embed_images:
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
         return self._markdown(source, attachments, path)
 
     def from_notebook_node(self, nb, resources=None, **kw):

@@ -53,20 +53,23 @@ def _quiet_nbgrader():
 
 @contextmanager
 def one_engine_per_gradebook():
-    """Let every nbgrader ``Gradebook`` opened inside share one SQLAlchemy engine per database.
+    """Let the nbgrader ``Gradebook``s opened inside share one engine and one schema check.
 
-    nbgrader opens a new ``Gradebook``, and so a new engine, several times for
-    each notebook it autogrades or gives feedback on (each preprocessor opens
-    its own), and a new engine starts with an empty statement cache: in a class
-    of hundreds, compiling the same SQL again was a fifth of autograde's time.
-    The shared engine keeps its compiled statements; nbgrader still opens and
-    closes its sessions as it always does (closing one only returns its
-    connections). For the bookkeeping process, which does nothing else.
+    nbgrader opens a new ``Gradebook`` several times for every notebook it
+    autogrades or gives feedback on (each step opens its own), and each one
+    made a new SQLAlchemy engine (with an empty statement cache), listed the
+    database's tables, ran ``create_all`` and looked the course up: together
+    about half of autograde's time in a class of hundreds. Inside this context
+    every ``Gradebook`` of a database shares one engine, and only the first of
+    each database and course checks its schema and course row; the others open
+    their own session on it, as nbgrader's would. For the bookkeeping process,
+    which does nothing else with the database.
     """
-    import nbgrader.api
+    import nbgrader.api as api
 
-    create = nbgrader.api.create_engine
+    create, open_gradebook = api.create_engine, api.Gradebook.__init__
     engines: dict = {}
+    checked: set = set()
 
     def shared(url, **options):
         key = (str(url), tuple(sorted(options.items())))
@@ -74,11 +77,22 @@ def one_engine_per_gradebook():
             engines[key] = create(url, **options)
         return engines[key]
 
-    nbgrader.api.create_engine = shared
+    def open_checked_once(self, db_url, course_id="default_course", authenticator=None):
+        if (db_url, course_id) not in checked:
+            open_gradebook(self, db_url, course_id, authenticator)
+            checked.add((db_url, course_id))
+            return
+        self.engine = shared(db_url, echo=False, future=True)
+        self.db = api.scoped_session(api.sessionmaker(autoflush=True, bind=self.engine,
+                                                      future=True))
+        self.course_id = course_id
+        self.authenticator = authenticator
+
+    api.create_engine, api.Gradebook.__init__ = shared, open_checked_once
     try:
         yield
     finally:
-        nbgrader.api.create_engine = create
+        api.create_engine, api.Gradebook.__init__ = create, open_gradebook
         for engine in engines.values():
             engine.dispose()
 
@@ -266,7 +280,7 @@ class NbgraderCourse:
         readable = None
         if note is None:
             try:
-                readable = self._restored(notebook, release)
+                readable = self._restored(notebook, self._layout(release))
             except Exception:  # noqa: BLE001 - any unreadable file gets the stand-in
                 readable = None
         if readable is None:
@@ -278,18 +292,25 @@ class NbgraderCourse:
             readable.cells.insert(0, nbformat.v4.new_markdown_cell(note))
         write_atomic(target, nbformat.writes(readable))
 
-    @staticmethod
-    def _restored(notebook: Path, release: Path):
-        """The submission with its graded cells as released, valid for nbformat, and a note
-        at the top when anything was changed (:mod:`.restore`); raises when unreadable."""
+    def _layout(self, release: Path):
+        """The released notebook's layout (:func:`~course_lib.assignments.layout_of`), read
+        once per run: every submission of the assignment is restored from it."""
         import json
 
         from course_lib.assignments import layout_of
 
+        layouts = self.__dict__.setdefault("_layouts", {})
+        if release not in layouts:
+            layouts[release] = layout_of(json.loads(Path(release).read_text(encoding="utf-8")))
+        return layouts[release]
+
+    @staticmethod
+    def _restored(notebook: Path, released):
+        """The submission with its graded cells as ``released``, valid for nbformat, and a
+        note at the top when anything was changed (:mod:`.restore`); raises when unreadable."""
         from .program import load_notebook
         from .restore import restore
 
-        released = layout_of(json.loads(Path(release).read_text(encoding="utf-8")))
         data, notes = restore(load_notebook(Path(notebook).read_bytes()), released)
         readable = _normalise(nbformat.from_dict(data))
         if notes:
@@ -298,9 +319,19 @@ class NbgraderCourse:
         return readable
 
     def autograde(self, assignment: str, student: str) -> str | None:
-        """Run nbgrader autograde (without executing anything); return an error or None."""
-        with _quiet_nbgrader():
-            result = self._api().autograde(assignment, student, force=True, create=True)
+        """Run nbgrader's autograde (:class:`~.converters.WholeClassAutograde`: nothing is
+        executed, each verdict comes from its result file); return an error or None."""
+        from nbgrader.utils import capture_log, temp_attrs
+
+        from .converters import WholeClassAutograde
+
+        api = self._api()
+        with _quiet_nbgrader(), temp_attrs(api.coursedir, assignment_id=assignment,
+                                           student_id=student):
+            converter = WholeClassAutograde(coursedir=api.coursedir, parent=api)
+            converter.force = True
+            converter.create_student = True
+            result = capture_log(converter)
         if result.get("success"):
             return None
         log.error("nbgrader autograde failed for %s/%s", student, assignment)

@@ -1,28 +1,12 @@
 """Put back, from the released notebook, what students' editors and tools change in one.
 
-What a graded cell *is* (its type, its nbgrader metadata, whether it is
-there at all) is nbgrader's to say, not the submission's: nbgrader restores a
-graded cell's type and locked content from the release. This module applies
-that rule before anything is graded, the same way for ``course grade``,
-``course validate`` and plain ``nbgrader autograde`` (whose first sanitising
-step calls it):
-
-- a graded cell turned into Markdown or Raw (metadata kept) is a code cell
-  again, with the student's text;
-- nbgrader metadata stripped by an editor (Colab, a "clear metadata" command,
-  a text editor) is put back: each released graded cell is found by its cell
-  id, else by its unchanged source (setup and test cells are locked), else,
-  for an answer cell, as the cell between its released neighbours that
-  defines the function;
-- a deleted test cell is put back where it was released, so that it is
-  graded (nbgrader's ``add_missing_cells``) instead of waiting for a grade by
-  hand;
-- what nbformat's schema or nbconvert cannot take is repaired: cell ids in a
-  file that says nbformat 4.4 (the file becomes 4.5), saved widget state that
-  is not in the widget schema (as Colab writes it) is dropped.
-
-Every change is named in a note. What the student's code *does* is Run All's
-to say (:mod:`.program`): nothing here changes a line of it.
+What a graded cell *is* (its type, its nbgrader metadata, whether it is there at all) is
+nbgrader's to say, not the submission's. :func:`restore` applies that rule before anything
+is graded, the same way for ``course grade``, ``course validate`` and plain ``nbgrader
+autograde`` (whose first sanitising step calls it): a graded cell turned into Markdown or
+Raw, stripped nbgrader metadata, a deleted test cell, and what nbformat's schema or
+nbconvert cannot take (docs/grading.md says how each is put back). Every change is named in
+a note; no line of the student's code changes.
 
 Examples
 --------
@@ -45,16 +29,13 @@ import copy
 import re
 import uuid
 
-from course_lib.assignments import ReleasedCell, cell_nbgrader, cell_source, layout_of
+from course_lib.assignments import ReleasedCell, cell_source, layout_of
+
+from .program import _grade_id
 
 __all__ = ["ReleasedCell", "layout_of", "restore"]
 
 _CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
-
-
-def _grade_id(cell: dict) -> str | None:
-    grade_id = (cell_nbgrader(cell) or {}).get("grade_id")
-    return grade_id if isinstance(grade_id, str) else None
 
 
 def _defines(source: str, function: str) -> bool:
@@ -72,7 +53,6 @@ def _matches(submitted: list[dict], released: tuple[ReleasedCell, ...]) -> dict[
     """released index -> submitted index for every graded released cell found."""
     graded = [i for i, cell in enumerate(released) if cell.grade_id]
     found: dict[int, int] = {}
-    taken: set[int] = set()
     by_grade_id: dict[str, int] = {}
     for index, cell in enumerate(submitted):
         grade_id = _grade_id(cell)
@@ -81,34 +61,27 @@ def _matches(submitted: list[dict], released: tuple[ReleasedCell, ...]) -> dict[
     for r in graded:  # the grade id is there (the usual case)
         if released[r].grade_id in by_grade_id:
             found[r] = by_grade_id[released[r].grade_id]
-            taken.add(found[r])
     free = [i for i, cell in enumerate(submitted) if not _grade_id(cell)]
+
+    def take_first(r: int, candidates: list[int]) -> None:
+        untaken = [i for i in candidates if i not in found.values()]
+        if untaken:
+            found[r] = untaken[0]
+
     for r in graded:  # metadata stripped, the cell id kept
-        if r in found or not released[r].cell_id:
-            continue
-        same = [i for i in free if i not in taken and submitted[i].get("id") == released[r].cell_id]
-        if same:
-            found[r] = same[0]
-            taken.add(same[0])
+        if r not in found and released[r].cell_id:
+            take_first(r, [i for i in free if submitted[i].get("id") == released[r].cell_id])
     for r in graded:  # metadata and id stripped, a locked cell's source unchanged
-        if r in found or released[r].is_answer:
-            continue
-        text = released[r].source.strip()
-        same = [i for i in free if i not in taken and cell_source(submitted[i]).strip() == text]
-        if same:
-            found[r] = same[0]
-            taken.add(same[0])
+        if r not in found and not released[r].is_answer:
+            text = released[r].source.strip()
+            take_first(r, [i for i in free if cell_source(submitted[i]).strip() == text])
     for r in graded:  # an answer cell: the cell between its found neighbours defining it
-        if r in found or not released[r].is_answer:
-            continue
-        function = released[r].grade_id.removesuffix("_answer")
-        before = max((found[p] for p in found if p < r), default=-1)
-        after = min((found[n] for n in found if n > r), default=len(submitted))
-        same = [i for i in free if before < i < after and i not in taken
-                and _defines(cell_source(submitted[i]), function)]
-        if same:
-            found[r] = same[0]
-            taken.add(same[0])
+        if r not in found and released[r].is_answer:
+            function = released[r].grade_id.removesuffix("_answer")
+            before = max((found[p] for p in found if p < r), default=-1)
+            after = min((found[n] for n in found if n > r), default=len(submitted))
+            take_first(r, [i for i in free if before < i < after
+                           and _defines(cell_source(submitted[i]), function)])
     return found
 
 

@@ -2,7 +2,7 @@
 grades.csv and report.html.
 
 Every figure is computed once, here (:class:`ClassSummary`), and every file is
-written whole or not at all (:mod:`.files`). The report is rendered from the
+written whole or not at all (:mod:`course_lib.files`). The report is rendered from the
 jinja2 template ``templates/report.html.j2`` (escaping is automatic), with
 its plots embedded as PNG data URIs, so it is one self-contained file.
 """
@@ -169,24 +169,21 @@ class ClassSummary:
                     diagnosed[code].add((record.student, record.assignment, where))
             if record.flagged:
                 flag = flags.setdefault(record.student, Flag(record.student))
-                reason = (
-                    "tampering" if "tampering" in record.diagnoses and record.status in (
-                        "passed", "failed") else record.status
-                )
-                # Tampering is found in the notebook, not in one function: named once, without
-                # pinning it on whichever function's record carries it.
-                text = (f"{record.assignment}: tampering in the notebook" if reason == "tampering"
-                        else f"{record.assignment} {record.function}: {reason}")
+                if "tampering" in record.diagnoses and record.status in ("passed", "failed"):
+                    # Found in the notebook, not in one function: named once, on no function.
+                    text = f"{record.assignment}: tampering in the notebook"
+                else:
+                    text = f"{record.assignment} {record.function}: {record.status}"
                 if text not in flag.reasons:
                     flag.reasons.append(text)
                 page = (record.assignment, f"feedback/{record.student}/{record.assignment}.html")
                 if page not in flag.pages:
                     flag.pages.append(page)
         for (student, name), penalty in penalties_of(submissions).items():
-            if student in totals and student in scores[name]:
-                taken = min(penalty, scores[name].get(student, 0.0))
+            if student in scores[name]:
+                taken = min(penalty, scores[name][student])
                 totals[student] -= taken
-                scores[name][student] = scores[name].get(student, 0.0) - taken
+                scores[name][student] -= taken
         averages = {
             name: (
                 sum(scores[name].values()) / len(scores[name]) if scores[name] else None,

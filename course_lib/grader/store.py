@@ -6,7 +6,7 @@ can change a score: the submitted bytes and how the file was found, the
 trusted notebook, the battery (its seed), every sandbox setting including
 ``unsafe``, and the source of every module of course_lib. A re-run reuses a
 file whose fingerprint still matches and grades the rest; files are written
-atomically (:mod:`.files`), so a run killed mid-way leaves whole files only.
+atomically (:mod:`course_lib.files`), so a run killed mid-way leaves whole files only.
 """
 
 from __future__ import annotations

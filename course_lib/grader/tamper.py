@@ -32,16 +32,8 @@ __all__ = ["TAMPERING", "find_tampering"]
 TAMPERING = "tampering"
 """Diagnosis code added when a submission tries to change the grading machinery."""
 
-
-_COMPARISON_METHODS = {
-    "__eq__",
-    "__ne__",
-    "__array_ufunc__",
-    "__array_function__",
-    "__bool__",
-    "__array_finalize__",
-    "__array_wrap__",
-}
+_COMPARISON_METHODS = {"__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_function__",
+                       "__array_finalize__", "__array_wrap__"}
 
 
 def _protected(path: str) -> bool:
@@ -72,12 +64,10 @@ def _target_path(scope: Scope, target: ast.AST) -> str | None:
 
 
 def _targets(node: ast.AST) -> list[ast.AST]:
-    if isinstance(node, ast.Assign):
+    if isinstance(node, ast.Assign | ast.Delete):
         return list(node.targets)
     if isinstance(node, ast.AugAssign | ast.AnnAssign):
         return [node.target]
-    if isinstance(node, ast.Delete):
-        return list(node.targets)
     return []
 
 

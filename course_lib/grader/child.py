@@ -1,17 +1,11 @@
 """Entry point of one grading child: ``python -m course_lib.grader.child``.
 
-The grader starts one child per graded function, inside the sandbox, and
-writes a request frame (:func:`course_lib.grader.runner.encode_request`) to its
-stdin: the program's cells (the trusted setup cell and the student's code),
-the function's name and the cases' arguments. The child runs the cells, calls
-the function on every case with
-:func:`course_lib.grading.calling.call_in_process`, and writes one frame per
-outcome (see :mod:`course_lib.grading.wire`) to the stdout it was started
-with. The student's own prints go to stderr, so they cannot mix with the frames.
-
-Both directions are plain frames: nothing is ever unpickled. Frames are
-flushed one by one, so after a crash or a timeout the parent still knows
-which case was running.
+It reads a request frame on stdin (:func:`course_lib.grader.runner.encode_request`),
+runs the program's cells, calls the function on every case with
+:func:`course_lib.grading.calling.call_in_process` and writes one frame per outcome
+(:mod:`course_lib.grading.wire`) to the stdout it was started with, flushed one by one
+so that after a crash or a timeout the parent knows which case was running. The
+student's prints go to stderr; nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -57,9 +51,7 @@ def main() -> int:
         except BaseException as error:  # noqa: BLE001 - a student cell may raise anything
             cell_errors.append({"cell": label, "error": _describe(error)})
     function = namespace.get(request["function"])
-    send(
-        {"kind": "program", "cell_errors": cell_errors, "defined": callable(function)},
-    )
+    send({"kind": "program", "cell_errors": cell_errors, "defined": callable(function)})
     if not callable(function):
         send({"kind": "end"})
         return 0

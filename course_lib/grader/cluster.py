@@ -1,28 +1,12 @@
 """Grade on a Dask distributed cluster: ``course grade --scheduler tcp://HOST:PORT``.
 
-The machine that runs ``course grade`` (the coordinator) keeps everything
-that is the course's record: the trusted notebooks, the batteries, nbgrader's
-gradebook, the feedback pages, the report and the resumable result files.
-Workers only grade. Each task carries one submission as plain bytes:
-
-- the notebook's bytes, as submitted;
-- the assignment's trusted parts (setup cell, test cells, grade ids);
-- the batteries it is graded on (:meth:`Battery.to_bytes`), so a worker needs
-  no master notebook and draws no hidden case itself;
-- the sandbox's settings (limits, uids, unsafe).
-
-and returns the records as JSON. Nothing a student wrote is ever unpickled
-on either side: Dask moves ``bytes`` in and ``bytes`` out.
-
-Before a worker gets any work, :class:`SandboxGate` (a Dask worker plugin,
-run on every worker when it joins) checks it with :func:`check_worker`: only a
-worker that runs the sandbox and the coordinator's very course_lib gets the
-:data:`RESOURCE` grading tasks ask for; the others never get a submission,
-and :func:`refusals` tells the coordinator which and why. Each worker grades
-in its own :class:`~course_lib.grader.processes.GradingProcesses` (one zygote
-per worker thread). When a worker dies mid-task, the scheduler gives its
-tasks to another worker; grading is deterministic, so the records are the
-same as a local run's with the same batteries.
+The coordinator (the machine that runs ``course grade``) keeps the course's record;
+workers only grade (docs/scaling.md). A task is one submission as bytes
+(:class:`Payload`: the notebook, the assignment's trusted parts, its batteries, the
+sandbox settings) and returns the records as JSON, so nothing a student wrote is ever
+unpickled on either side. :class:`SandboxGate` grants the :data:`RESOURCE` grading
+tasks ask for only to workers that pass :func:`check_worker`; :func:`refusals` tells the
+coordinator which were refused and why.
 """
 
 from __future__ import annotations
@@ -217,8 +201,6 @@ def grade_payload(data: bytes) -> bytes:
     WorkerRefused
         If this worker cannot sandbox (checked before any student code runs).
     """
-    import tempfile
-
     from .locate import Located
     from .submission import grade_located
 
@@ -228,15 +210,13 @@ def grade_payload(data: bytes) -> bytes:
     if refused:
         raise WorkerRefused(refused)
     processes = _processes_for(settings, payload["preload"], _threads())
-    with tempfile.TemporaryDirectory(prefix="course-worker-") as folder:
-        path = Path(folder) / payload["notebook_name"]
-        path.write_bytes(payload["notebook"])
-        located = Located(payload["student"], payload["assignment"].name, path,
-                          payload["note"])
-        records = grade_located(
-            located, payload["assignment"], seed=payload["seed"], sandbox=processes.sandbox,
-            processes=processes, others=payload["others"], batteries=payload["batteries"],
-        )
+    located = Located(payload["student"], payload["assignment"].name,
+                      Path(payload["notebook_name"]), payload["note"])
+    records = grade_located(
+        located, payload["assignment"], seed=payload["seed"], sandbox=processes.sandbox,
+        processes=processes, others=payload["others"], batteries=payload["batteries"],
+        raw=payload["notebook"],
+    )
     return json.dumps([record.to_json() for record in records]).encode("utf-8")
 
 
@@ -271,7 +251,6 @@ class ClusterGrading:
         self.sandbox = sandbox
         self.preload = list(preload)
         self.others = others
-        self._resource = RESOURCE
         try:
             self.client = Client(address, timeout=30, set_as_default=False)
         except (OSError, TimeoutError) as error:
@@ -295,20 +274,16 @@ class ClusterGrading:
     def threads(self) -> int:
         """Worker threads that may grade (the workers that passed the check)."""
         info = self.client.scheduler_info(n_workers=-1)
-        return int(sum(w.get("resources", {}).get(self._resource, 0)
+        return int(sum(w.get("resources", {}).get(RESOURCE, 0)
                        for w in info.get("workers", {}).values()))
 
-    def submit(self, task, *, seed: int, batteries=None):
+    def submit(self, task, *, seed: int):
         """Send one submission to the cluster; return a Dask future of its records' bytes."""
         from course_lib.grading.batteries import battery
 
-        if batteries is None:
-            batteries = {}
-            for cell in task.assignment.test_cells:
-                key = (cell.function, cell.hidden)
-                if key not in batteries:
-                    batteries[key] = battery(cell.function, hidden=cell.hidden,
-                                             seed=seed if cell.hidden else None)
+        batteries = {(c.function, c.hidden): battery(c.function, hidden=c.hidden,
+                                                     seed=seed if c.hidden else None)
+                     for c in task.assignment.test_cells}
         located = task.located
         payload = Payload.encode(
             student=located.student, notebook_name=located.path.name,
@@ -316,7 +291,7 @@ class ClusterGrading:
             seed=seed, batteries=batteries, settings=self.sandbox.settings(),
             preload=self.preload, others=self.others,
         )
-        return self.client.submit(grade_payload, payload, resources={self._resource: 1},
+        return self.client.submit(grade_payload, payload, resources={RESOURCE: 1},
                                   pure=False, retries=1,
                                   key=f"grade-{task.assignment.name}-{located.student}-"
                                       f"{time.monotonic_ns()}")

@@ -43,11 +43,11 @@ class LocalGrading:
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
         self.capacity = 4 * jobs
 
-    def submit(self, task, *, seed: int, batteries=None):
+    def submit(self, task, *, seed: int):
         """Start grading one task; return a future of its records."""
         return self._pool.submit(
             grade_located, task.located, task.assignment, seed=seed, sandbox=self.sandbox,
-            processes=self.processes, others=task.others, batteries=batteries,
+            processes=self.processes, others=task.others,
         )
 
     @staticmethod

@@ -8,7 +8,6 @@ one function's hang or crash costs that function only.
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 
 from course_lib.assignments import Assignment, available_assignments, load_assignment
@@ -19,7 +18,7 @@ from course_lib.sandbox.forkserver import ForkServerError
 
 from .locate import Located
 from .processes import GradingProcesses, GradingStopped, preload_modules
-from .program import NotebookUnreadable, read_notebook, submitted_notebook
+from .program import NotebookUnreadable, load_notebook, read_notebook, submitted_notebook
 from .records import GradeRecord
 from .restore import restore
 from .runner import BatteryVerdict, run_function
@@ -39,7 +38,7 @@ NOT_GRADED = "not graded"
 """How the message of a cell the grader could not grade begins."""
 
 
-def _record(assignment: Assignment, located: Located, cell, verdict: BatteryVerdict, seed,
+def _record(assignment: Assignment, located: Located, cell, seed, verdict: BatteryVerdict,
             restored=()):
     report = verdict.report
     return GradeRecord(
@@ -67,13 +66,8 @@ def records_for_all(
 ) -> list[GradeRecord]:
     """The same verdict for every test cell (nothing submitted, unreadable, grader fault)."""
     return [
-        _record(
-            assignment,
-            located,
-            cell,
-            BatteryVerdict(cell.hidden, Report(cell.function, 0.0, status, message=message)),
-            seed,
-        )
+        _record(assignment, located, cell, seed,
+                BatteryVerdict(cell.hidden, Report(cell.function, 0.0, status, message=message)))
         for cell in (assignment.test_cells if cells is None else cells)
     ]
 
@@ -118,6 +112,7 @@ def grade_located(
     others: dict | None = None,
     processes=None,
     batteries=None,
+    raw: bytes | None = None,
 ) -> list[GradeRecord]:
     """Grade a located submission; never raises for anything the submission does.
 
@@ -141,6 +136,9 @@ def grade_located(
         one is started for this submission and stopped afterwards.
     batteries : mapping, optional
         ``(function, hidden) -> Battery``; by default the course's batteries.
+    raw : bytes, optional
+        The notebook, when it does not come from a file here (a cluster worker, plain
+        nbgrader); ``located.path`` then only names it.
 
     Returns
     -------
@@ -153,7 +151,10 @@ def grade_located(
         message = f"no notebook submitted for {assignment.name} ({located.note})."
         return records_for_all(assignment, located, seed, "not-submitted", message, cells=cells)
     try:
-        data = read_notebook(located.path)
+        if raw is None:
+            data = read_notebook(located.path)
+        else:
+            data = load_notebook(raw, name=located.path.name)
     except NotebookUnreadable as error:
         return records_for_all(
             assignment, located, seed, "error", f"{error}; nothing was graded.", cells=cells
@@ -170,19 +171,12 @@ def grade_located(
     if processes is None:
         with GradingProcesses(sandbox, preload=preload_modules([assignment.setup_source])) as own:
             return grade_located(located, assignment, seed=seed, sandbox=sandbox, hidden=hidden,
-                                 others=others, processes=own, batteries=batteries)
+                                 others=others, processes=own, batteries=batteries, raw=raw)
     verdicts: dict[tuple[str, bool], BatteryVerdict] = {}
     for function in assignment.functions:
         try:
-            found = run_function(
-                function,
-                submitted,
-                assignment=assignment,
-                seed=seed,
-                processes=processes,
-                hidden=hidden,
-                batteries=batteries,
-            )
+            found = run_function(function, submitted, assignment=assignment, seed=seed,
+                                 processes=processes, hidden=hidden, batteries=batteries)
         except GradingStopped:
             raise  # Ctrl-C: no verdict, and no fault to report
         except Exception as error:  # noqa: BLE001 - a grader fault must not sink the batch
@@ -194,15 +188,12 @@ def grade_located(
                        f"{error}), so {function} was not run. This is not a mistake in the "
                        "notebook and no points were taken: it is graded again once the "
                        "grader is fixed.")
-            found = [
-                BatteryVerdict(hidden, Report(function, 0.0, "ungraded", message=message))
-                for hidden in (False, True)
-            ]
+            found = [BatteryVerdict(is_hidden, Report(function, 0.0, "ungraded", message=message))
+                     for is_hidden in (False, True)]
         for verdict in found:
             verdicts[(function, verdict.hidden)] = verdict
     return [
-        _record(assignment, located, cell, verdicts[(cell.function, cell.hidden)], seed,
-                restored)
+        _record(assignment, located, cell, seed, verdicts[(cell.function, cell.hidden)], restored)
         for cell in cells
     ]
 
@@ -225,10 +216,6 @@ def grade_notebook_bytes(
 ) -> list[GradeRecord]:
     """Grade one notebook given as bytes, in the configured sandbox (plain nbgrader's route)."""
     spec = load_assignment(assignment, course=course)
-    seed = battery_seed(spec, seed)
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
-        path = Path(folder) / f"{assignment}.ipynb"
-        path.write_bytes(raw)
-        located = Located(student, assignment, path)
-        return grade_located(located, spec, seed=seed, sandbox=course.sandbox(),
-                             others=cell_ids(course))
+    located = Located(student, assignment, Path(f"{assignment}.ipynb"))
+    return grade_located(located, spec, seed=battery_seed(spec, seed), sandbox=course.sandbox(),
+                         others=cell_ids(course), raw=raw)

@@ -15,6 +15,7 @@ nbformat 4.x, and nbformat 3, which is upgraded) and :mod:`ast`.
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import re
 import symtable
@@ -42,12 +43,9 @@ class NotebookUnreadable(ValueError):
 
 
 def _to_python(source: str) -> str | None:
-    """Plain Python for a cell, as IPython runs it: its syntax (``%magic``, ``!shell``,
-    ``np.zeros?`` help) turned into calls by IPython's own transformer, the body of a
-    Python cell magic (``%%time``); None for a cell that is not Python.
-
-    Source that already parses as Python is left exactly as it is (IPython changes
-    nothing there either).
+    """Plain Python for a cell, as IPython runs it (``%magic``, ``!shell`` and ``np.zeros?``
+    turned into calls by IPython's own transformer, a ``%%time`` cell's body); None for a
+    cell that is not Python. Source that already parses is left as it is, as IPython does.
     """
     magic = _CELL_MAGIC.match(source)
     if magic:
@@ -111,25 +109,16 @@ def _statements(cell: int, source: str) -> list[Statement]:
             table = symtable.symtable(ast.unparse(node), f"<cell {cell}>", "exec")
         except SyntaxError:
             continue
-        binds = {
-            s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()
-        }
-        changes = set()
-        targets = []
+        binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+        changed = []  # what the statement may change in place: K[0] = 1, K.append(2)
         if isinstance(node, ast.Assign):
-            targets = node.targets
+            changed = node.targets
         elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            if isinstance(target, ast.Attribute | ast.Subscript):
-                root = _root_name(target)
-                if root:
-                    changes.add(root)
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            if isinstance(node.value.func, ast.Attribute):
-                root = _root_name(node.value.func)
-                if root:
-                    changes.add(root)
+            changed = [node.target]
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            changed = [node.value.func] if isinstance(node.value.func, ast.Attribute) else []
+        changes = {_root_name(t) for t in changed if isinstance(t, ast.Attribute | ast.Subscript)}
+        changes.discard(None)
         found.append(
             Statement(
                 cell=cell,
@@ -292,8 +281,6 @@ class SubmittedNotebook:
 
     def _defined_below(self, position: int, kept, bound, test_ids) -> list[str]:
         """Notes for names the kept code reads that only a cell below the test defines."""
-        import builtins
-
         unbound = {n for s in kept for n in s.reads} - bound - set(dir(builtins))
         notes = []
         for cell in self.cells:

@@ -21,6 +21,7 @@ from pathlib import Path
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .records import GradeRecord
+from .store import code_digest
 
 __all__ = [
     "RESOURCE",
@@ -58,8 +59,6 @@ def check_worker(settings: dict, digest: str | None = None) -> str | None:
     """
     from course_lib.sandbox import Sandbox, SandboxUnavailable
 
-    from .store import code_digest
-
     try:
         Sandbox(**settings).check()
     except SandboxUnavailable as error:
@@ -74,8 +73,6 @@ def check_worker(settings: dict, digest: str | None = None) -> str | None:
 
 def refusals(client, settings: dict) -> dict:
     """``worker address -> reason`` for every connected worker that may not grade."""
-    from .store import code_digest
-
     answers = client.run(check_worker, settings, code_digest())
     return {worker: why for worker, why in answers.items() if why}
 
@@ -91,8 +88,6 @@ class SandboxGate(WorkerPlugin):
     name = "course-sandbox-gate"
 
     def __init__(self, settings: dict) -> None:
-        from .store import code_digest
-
         self.settings = dict(settings)
         self.digest = code_digest()
 

@@ -161,13 +161,9 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *,
          ) -> list[BatteryVerdict]:
     """One child for the test cells that share ``program``."""
     source = program.student_cells
-    request = encode_request(
-        program.chunks,
-        name,
-        [case for _, tests in batteries for case in tests.cases],
-        guard=batteries[0][1].info.blocked,
-    )
-    result = processes.run(request)
+    every_case = [case for _, tests in batteries for case in tests.cases]
+    result = processes.run(encode_request(program.chunks, name, every_case,
+                                          guard=batteries[0][1].info.blocked))
     try:
         frames = decode_stream(bytes(result.stdout or b""))
         malformed = ""

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from course_lib.grading.assess import assess
 from course_lib.grading.batteries import battery
 from course_lib.grading.battery import Battery
@@ -43,6 +45,40 @@ class BatteryVerdict:
     report: Report
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+
+
+_VALUES = {
+    "ndarray": np.ndarray, "subclass": np.ndarray, "scalar": bool | int | float | complex | str,
+    "list": tuple | np.ndarray | None, "tuple": tuple | np.ndarray | None, "none": None,
+    "other": None,
+}
+"""What each kind of outcome carries, as :func:`course_lib.grading.calling.plain_value` makes
+it (None: nothing)."""
+
+
+def _outcomes(frames: list) -> list[Outcome]:
+    """The outcome frames of a child's output, checked as the child writes them: one per case,
+    in order, each value of the kind it names. Anything else was written by the student's code
+    (it can reach the stream), and the stream is not valid output.
+
+    Raises
+    ------
+    WireError
+        For a frame out of order or a value that is not of its kind.
+    """
+    outcomes = []
+    for header, values in frames:
+        if header.get("kind") != "outcome":
+            continue
+        if header.get("index") != len(outcomes):
+            raise WireError(f"outcome {header.get('index')!r} where {len(outcomes)} was due")
+        outcome = _outcome(header, values)
+        carried = _VALUES.get(outcome.kind, ())
+        if not isinstance(outcome.value, type(None) if carried is None else carried):
+            raise WireError(f"an outcome of kind {outcome.kind!r} carries a "
+                            f"{type(outcome.value).__name__}")
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _outcome(header: dict, values: dict) -> Outcome:
@@ -166,11 +202,10 @@ def _run(program: Program, name: str, batteries: list[tuple[bool, Battery]], *,
                                           guard=batteries[0][1].info.blocked))
     try:
         frames = decode_stream(bytes(result.stdout or b""))
-        malformed = ""
+        outcomes, malformed = _outcomes(frames), ""
     except WireError as error:
-        frames, malformed = [], str(error)
+        frames, outcomes, malformed = [], [], str(error)
     header = next((h for h, _ in frames if h.get("kind") == "program"), None)
-    outcomes = [_outcome(h, v) for h, v in frames if h.get("kind") == "outcome"]
     ended = _how_it_ended(result, malformed)
     hung_seconds = 0.0
     if outcomes and _hit_call_limit(outcomes[-1]):

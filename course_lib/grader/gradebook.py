@@ -308,10 +308,10 @@ class NbgraderCourse:
     def _restored(notebook: Path, released):
         """The submission with its graded cells as ``released``, valid for nbformat, and a
         note at the top when anything was changed (:mod:`.restore`); raises when unreadable."""
-        from .program import load_notebook
+        from .program import read_notebook
         from .restore import restore
 
-        data, notes = restore(load_notebook(Path(notebook).read_bytes()), released)
+        data, notes = restore(read_notebook(notebook), released)
         readable = _normalise(nbformat.from_dict(data))
         if notes:
             readable.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))

@@ -154,10 +154,7 @@ class SaveCourseGrades(SaveAutoGrades):
         ids = resources["nbgrader"]
         faults = resources.get(_NOT_GRADED, {}).get("cells", {})
         with Gradebook(ids["db_url"]) as gradebook:
-            notebook = gradebook.find_submission_notebook(
-                ids["notebook"], ids["assignment"], ids["student"])
-            grades = {grade.name: grade for grade in notebook.grades}
-            comments = {comment.name: comment for comment in notebook.comments}
+            notebook, grades, comments = _submitted_notebook(gradebook, ids)
             for cell in nb.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if utils.is_grade(cell):
@@ -176,6 +173,15 @@ class SaveCourseGrades(SaveAutoGrades):
                         "No response." if unchanged and not utils.is_task(cell) else None)
             gradebook.db.commit()
         return nb, resources
+
+
+def _submitted_notebook(gradebook, ids: dict):
+    """A submitted notebook in the gradebook with its grades and comments by name, read in one
+    go (``ids``: nbgrader's resources with the notebook, assignment and student)."""
+    notebook = gradebook.find_submission_notebook(ids["notebook"], ids["assignment"],
+                                                  ids["student"])
+    return (notebook, {grade.name: grade for grade in notebook.grades},
+            {comment.name: comment for comment in notebook.comments})
 
 
 def _entry(entries: dict, grade_id: str, kind: str):
@@ -355,10 +361,7 @@ class GetCourseGrades(GetGrades):
     def preprocess(self, nb, resources):
         ids = resources["nbgrader"]
         with Gradebook(ids["db_url"]) as gradebook:
-            notebook = gradebook.find_submission_notebook(
-                ids["notebook"], ids["assignment"], ids["student"])
-            grades = {grade.name: grade for grade in notebook.grades}
-            comments = {comment.name: comment for comment in notebook.comments}
+            notebook, grades, comments = _submitted_notebook(gradebook, ids)
             for cell in nb.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if utils.is_solution(cell) or utils.is_task(cell):

@@ -1,7 +1,8 @@
 """`course grade --scheduler`: a real Dask scheduler and worker processes on 127.0.0.1.
 
 The sample class graded through two workers gets exactly the records of a
-local run; a worker killed in the middle of a run costs nothing; a worker that
+local run; a worker killed in the middle of a run costs nothing, and a submission
+the cluster gives up on is left ungraded, never given a grade; a worker that
 cannot run bubblewrap is refused before it gets any work, with a message. The
 scheduler and workers are started with the dask command line and stopped by
 the tests; every address is 127.0.0.1.
@@ -172,6 +173,59 @@ def test_a_worker_killed_mid_run_costs_nothing(cluster, config, local, tmp_path)
     assert running.returncode == 0, err[-3000:]
     assert len(list(results.glob("*/*.json"))) > 3
     assert verdicts(tmp_path) == local
+    stop(survivor)
+
+
+def _allowed_failures(address: str, count: int) -> int:
+    """Set how many workers may die running one task before the scheduler gives up on it
+    (Dask's ``allowed-failures``); return the previous value."""
+    from distributed import Client
+
+    def change(dask_scheduler, count=count):
+        previous, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, count
+        return previous
+
+    with Client(address, timeout=30, set_as_default=False) as client:
+        return client.run_on_scheduler(change)
+
+
+def test_a_submission_the_cluster_gives_up_on_is_not_graded_and_the_next_run_grades_it(
+        cluster, config, local, tmp_path):
+    """The worker grading a submission dies and the scheduler gives up on it (Dask's
+    KilledWorker): no point is taken, the run lists it as not graded with the reason and
+    exits 1, and the same command grades it once a worker is back."""
+    previous = _allowed_failures(cluster["address"], 0)
+    try:
+        doomed = start_worker(cluster, "doomed-for-good")
+        wait_for_workers(cluster["address"], 1)
+        running = grade(tmp_path, config, "01_convolution", "--scheduler", cluster["address"],
+                        wait=False)
+        results = tmp_path / "work" / "results"
+        deadline = time.monotonic() + 300
+        while not list(results.glob("*/*.json")):
+            assert time.monotonic() < deadline and running.poll() is None, running.communicate()
+            time.sleep(0.05)
+        stop(doomed)
+        survivor = start_worker(cluster, "after-the-loss")
+        out, err = running.communicate(timeout=1200)
+    finally:
+        _allowed_failures(cluster["address"], previous)
+    assert running.returncode == 1, err[-3000:]
+    run = json.loads((tmp_path / "results.json").read_text())["run"]
+    lost = {(entry["student"], entry["assignment"]) for entry in run["not_graded"]}
+    assert lost and all("KilledWorker" in entry["reason"] for entry in run["not_graded"])
+    assert "NOT GRADED" in out and "none of them lost a point" in err
+    mine = {key: verdict for key, verdict in local.items() if key[1] == "01_convolution"}
+    graded = verdicts(tmp_path)
+    for key, verdict in graded.items():
+        if (key[0], key[1]) in lost:
+            assert verdict[1] == "ungraded" and verdict[0] == 0, key
+        else:
+            assert verdict == mine[key], key
+
+    done = grade(tmp_path, config, "01_convolution", "--scheduler", cluster["address"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert verdicts(tmp_path) == mine
     stop(survivor)
 
 

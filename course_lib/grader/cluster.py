@@ -14,12 +14,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import time
 from pathlib import Path
 
+from distributed.core import Status
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .processes import shared_processes
 from .records import GradeRecord
 from .store import code_digest
 
@@ -99,6 +100,13 @@ class SandboxGate(WorkerPlugin):
         if why:
             log.error("this worker may not grade: %s", why)
         await worker.set_resources(**{RESOURCE: 0 if why else worker.state.nthreads})
+        if not why and worker.status == Status.running:
+            # The scheduler looks for submissions a worker can take when the worker starts
+            # running, which this one did before it had the resource: submissions left
+            # waiting with no worker to take them (every grading worker was lost) would wait
+            # for ever. Paused and running again, the worker is looked at once more.
+            worker.status = Status.paused
+            worker.status = Status.running
 
 
 class Payload:
@@ -160,25 +168,6 @@ class Payload:
         return payload
 
 
-_PROCESSES: dict = {}
-_PROCESSES_LOCK = threading.Lock()
-
-
-def _processes_for(settings: dict, preload: list[str], threads: int):
-    """This worker's grading processes for these settings (made once, kept for the next task)."""
-    from course_lib.sandbox import Sandbox
-
-    from .processes import GradingProcesses
-
-    key = json.dumps([settings, preload], sort_keys=True)
-    with _PROCESSES_LOCK:
-        processes = _PROCESSES.get(key)
-        if processes is None:
-            processes = GradingProcesses(Sandbox(**settings), preload=preload, size=threads)
-            _PROCESSES[key] = processes
-    return processes
-
-
 def _threads() -> int:
     try:
         from distributed import get_worker
@@ -204,7 +193,7 @@ def grade_payload(data: bytes) -> bytes:
     refused = check_worker(settings)
     if refused:
         raise WorkerRefused(refused)
-    processes = _processes_for(settings, payload["preload"], _threads())
+    processes = shared_processes(settings, payload["preload"], size=_threads())
     located = Located(payload["student"], payload["assignment"].name,
                       Path(payload["notebook_name"]), payload["note"])
     records = grade_located(

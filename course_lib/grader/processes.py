@@ -14,6 +14,8 @@ or a Dask worker's threads) and lends them out one run at a time.
 from __future__ import annotations
 
 import ast
+import atexit
+import json
 import queue
 import threading
 from collections.abc import Iterable
@@ -22,7 +24,8 @@ from contextlib import contextmanager
 from course_lib.grading.calling import CALL_SECONDS
 from course_lib.sandbox.forkserver import ForkServer
 
-__all__ = ["CHILD_ENTRY", "GradingProcesses", "GradingStopped", "preload_modules"]
+__all__ = ["CHILD_ENTRY", "GradingProcesses", "GradingStopped", "preload_modules",
+           "shared_processes"]
 
 CHILD_ENTRY = "course_lib.grader.child:main"
 """What each grading child runs (it reads a request on stdin, writes frames to stdout)."""
@@ -178,3 +181,47 @@ class GradingProcesses:
             servers = list(self._servers)
         for server in servers:
             server.close()
+
+
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_processes(settings: dict, preload: Iterable[str], *, size: int = 1
+                     ) -> GradingProcesses:
+    """Grading processes kept for the rest of this process, one set per sandbox settings,
+    preloads and size.
+
+    For callers that get one submission at a time and would otherwise start
+    zygotes for each: plain ``nbgrader autograde`` grading a class notebook by
+    notebook, a Dask worker taking one submission per task. They are closed
+    when this process exits.
+
+    Parameters
+    ----------
+    settings : dict
+        The sandbox's options (:meth:`~course_lib.sandbox.Sandbox.settings`).
+    preload : iterable of str
+        Modules the zygotes import (:func:`preload_modules`).
+    size : int
+        How many children may run at once.
+    """
+    from course_lib.sandbox import Sandbox
+
+    preload = list(preload)
+    key = json.dumps([settings, preload, size], sort_keys=True)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            if not _SHARED:
+                atexit.register(_close_shared)
+            _SHARED[key] = GradingProcesses(Sandbox(**settings), preload=preload, size=size)
+        return _SHARED[key]
+
+
+def _close_shared() -> None:
+    with _SHARED_LOCK:
+        shared = list(_SHARED.values())
+        _SHARED.clear()
+    for processes in shared:
+        processes.close()
+

@@ -17,7 +17,7 @@ from course_lib.grading.outcome import Report
 from course_lib.sandbox.forkserver import ForkServerError
 
 from .locate import Located
-from .processes import GradingProcesses, GradingStopped, preload_modules
+from .processes import GradingProcesses, GradingStopped, preload_modules, shared_processes
 from .program import NotebookUnreadable, load_notebook, read_notebook, submitted_notebook
 from .records import GradeRecord
 from .restore import restore
@@ -214,8 +214,14 @@ def battery_seed(assignment: Assignment, override: int | None = None) -> int:
 def grade_notebook_bytes(
     raw: bytes, *, assignment: str, student: str, course: LoadedCourse, seed: int | None = None
 ) -> list[GradeRecord]:
-    """Grade one notebook given as bytes, in the configured sandbox (plain nbgrader's route)."""
+    """Grade one notebook given as bytes, in the configured sandbox (plain nbgrader's route).
+
+    The sandbox's zygotes are kept for the next notebook this process grades
+    (:func:`~.processes.shared_processes`): nbgrader autogrades a class one notebook at a time.
+    """
     spec = load_assignment(assignment, course=course)
     located = Located(student, assignment, Path(f"{assignment}.ipynb"))
-    return grade_located(located, spec, seed=battery_seed(spec, seed), sandbox=course.sandbox(),
-                         others=cell_ids(course), raw=raw)
+    sandbox = course.sandbox()
+    processes = shared_processes(sandbox.settings(), preload_modules([spec.setup_source]))
+    return grade_located(located, spec, seed=battery_seed(spec, seed), sandbox=sandbox,
+                         others=cell_ids(course), raw=raw, processes=processes)

@@ -47,6 +47,7 @@ never shares the machine with thirty students' servers starting at once."""
 _BESIDE_BROWSERS = {"tests.test_classroom_load"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Keep what tests share on one xdist worker (``--dist loadgroup``, as ``make test`` runs).
 
@@ -57,6 +58,9 @@ def pytest_collection_modifyitems(config, items):
     (``pytest.mark.xdist_group``). Classrooms on two workers do not meet: their account
     names carry the worker's PID, and the classroom's set-up takes its turn at the
     machine's account files and at building the wheel (``classroom/provision.py``).
+
+    It runs before xdist's own hook, which reads the groups (``tests/test_packaging.py``
+    checks that the groups hold).
     """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)

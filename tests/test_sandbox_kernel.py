@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 import threading
 from pathlib import Path
 
@@ -50,6 +51,23 @@ def processes_of(uids: range) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def left_running(uids: range, *, seconds: float = 10.0) -> list[str]:
+    """The processes of ``uids`` still there after up to ``seconds`` (the killed processes of
+    a pid namespace take a moment to be reaped on a busy machine; a process left running
+    never goes), each as ``pid: command line``."""
+    deadline = time.monotonic() + seconds
+    while processes_of(uids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = []
+    for pid in processes_of(uids):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        left.append(f"{pid}: {command.decode(errors='replace').strip()}")
+    return left
 
 
 @pytest.fixture
@@ -145,7 +163,7 @@ def test_notebook_runs_in_sandboxed_kernel(folders, local_server):
     assert printed(book.cells[6]) == ["kept", "OSError"]
     assert not (work / "here.txt").exists()
     assert client.km is None or not client.km.has_kernel
-    assert processes_of(UIDS) == []
+    assert left_running(UIDS) == []
 
 
 async def _start_run_and_stop(manager: SandboxedKernelManager, cwd: Path) -> dict:
@@ -175,7 +193,7 @@ def test_kernel_talks_over_ipc_sockets_in_a_private_folder(folders):
     assert Path(seen["info"]["ip"]).parent == seen["private"]
     assert seen["status"] == "ok"
     assert not seen["private"].exists()
-    assert processes_of(UIDS) == []
+    assert left_running(UIDS) == []
 
 
 @pytest.mark.slow
@@ -236,7 +254,6 @@ def test_kernel_dies_with_a_killed_manager():
     """When the process running the kernel manager is killed, the sandboxed kernel goes too."""
     import signal
     import subprocess
-    import time
 
     uids = range(61916, 61918)
     manager = subprocess.Popen(
@@ -252,9 +269,6 @@ def test_kernel_dies_with_a_killed_manager():
         manager.send_signal(signal.SIGKILL)
         manager.wait()
         manager.stdout.close()
-    deadline = time.monotonic() + 10
-    while processes_of(uids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_of(uids) == []
+    assert left_running(uids) == []
     # The killed manager could not remove its private folder; the test does.
     shutil.rmtree(private)

@@ -8,8 +8,8 @@ import os
 import shutil
 import socket
 import sys
-import time
 import threading
+import time
 from pathlib import Path
 
 import nbformat

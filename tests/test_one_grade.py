@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from routes import course_grade, plain_course, plain_nbgrader, run_all_of_autograded
+from routes import course_grade, plain_course, plain_nbgrader, run_all_of_autograded, two_at_a_time
 
 from course_lib.config import load_course
 from sample_class import student_notebook
@@ -165,10 +165,12 @@ def routes(tmp_path_factory, course_config):
     plain = plain_course(base / "plain", course_config)
     gradebook = plain_nbgrader(submitted, plain, names)
     kernel = {}
-    for (student, name), _ in sorted(corpus.items()):
-        # nbgrader restored the hidden test cells in the autograded copy: one Run All gives
-        # the points of the visible and of the hidden test cells.
-        for grade_id, points in run_all_of_autograded(plain, student, name).items():
+    # nbgrader restored the hidden test cells in the autograded copy: one Run All gives the
+    # points of the visible and of the hidden test cells.
+    pairs = sorted(corpus)
+    runs = two_at_a_time(lambda pair: run_all_of_autograded(plain, *pair), pairs)
+    for (student, name), points_of in zip(pairs, runs, strict=True):
+        for grade_id, points in points_of.items():
             kernel[(student, name, grade_id)] = points
     return {"ours": ours, "gradebook": gradebook, "kernel": kernel, "corpus": corpus,
             "out": out}

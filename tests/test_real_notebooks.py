@@ -130,13 +130,16 @@ def graded(tmp_path_factory, course_config):
     gradebook = routes.plain_nbgrader(submitted, plain, [NAME],
                                       steps=("generate_assignment", "autograde",
                                              "generate_feedback"))
-    validated, kernel = {}, {}
     for student in ROWS:
         copy_ = base / "validate" / student / f"{NAME}.ipynb"
         copy_.parent.mkdir(parents=True)
         shutil.copyfile(submitted / student / NAME / f"{NAME}.ipynb", copy_)
-        validated[student] = routes.validate_points(copy_)
-        kernel[student] = routes.run_all_of_autograded(plain, student, NAME)
+    validated = dict(zip(ROWS, routes.two_at_a_time(
+        lambda student: routes.validate_points(base / "validate" / student / f"{NAME}.ipynb"),
+        list(ROWS)), strict=True))
+    kernel = dict(zip(ROWS, routes.two_at_a_time(
+        lambda student: routes.run_all_of_autograded(plain, student, NAME), list(ROWS)),
+        strict=True))
     return {"done": done, "ours": ours, "gradebook": gradebook, "validated": validated,
             "kernel": kernel, "out": base / "out", "plain": plain}
 

@@ -7,6 +7,7 @@ one notebook and returns ``(student, assignment, grade_id) -> points``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -102,8 +103,11 @@ def plain_nbgrader(submitted: Path, plain: Path, names, *, steps=("generate_assi
 def kernel_points(notebook_path: Path, cwd: Path) -> dict[str, float]:
     """Run All in a fresh kernel; the points each test cell returned as its result."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(cwd)}})
+    # An event loop of its own, closed when done: the synchronous execute() leaves an
+    # unclosed loop behind in each thread it runs in (see two_at_a_time).
+    asyncio.run(client.async_execute())
     points = {}
     for cell in notebook.cells:
         grade_id = _grade_id(cell)

@@ -222,9 +222,15 @@ def test_course_grade_writes_the_gradebook_and_pages_nbgrader_writes(two_routes)
 NBGRADERS_OWN_STEPS = """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
-                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
-from course_lib.grader.nbgrader_plugins import FeedbackStyle, GradeOutOfProcess
+                                    ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
+from course_lib.grader.nbgrader_plugins import (FeedbackStyle, GradeOutOfProcess,
+                                                KeepFirstGradeIds, RestoreFromRelease)
 c.GradeOutOfProcess.results_dir = {results!r}
+c.Autograde.sanitize_preprocessors = [
+    RestoreFromRelease, KeepFirstGradeIds, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+    OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
     GradeOutOfProcess, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]

@@ -18,13 +18,22 @@ nbgrader configuration.
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from pathlib import Path
 
+import jsonschema
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.nbgraderformat import (
+    MetadataValidator,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    ValidationError,
+)
+from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -51,6 +60,7 @@ from .store import read_result
 __all__ = [
     "AUTOGRADE_STEPS",
     "FEEDBACK_STEPS",
+    "CheckCellMetadataOnce",
     "SANITIZE_STEPS",
     "FeedbackStyle",
     "GetCourseGrades",
@@ -275,6 +285,59 @@ class KeepFirstGradeIds(NbGraderPreprocessor):
         return nb, resources
 
 
+class _SchemaCheckedOnce(BaseMetadataValidator):
+    """The schema part of nbgrader's cell check, with the JSON schema's validator made once.
+
+    ``jsonschema.validate``, which nbgrader calls for every cell, first checks the schema
+    itself against its meta-schema: most of autograde's metadata check. The version checks
+    and the error raised (jsonschema's best match) are nbgrader's.
+    """
+
+    def validate_cell(self, cell) -> None:
+        if "nbgrader" not in cell.metadata:
+            return
+        meta = cell.metadata["nbgrader"]
+        version = meta.get("schema_version", 0)
+        if version < self.schema_version:
+            raise SchemaTooOldError(
+                f"Outdated schema version: {version} (expected {self.schema_version})",
+                version, self.schema_version)
+        if version > self.schema_version:
+            raise SchemaTooNewError(
+                f"Schema version is too new: {version} (expected {self.schema_version})",
+                version, self.schema_version)
+        compiled = type(self).__dict__.get("_compiled")
+        if compiled is None:
+            kind = jsonschema.validators.validator_for(self.schema)
+            kind.check_schema(self.schema)
+            compiled = kind(self.schema)
+            type(self)._compiled = compiled
+        error = jsonschema.exceptions.best_match(compiled.iter_errors(meta))
+        if error is not None:
+            raise error
+
+
+class _MetadataValidator(MetadataValidator, _SchemaCheckedOnce):
+    """nbgrader's current metadata validator; its ``super()`` call reaches
+    :class:`_SchemaCheckedOnce` instead of the per-cell ``jsonschema.validate``."""
+
+
+class CheckCellMetadataOnce(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata``, the same checks and errors, with the metadata
+    schema checked once per process rather than once per cell (see
+    :class:`_SchemaCheckedOnce`)."""
+
+    def preprocess(self, nb, resources):
+        try:
+            _MetadataValidator().validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            # nbgrader's own words, so a log reads the same on either route.
+            raise ValidationError(
+                "Notebook failed to validate; the nbgrader metadata may be corrupted.")
+        return nb, resources
+
+
 SANITIZE_STEPS = (
     RestoreFromRelease,
     KeepFirstGradeIds,
@@ -282,10 +345,10 @@ SANITIZE_STEPS = (
     DeduplicateIds,
     OverwriteKernelspec,
     OverwriteCells,
-    CheckCellMetadata,
+    CheckCellMetadataOnce,
 )
 """nbgrader autograde's own sanitising steps, after :class:`RestoreFromRelease` and
-:class:`KeepFirstGradeIds`."""
+:class:`KeepFirstGradeIds`; its ``CheckCellMetadata`` as :class:`CheckCellMetadataOnce`."""
 
 AUTOGRADE_STEPS = (
     GradeOutOfProcess,

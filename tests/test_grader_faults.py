@@ -146,6 +146,30 @@ with ForkServer(Sandbox(wall_seconds=20), entry="course_lib.grader.child:main") 
 """
 
 
+def test_a_memory_limit_below_the_grading_process_is_a_fault_not_a_grade(
+        tmp_path, course_config):
+    """A memory limit the grading process itself does not fit in would charge correct answers
+    with running out of memory, or not, depending on what happens to be free: it is refused
+    when the sandbox starts, so the cells stay ungraded with the limit to set, and the run
+    with a working limit grades them."""
+    submitted = _submitted(tmp_path / "submitted", students=("alice",))
+    low = course_config(tmp_path / "low.py", memory_bytes=48 * 1024**2)
+    out = tmp_path / "out"
+
+    done, records = course_grade(submitted, out, low, [ASSIGNMENT])
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert records and {r["status"] for r in records.values()} == {"ungraded"}
+    message = next(iter(records.values()))["message"]
+    assert "memory limit (c.Sandbox.memory_bytes, 48 MiB) leaves the graded code no room" \
+        in message and "Set it to at least" in message
+    assert "memory" not in {r["status"] for r in records.values()}
+
+    done, records = course_grade(submitted, out, course_config(tmp_path / "fixed.py"),
+                                 [ASSIGNMENT])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sum(r["score"] for r in records.values()) == 8.0  # alice's answers are correct
+
+
 def test_the_sandbox_imports_the_graders_course_lib_and_refuses_another(tmp_path):
     """With course_lib copied to a folder of its own (not installed, not the repository),
     the sandbox imports that copy; one that imported another would be refused naming both."""

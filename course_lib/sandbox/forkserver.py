@@ -56,7 +56,7 @@ from .seccomp import filter_fd
 from .supervise import Result, _register, _unregister
 from .zygote import MESSAGE_BYTES
 
-__all__ = ["PYTHON_SOURCE", "ForkServer", "ForkServerError", "run_source"]
+__all__ = ["MEMORY_HEADROOM", "PYTHON_SOURCE", "ForkServer", "ForkServerError", "run_source"]
 
 ZYGOTE_HOME = Path("/zygote")
 """The zygote's own folder inside the sandbox (HOME, working directory)."""
@@ -64,6 +64,9 @@ _CHUNK = 64 * 1024
 """Bytes moved per read or write of a run's pipes."""
 _START_SECONDS = 120.0
 """How long the zygote may take to import its modules."""
+MEMORY_HEADROOM = 64 * 1024**2
+"""Address space a run needs above the zygote's own (bytes): a memory limit lower than the
+zygote's size plus this is refused when the zygote starts."""
 _ANSWER_GRACE_SECONDS = 5.0
 """How long past a run's wall clock the host waits for the zygote's answer."""
 
@@ -245,6 +248,18 @@ class ForkServer:
                 f"runs the one in {self.expected_course_lib}: no submission can be graded with "
                 "a grading package other than the grader's. Install the course once (make "
                 "setup, or pip install the course's wheel) and run the grader from it."
+            )
+        # A child starts with the zygote's address space; under a limit below it, whether
+        # the graded code runs depends on what happens to be free, and a correct answer
+        # could be charged with running out of memory.
+        memory = self.sandbox.run_limits().memory_bytes
+        needed = int(ready.get("address_space", 0)) + MEMORY_HEADROOM
+        if memory < needed:
+            raise ForkServerError(
+                f"the sandbox's memory limit (c.Sandbox.memory_bytes, {memory >> 20} MiB) "
+                f"leaves the graded code no room: the grading process starts with "
+                f"{(needed - MEMORY_HEADROOM) >> 20} MiB of address space (Python and the "
+                f"modules it preloads). Set it to at least {-(-needed >> 20)} MiB."
             )
 
     def stop(self) -> None:

@@ -72,6 +72,15 @@ def _lower(number: int, soft: int, hard: int) -> None:
     resource.setrlimit(number, (soft, hard))
 
 
+def _address_space() -> int:
+    """Bytes of address space this process holds (``VmSize``): every child starts with it."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def _send(control: socket.socket, message: dict) -> None:
     control.send(json.dumps(message).encode())
 
@@ -328,7 +337,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     here = str(Path(sys.modules["course_lib"].__file__).resolve().parent)
-    _send(control, {"op": "ready", "pid": os.getpid(), "course_lib": here})
+    _send(control, {"op": "ready", "pid": os.getpid(), "course_lib": here,
+                    "address_space": _address_space()})
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, MESSAGE_BYTES, 3)

@@ -26,6 +26,18 @@ def test_grade_rejects_bad_jobs_and_missing_folders(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_a_config_away_from_the_masters_says_where_it_looked(tmp_path, capsys):
+    """The course's config copied to another folder finds no masters there: the refusal
+    names the folder it looked in, not an empty list of known assignments."""
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text((ROOT / "nbgrader_config.py").read_text())
+    assert cli.main(["grade", "01_convolution", "--submitted", str(SAMPLES), "--out",
+                     str(tmp_path / "out"), "--config", str(config), "--unsafe"]) == 2
+    said = capsys.readouterr().err
+    assert f"no master notebook is at {tmp_path / 'solutions'}" in said
+    assert f"c.CourseDirectory.root) {tmp_path}" in said
+
+
 def test_validate_rejects_unknown_files(tmp_path, capsys):
     """A missing file or one whose assignment cannot be told gives exit status 2."""
     assert cli.main(["validate", str(tmp_path / "01_convolution.ipynb")]) == 2

@@ -80,9 +80,24 @@ def test_missing_bubblewrap_is_reported(tmp_path):
     with pytest.raises(SandboxUnavailable, match="bwrap not found") as refused:
         Sandbox.check_available(bwrap=missing)
     assert "apt-get install bubblewrap" in refused.value.how_to_fix
+    assert "set by c.Sandbox.bwrap" in str(refused.value)  # the configured path is named
+    assert "correct c.Sandbox.bwrap" in refused.value.how_to_fix
     with pytest.raises(SandboxUnavailable, match="bwrap not found"):
         Sandbox(bwrap=missing).run(["true"])
     assert Sandbox(bwrap=missing, unsafe=True).run(["true"]).status == "ok"
+
+
+def test_a_configured_bubblewrap_that_fails_is_named_with_the_setting(tmp_path):
+    """A c.Sandbox.bwrap that runs but fails is named as the setting, with its own words."""
+    failing = tmp_path / "bwrap"
+    failing.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\n"
+                       "exit 1\n")
+    failing.chmod(0o755)
+    with pytest.raises(SandboxUnavailable) as refused:
+        Sandbox(bwrap=str(failing)).check()
+    assert f"the bubblewrap set by c.Sandbox.bwrap, {failing} failed a test run: bwrap: " \
+        "setting up uid map: Permission denied" in str(refused.value)
+    assert refused.value.how_to_fix.startswith("correct c.Sandbox.bwrap")
 
 
 FORBID_NAMESPACES_THEN_CHECK = """

@@ -131,8 +131,8 @@ def run(args) -> int:
             sandbox.check()
     except SandboxUnavailable as error:
         print(f"course grade: the sandbox is not available: {error}", file=sys.stderr)
-        print("Install bubblewrap (make system-deps, or apt-get install bubblewrap), or "
-              "pass --unsafe to grade without it (only for code you trust).", file=sys.stderr)
+        print("Once it is fixed, run the same command again; --unsafe grades without the "
+              "sandbox (only for code you trust).", file=sys.stderr)
         return 3
     submitted, note = (args.submitted, None) if args.submitted else _default_submitted(course)
     if note:
@@ -155,9 +155,10 @@ def run(args) -> int:
     pending = not_graded(result.records)
     submitted_count = result.graded + result.reused
     batteries = "as released" if args.seed is None else f"new batteries, seed {args.seed}"
+    # A submission the grader failed on was taken up in this run but has no grade.
     print(f"graded {len(result.students)} students: {submitted_count} notebooks "
-          f"({result.graded} graded now, {result.reused} reused from {out / 'work'}), "
-          f"{result.missing} missing; hidden tests: {batteries}"
+          f"({max(result.graded - len(pending), 0)} graded now, {result.reused} reused from "
+          f"{out / 'work'}), {result.missing} missing; hidden tests: {batteries}"
           + (f"; NOT GRADED: {len(pending)} (the grader failed, see below)" if pending else ""))
     for name in ("results.json", "grades.csv", "report.html", "feedback"):
         print(f"  {out / name}")

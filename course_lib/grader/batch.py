@@ -297,7 +297,11 @@ def _plan(*, course, submitted, out, sandbox, assignments, seed, regrade) -> _Pl
         raise ValueError(f"no known assignment ({', '.join(known)}) found under {submitted}")
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown assignment {name!r}; known: {', '.join(known)}")
+            # No master at all: the config names a course root without the masters in it.
+            where = ", ".join(known) if known else (
+                f"none: no master notebook is at {course.master(name)}; is the course's root "
+                f"folder (c.CourseDirectory.root) {course.root} the one holding the masters?")
+            raise ValueError(f"unknown assignment {name!r}; known: {where}")
     specs = [load_assignment(name, course=course) for name in names]
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)

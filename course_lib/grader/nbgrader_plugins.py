@@ -330,11 +330,11 @@ class CheckCellMetadataOnce(CheckCellMetadata):
     def preprocess(self, nb, resources):
         try:
             _MetadataValidator().validate_nb(nb)
-        except ValidationError:
+        except ValidationError as error:
             self.log.error(traceback.format_exc())
             # nbgrader's own words, so a log reads the same on either route.
             raise ValidationError(
-                "Notebook failed to validate; the nbgrader metadata may be corrupted.")
+                "Notebook failed to validate; the nbgrader metadata may be corrupted.") from error
         return nb, resources
 
 

@@ -21,6 +21,10 @@ INSTALL_HINT = (
     "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
     "bubblewrap) and util-linux (setpriv, prlimit)"
 )
+CONFIGURED_HINT = (
+    "correct c.Sandbox.bwrap in the course's nbgrader_config.py, or remove it to use the "
+    "bwrap on the PATH"
+)
 USERNS_HINT = (
     "allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian), "
     "sysctl kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), "
@@ -69,7 +73,9 @@ def _probe(as_root: bool, bwrap: str | None, uid: int, uid_pool: int) -> None:
         tools["bwrap"] = bwrap if os.access(bwrap, os.X_OK) and Path(bwrap).is_file() else None
     missing = [name for name, path in tools.items() if path is None]
     if missing:
-        raise SandboxUnavailable(f"{', '.join(missing)} not found", INSTALL_HINT)
+        named = [_named(bwrap) if name == "bwrap" else name for name in missing]
+        hint = INSTALL_HINT if bwrap is None else f"{CONFIGURED_HINT} (or {INSTALL_HINT})"
+        raise SandboxUnavailable(f"{', '.join(named)} not found", hint)
     with tempfile.TemporaryDirectory(prefix="course-sandbox-probe-") as folder:
         scratch = Path(folder) / "scratch"
         scratch.mkdir()
@@ -109,7 +115,13 @@ def _probe(as_root: bool, bwrap: str | None, uid: int, uid_pool: int) -> None:
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
         hint = USERNS_HINT if not as_root or "namespace" in said.lower() else INSTALL_HINT
-        raise SandboxUnavailable(f"bubblewrap failed a test run: {said}", hint)
+        if bwrap is not None:  # the configured program, not the system's, failed
+            hint = f"{CONFIGURED_HINT} (or {hint})"
+        raise SandboxUnavailable(f"{_named(bwrap)} failed a test run: {said}", hint)
+
+
+def _named(bwrap: str | None) -> str:
+    return "bubblewrap" if bwrap is None else f"the bubblewrap set by c.Sandbox.bwrap, {bwrap}"
 
 
 def check_available(

@@ -74,6 +74,7 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
     assert "the grader failed on 2 submissions; none of them lost a point" in done.stderr
     assert "(0 graded now, 0 reused" in done.stdout and "NOT GRADED: 2" in done.stdout
     assert records and {r["status"] for r in records.values()} == {"ungraded"}
+    assert {(r["score"], r["auto_score"]) for r in records.values()} == {(None, None)}
     assert all("did not start: bwrap: cannot set up the grading sandbox"
                in r["message"] for r in records.values())
     run = json.loads((out / "results.json").read_text())["run"]

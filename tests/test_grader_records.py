@@ -65,6 +65,18 @@ def test_results_json_score_is_the_grade_that_counts_with_the_automatic_one_besi
     )
 
 
+def test_a_cell_the_grader_could_not_grade_has_no_score_in_results_json():
+    """An ungraded cell's scores are null, not a zero someone could add up (a grade set by
+    hand still counts), and the record reads back as it was."""
+    ungraded = _record(status="ungraded", auto_score=0.0)
+    data = ungraded.to_json()
+    assert (data["score"], data["auto_score"], data["manual_score"]) == (None, None, None)
+    assert GradeRecord.from_json(data) == ungraded
+    by_hand = ungraded.replace(manual_score=2.0).to_json()
+    assert (by_hand["score"], by_hand["auto_score"]) == (2.0, None)
+    assert GradeRecord.from_json(by_hand).score == 2.0
+
+
 def test_a_score_that_disagrees_with_its_parts_is_refused():
     """A hand-edited score that is not the manual or automatic grade is named, not trusted."""
     with pytest.raises(RecordError, match="record score 0 is not the grade that counts"):

@@ -123,13 +123,21 @@ class GradeRecord:
 
     def to_json(self) -> dict:
         """The record as JSON-ready data (lists for the tuples), with the grade that counts
-        as ``score`` beside ``auto_score`` and ``manual_score``."""
+        as ``score`` beside ``auto_score`` and ``manual_score``.
+
+        A cell the grader could not grade has no automatic score: ``auto_score`` is null,
+        and so is ``score`` unless the instructor set one (as nbgrader's gradebook leaves
+        it), so that no one adds up a zero that is not a grade.
+        """
         data = dataclasses.asdict(self)
         data["diagnoses"] = list(self.diagnoses)
         data["notes"] = list(self.notes)
+        score = self.score
+        if not self.graded:
+            data["auto_score"], score = None, self.manual_score
         position = list(data).index("auto_score")
         items = list(data.items())
-        items.insert(position, ("score", self.score))
+        items.insert(position, ("score", score))
         return dict(items)
 
     @classmethod
@@ -156,6 +164,8 @@ class GradeRecord:
             stated = values.pop("score", None)
             if "auto_score" not in values and stated is not None:
                 values["auto_score"], stated = stated, None
+            if values.get("status") == "ungraded" and values.get("auto_score") is None:
+                values["auto_score"] = 0.0  # no grade (see to_json); nothing to add up
             for name in ("auto_score", "max_score", "seconds"):
                 values[name] = _number(values.get(name, 0.0), name)
             if values.get("manual_score") is not None:

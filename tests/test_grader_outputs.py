@@ -77,6 +77,21 @@ def test_report_is_escaped_and_says_what_the_files_say(tmp_path):
     assert "1.80 / 6" in report  # (6 + 3 + 0 + 0 + 0) / 5 submitters
 
 
+def test_a_submission_with_a_cell_not_graded_yet_is_in_no_average(tmp_path):
+    """bob's f cells were graded but the grader failed on his g cells: his notebook has no
+    score yet, so the average is ann's alone and the report counts him as not graded."""
+    bob = [r if r.function == "f" else r.replace(status="ungraded", auto_score=0.0)
+           for r in _notebook("bob", status="failed", fraction=0.5)]
+    records = _notebook("ann") + bob
+    assert ClassSummary.of(records, ["01_x"]).averages["01_x"] == (6.0, 6.0)
+    write_outputs(tmp_path, records, run={"seed_override": None, "sandbox": {"unsafe": False}},
+                  assignments=["01_x"])
+    report = " ".join((tmp_path / "report.html").read_text().split())
+    assert ("2 students; 2 notebooks submitted, 1 of them graded and <strong>1 not graded "
+            "yet</strong>") in report
+    assert "average of those graded" in report and "6.00 / 6" in report
+
+
 def test_grades_csv_uses_manual_grades(tmp_path):
     """A grade the instructor set replaces the automatic one in grades.csv."""
     records = _notebook("ann", status="failed", fraction=0.0)

@@ -184,6 +184,11 @@ class ClassSummary:
                 taken = min(penalty, scores[name][student])
                 totals[student] -= taken
                 scores[name][student] -= taken
+        # A submission with a cell still ungraded has no score yet, even if others are graded.
+        pending = {(r.assignment, r.student) for r in records if not r.graded}
+        for name, pairs in scores.items():
+            for student in [s for s in pairs if (name, s) in pending]:
+                del pairs[student]
         averages = {
             name: (
                 sum(scores[name].values()) / len(scores[name]) if scores[name] else None,

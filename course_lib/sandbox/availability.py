@@ -73,7 +73,7 @@ def _probe(as_root: bool, bwrap: str | None, uid: int, uid_pool: int) -> None:
         tools["bwrap"] = bwrap if os.access(bwrap, os.X_OK) and Path(bwrap).is_file() else None
     missing = [name for name, path in tools.items() if path is None]
     if missing:
-        named = [_named(bwrap) if name == "bwrap" else name for name in missing]
+        named = [_named(bwrap) if name == "bwrap" and bwrap else name for name in missing]
         hint = INSTALL_HINT if bwrap is None else f"{CONFIGURED_HINT} (or {INSTALL_HINT})"
         raise SandboxUnavailable(f"{', '.join(named)} not found", hint)
     with tempfile.TemporaryDirectory(prefix="course-sandbox-probe-") as folder:

@@ -90,6 +90,8 @@ def test_a_submission_with_a_cell_not_graded_yet_is_in_no_average(tmp_path):
     assert ("2 students; 2 notebooks submitted, 1 of them graded and <strong>1 not graded "
             "yet</strong>") in report
     assert "average of those graded" in report and "6.00 / 6" in report
+    assert "<strong>1 submission was not graded</strong>, because the grader itself could " \
+        "not run on it." in report
 
 
 def test_grades_csv_uses_manual_grades(tmp_path):

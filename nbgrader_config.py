@@ -68,7 +68,8 @@ c.Course.assignments = [
 # function. Uncomment to change; the values shown are the defaults.
 # c.Sandbox.cpu_seconds = 20  # CPU time (RLIMIT_CPU) -> status "timeout"
 # c.Sandbox.wall_seconds = 20  # wall clock, then the whole sandbox is killed -> "timeout"
-# c.Sandbox.memory_bytes = 2 * 1024**3  # address space (RLIMIT_AS) -> "memory"
+# c.Sandbox.memory_bytes = 2 * 1024**3  # address space (RLIMIT_AS) -> "memory"; under
+#   what the grading process maps (about 300 MiB) plus 64 MiB, no submission is graded
 # c.Sandbox.processes = 64  # processes + threads of the sandbox uid (RLIMIT_NPROC)
 # c.Sandbox.output_bytes = 64 * 1024**2  # kept of stdout and of stderr -> "output-limit"
 # c.Sandbox.file_bytes = 64 * 1024**2  # largest file written (RLIMIT_FSIZE)
@@ -79,7 +80,7 @@ c.Course.assignments = [
 # anything else: RLIMIT_NPROC counts every process of a uid.
 # c.Sandbox.uid = 61000
 # c.Sandbox.uid_pool = 32
-# c.Sandbox.bwrap = "/usr/bin/bwrap"
+# c.Sandbox.bwrap = "/usr/bin/bwrap"  # default: the bwrap on the PATH
 
 # --- nbgrader autograde = the course's out-of-process grader -----------------
 # Plain `nbgrader autograde` grades exactly as `course grade` does: its Execute

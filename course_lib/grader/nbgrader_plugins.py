@@ -18,6 +18,7 @@ nbgrader configuration.
 
 from __future__ import annotations
 
+import functools
 import traceback
 import uuid
 from pathlib import Path
@@ -293,6 +294,12 @@ class _SchemaCheckedOnce(BaseMetadataValidator):
     and the error raised (jsonschema's best match) are nbgrader's.
     """
 
+    def __init__(self) -> None:
+        super().__init__()  # reads the schema
+        kind = jsonschema.validators.validator_for(self.schema)
+        kind.check_schema(self.schema)
+        self._compiled = kind(self.schema)
+
     def validate_cell(self, cell) -> None:
         if "nbgrader" not in cell.metadata:
             return
@@ -306,13 +313,7 @@ class _SchemaCheckedOnce(BaseMetadataValidator):
             raise SchemaTooNewError(
                 f"Schema version is too new: {version} (expected {self.schema_version})",
                 version, self.schema_version)
-        compiled = type(self).__dict__.get("_compiled")
-        if compiled is None:
-            kind = jsonschema.validators.validator_for(self.schema)
-            kind.check_schema(self.schema)
-            compiled = kind(self.schema)
-            type(self)._compiled = compiled
-        error = jsonschema.exceptions.best_match(compiled.iter_errors(meta))
+        error = jsonschema.exceptions.best_match(self._compiled.iter_errors(meta))
         if error is not None:
             raise error
 
@@ -324,12 +325,16 @@ class _MetadataValidator(MetadataValidator, _SchemaCheckedOnce):
 
 class CheckCellMetadataOnce(CheckCellMetadata):
     """nbgrader's ``CheckCellMetadata``, the same checks and errors, with the metadata
-    schema checked once per process rather than once per cell (see
+    schema read and checked once per step rather than once per notebook and cell (see
     :class:`_SchemaCheckedOnce`)."""
+
+    @functools.cached_property
+    def _validator(self) -> _MetadataValidator:
+        return _MetadataValidator()
 
     def preprocess(self, nb, resources):
         try:
-            _MetadataValidator().validate_nb(nb)
+            self._validator.validate_nb(nb)
         except ValidationError as error:
             self.log.error(traceback.format_exc())
             # nbgrader's own words, so a log reads the same on either route.

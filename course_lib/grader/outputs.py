@@ -152,6 +152,8 @@ class ClassSummary:
         cells: dict = defaultdict(list)
         diagnosed: dict = defaultdict(set)
         flags: dict = {}
+        # A submission with a cell still ungraded has no score yet, even if others are graded.
+        pending = {(e["student"], e["assignment"]) for e in not_graded(records)}
         for record in records:
             totals[record.student] += record.score
             max_totals[record.student] += record.max_score
@@ -161,7 +163,8 @@ class ClassSummary:
                 continue
             submitted[record.assignment].add(record.student)
             if record.graded:  # an ungraded cell is no grade: not in averages or pass rates
-                scores[record.assignment][record.student] += record.score
+                if (record.student, record.assignment) not in pending:
+                    scores[record.assignment][record.student] += record.score
                 cells[f"{record.assignment}: {record.grade_id}"].append(
                     record.status == "passed")
                 for code in record.diagnoses:
@@ -184,11 +187,6 @@ class ClassSummary:
                 taken = min(penalty, scores[name][student])
                 totals[student] -= taken
                 scores[name][student] -= taken
-        # A submission with a cell still ungraded has no score yet, even if others are graded.
-        pending = {(r.assignment, r.student) for r in records if not r.graded}
-        for name, pairs in scores.items():
-            for student in [s for s in pairs if (name, s) in pending]:
-                del pairs[student]
         averages = {
             name: (
                 sum(scores[name].values()) / len(scores[name]) if scores[name] else None,

@@ -36,6 +36,7 @@ b'hello\\n'
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import selectors
@@ -259,7 +260,7 @@ class ForkServer:
                 f"the sandbox's memory limit (c.Sandbox.memory_bytes, {memory >> 20} MiB) "
                 f"leaves the graded code no room: the grading process starts with "
                 f"{(needed - MEMORY_HEADROOM) >> 20} MiB of address space (Python and the "
-                f"modules it preloads). Set it to at least {-(-needed >> 20)} MiB."
+                f"modules it preloads). Set it to at least {math.ceil(needed / 2**20)} MiB."
             )
 
     def stop(self) -> None:

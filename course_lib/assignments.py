@@ -54,6 +54,7 @@ __all__ = [
     "layout_of",
     "load_assignment",
     "release",
+    "released_seed",
     "test_cell_role",
     "tidy_notebook",
 ]
@@ -377,6 +378,21 @@ def tidy_notebook(notebook):
             cell.outputs = []
             cell.execution_count = None
     return notebook
+
+
+def released_seed(assignment: str) -> int | None:
+    """The hidden battery's seed stored in ``assignment``'s master, or None.
+
+    None where no course configuration is found, the master cannot be read or
+    it has no seed yet. Declared in the entry-point group
+    :data:`course_lib.grading.batteries.SEED_LOOKUPS`, so that a hidden test cell
+    run in a kernel draws the cases ``course grade`` draws.
+    """
+    try:
+        master = load_course().master(assignment)
+        return stored_seed(json.loads(master.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # a ConfigError is a ValueError
+        return None
 
 
 def fix_battery_seed(master: Path) -> int:

@@ -142,3 +142,38 @@ def test_no_module_imports_a_layer_above_it_and_no_two_import_each_other():
     for module in sorted(graph):
         visit(module, [])
     assert circles == []
+
+
+def test_the_grading_core_does_not_read_the_course_configuration():
+    """Grading and the sandbox are handed what they need; only the layers above them read
+    nbgrader_config.py."""
+    readers = sorted(
+        _module_name(p) for p in PACKAGE.rglob("*.py")
+        if _module_name(p).startswith(("course_lib.grading", "course_lib.sandbox"))
+        and "course_lib.config" in _imports(p)
+    )
+    assert readers == []
+
+
+def test_a_hidden_test_run_in_a_kernel_draws_the_seed_released_with_the_assignment(tmp_path):
+    """A hidden test cell run by hand gets no seed; the course's declared lookup finds the one
+    stored in the master, in a fresh interpreter as in a kernel: its cases are the graded ones."""
+    import json
+
+    from course_lib.assignments import released_seed
+    from course_lib.config import load_course
+    from course_lib.grading import exercises
+    from course_lib.grading.batteries import stored_seed
+
+    course = load_course()
+    name = exercises.get("convolve").assignment
+    stored = stored_seed(json.loads(course.master(name).read_text(encoding="utf-8")))
+    assert isinstance(stored, int)
+    assert released_seed(name) == stored
+    script = ("from course_lib.grading import batteries\n"
+              f"print(batteries.released_seed({name!r}))\n"
+              f"print(batteries.battery('convolve', hidden=True).seed)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(stored), str(stored)]

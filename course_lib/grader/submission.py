@@ -12,7 +12,7 @@ from pathlib import Path
 
 from course_lib.assignments import Assignment, available_assignments, load_assignment
 from course_lib.config import LoadedCourse
-from course_lib.grading.batteries import seed_or_default
+from course_lib.grading.battery import seed_or_default
 from course_lib.grading.outcome import Report
 from course_lib.sandbox.forkserver import ForkServerError
 

@@ -45,11 +45,8 @@ from .guard import is_blocked_error, is_course_library_error
 from .outcome import Case, Outcome, Report, describe_value
 from .static import ALLOWED, check_source
 
-__all__ = ["DEFAULT_SEED", "GENERIC_CODES", "GENERIC_EXPLANATIONS", "MUTATION_PENALTY",
+__all__ = ["GENERIC_CODES", "GENERIC_EXPLANATIONS", "MUTATION_PENALTY",
            "CaseResult", "assess", "format_value", "same_result"]
-
-DEFAULT_SEED = 20240617
-"""Seed of the hidden battery of an assignment released without one of its own."""
 
 MUTATION_PENALTY = 0.25
 """Share of the earned points deducted when the function changes its inputs."""

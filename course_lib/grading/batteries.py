@@ -24,10 +24,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .battery import Battery
+from .battery import Battery, seed_or_default
 
-__all__ = ["BATTERY_SEED_KEY", "RELEASED", "BatteryUnavailable", "battery", "compile_visible",
-           "hidden_available", "released_path", "released_seed", "seed_or_default", "stored_seed"]
+__all__ = ["BATTERY_SEED_KEY", "RELEASED", "SEED_LOOKUPS", "BatteryUnavailable", "battery",
+           "compile_visible", "hidden_available", "released_path", "released_seed", "stored_seed"]
 
 RELEASED = Path(__file__).resolve().parent / "released"
 """Folder of the compiled visible batteries in a student bundle."""
@@ -79,31 +79,31 @@ def stored_seed(notebook: dict) -> int | None:
     return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
-def seed_or_default(seed: int | None) -> int:
-    """``seed``, or :data:`~course_lib.grading.assess.DEFAULT_SEED` for a master without one."""
-    from .assess import DEFAULT_SEED
+SEED_LOOKUPS = "course_lib.battery_seeds"
+"""Entry-point group of the functions that tell a kernel an assignment's released seed.
 
-    return DEFAULT_SEED if seed is None else seed
+The grading core does not read the course's configuration. The package that does
+(:func:`course_lib.assignments.released_seed`) declares itself in this group in
+``pyproject.toml``; each lookup takes an assignment's name and returns its seed,
+or None where it knows none."""
 
 
 @functools.lru_cache(maxsize=32)
 def released_seed(assignment: str) -> int:
-    """The hidden battery's seed released with ``assignment`` (stored in its master).
+    """The hidden battery's seed released with ``assignment``.
 
-    :func:`course_lib.assignments.release` fixes it when the assignment is
-    first released; a master without one uses
-    :data:`~course_lib.grading.assess.DEFAULT_SEED`.
+    The grader always passes the seed; this default serves a hidden test cell
+    run in a kernel (an instructor's Run All, nbgrader's own autograde). It asks
+    the lookups of :data:`SEED_LOOKUPS` and falls back on
+    :data:`~course_lib.grading.battery.DEFAULT_SEED`.
     """
-    import json
+    from importlib.metadata import entry_points
 
-    from course_lib.config import load_course
-
-    try:
-        master = load_course().master(assignment)
-        seed = stored_seed(json.loads(master.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        seed = None
-    return seed_or_default(seed)
+    for entry in entry_points(group=SEED_LOOKUPS):
+        seed = entry.load()(assignment)
+        if seed is not None:
+            return int(seed)
+    return seed_or_default(None)
 
 
 def hidden_available() -> bool:

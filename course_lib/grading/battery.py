@@ -31,11 +31,19 @@ from typing import Any
 from .outcome import Case
 from .wire import WireError, decode_stream, encode_frame
 
-__all__ = ["Battery", "BatteryError", "ExerciseInfo", "Expectation", "MistakeSpec", "PatternSpec",
-           "RuleSpec"]
+__all__ = ["DEFAULT_SEED", "Battery", "BatteryError", "ExerciseInfo", "Expectation", "MistakeSpec",
+           "PatternSpec", "RuleSpec", "seed_or_default"]
 
 _KIND = "battery"
 _VERSION = 4
+
+DEFAULT_SEED = 20240617
+"""Seed of the hidden battery of an assignment released without one of its own."""
+
+
+def seed_or_default(seed: int | None) -> int:
+    """``seed``, or :data:`DEFAULT_SEED` for an assignment released without one."""
+    return DEFAULT_SEED if seed is None else int(seed)
 
 
 class BatteryError(ValueError):

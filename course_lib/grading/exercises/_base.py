@@ -25,8 +25,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..assess import DEFAULT_SEED, assess, same_result
-from ..battery import Battery, ExerciseInfo, Expectation, MistakeSpec, PatternSpec, RuleSpec
+from ..assess import assess, same_result
+from ..battery import (
+    Battery,
+    ExerciseInfo,
+    Expectation,
+    MistakeSpec,
+    PatternSpec,
+    RuleSpec,
+    seed_or_default,
+)
 from ..guard import blocked_for
 from ..outcome import Case, Outcome, Report
 
@@ -277,7 +285,7 @@ class Exercise:
             False: small and deterministic. True: larger, with random inputs.
         seed : int, optional
             Seed of the hidden battery's random inputs (default
-            :data:`~course_lib.grading.assess.DEFAULT_SEED`); ignored for the
+            :data:`~course_lib.grading.battery.DEFAULT_SEED`); ignored for the
             visible battery.
         """
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
@@ -285,7 +293,7 @@ class Exercise:
         visible = self.visible_cases()
         if not hidden:
             return visible
-        rng = np.random.default_rng(DEFAULT_SEED if seed is None else int(seed))
+        rng = np.random.default_rng(seed_or_default(seed))
         return visible + self.hidden_cases(rng)
 
     def differs(self, case: Case, *codes: str) -> bool:
@@ -384,7 +392,7 @@ class Exercise:
 
     def battery(self, *, hidden: bool, seed: int | None = None) -> Battery:
         """The visible battery, or the hidden one drawn with ``seed``, as data."""
-        seed = None if not hidden else (DEFAULT_SEED if seed is None else int(seed))
+        seed = seed_or_default(seed) if hidden else None
         return self.compile(self.cases(hidden=hidden, seed=seed), hidden=hidden, seed=seed)
 
     def assess(

@@ -359,60 +359,46 @@ class NbgraderCourse:
                     grade.needs_manual_grade = grade.manual_score is not None
             gradebook.db.commit()
 
-    def manual_scores(self, assignment: str) -> dict[tuple[str, str], float]:
-        """``(student, grade_id) -> score`` of every grade set by hand (formgrader)."""
+    @contextmanager
+    def _submissions(self, assignment: str):
+        """nbgrader's submissions of ``assignment`` in an open gradebook (none if it has none)."""
         from nbgrader.api import Gradebook, MissingEntry
 
         if not self._has_gradebook():
-            return {}
-        scores = {}
+            yield []
+            return
         with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
             try:
                 submissions = gradebook.assignment_submissions(assignment)
             except MissingEntry:
-                return {}
-            for submission in submissions:
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        if grade.manual_score is not None:
-                            scores[(submission.student_id, grade.name)] = float(grade.manual_score)
-        return scores
+                submissions = []
+            yield submissions
+
+    def manual_scores(self, assignment: str) -> dict[tuple[str, str], float]:
+        """``(student, grade_id) -> score`` of every grade set by hand (formgrader)."""
+        with self._submissions(assignment) as submissions:
+            return {(submission.student_id, grade.name): float(grade.manual_score)
+                    for submission in submissions for notebook in submission.notebooks
+                    for grade in notebook.grades if grade.manual_score is not None}
 
     def late_submissions(self, assignment: str) -> dict[str, dict]:
         """``student -> {timestamp, seconds_late, late_penalty}`` for each submission of
         ``assignment`` that came with nbgrader's timestamp, as the gradebook has them (the
         due date and nbgrader's late-submission plugin decide the penalty)."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        if not self._has_gradebook():
-            return {}
-        facts = {}
-        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
-            try:
-                submissions = gradebook.assignment_submissions(assignment)
-            except MissingEntry:
-                return {}
-            for submission in submissions:
-                if submission.timestamp is None:
-                    continue
-                facts[submission.student_id] = {
+        with self._submissions(assignment) as submissions:
+            return {
+                submission.student_id: {
                     "timestamp": submission.timestamp.isoformat(sep=" ") + " UTC",
                     "seconds_late": float(submission.total_seconds_late),
                     "late_penalty": float(submission.late_submission_penalty or 0.0),
                 }
-        return facts
+                for submission in submissions if submission.timestamp is not None
+            }
 
     def staged(self, assignment: str) -> list[str]:
         """The students whose notebook for ``assignment`` is in the gradebook."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        if not self._has_gradebook():
-            return []
-        with _quiet_nbgrader(), Gradebook(self.db_url, self.course_id) as gradebook:
-            try:
-                return sorted(s.student_id for s in gradebook.assignment_submissions(assignment))
-            except MissingEntry:
-                return []
+        with self._submissions(assignment) as submissions:
+            return sorted(s.student_id for s in submissions)
 
     def _has_gradebook(self) -> bool:
         path = self.directory.gradebook_file
@@ -448,14 +434,3 @@ class NbgraderCourse:
                 write_atomic(Path(out) / student / f"{assignment}.html", page)
                 written.add(student)
         return written
-
-    def feedback(self, assignment: str, out: Path, *, student: str) -> Path:
-        """Generate nbgrader's feedback for one student; copy it to
-        ``out/<student>/<assignment>.html`` (atomically) and return that path."""
-        with _quiet_nbgrader():
-            result = self._api().generate_feedback(assignment, student, force=True)
-        if not result.get("success"):
-            raise RuntimeError(f"nbgrader generate_feedback failed: {result.get('error')}")
-        html = self._feedback_page(student, assignment)
-        page = offline_page(html.read_text(encoding="utf-8"))
-        return write_atomic(Path(out) / student / f"{assignment}.html", page)

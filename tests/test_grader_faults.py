@@ -88,6 +88,9 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
     assert "no notebook graded" in report  # no average made of the zeros of ungraded cells
     book = _gradebook(out / "course" / "gradebook.db")
     assert len(book) == 8 and set(book.values()) == {(None, True)}
+    page = (out / "feedback" / "alice" / f"{ASSIGNMENT}.html").read_text()
+    assert "Not graded yet: 4 of this notebook" in page  # nbgrader's 0 points are not a grade
+    assert "nothing was taken off" in page
 
     done, records = course_grade(submitted, out, fixed, [ASSIGNMENT])
     assert done.returncode == 0, done.stderr[-2000:]
@@ -95,6 +98,7 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
     assert "ungraded" not in {r["status"] for r in records.values()}
     book = _gradebook(out / "course" / "gradebook.db")
     assert all(score is not None and not needs for score, needs in book.values())
+    assert "Not graded yet" not in (out / "feedback" / "alice" / f"{ASSIGNMENT}.html").read_text()
     assert book[("alice", "convolve_hidden")][0] == records[
         ("alice", ASSIGNMENT, "convolve_hidden")]["auto_score"]
 

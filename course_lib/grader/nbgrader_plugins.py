@@ -72,6 +72,7 @@ __all__ = [
     "KeepFirstGradeIds",
     "RestoreFromRelease",
     "TidyRelease",
+    "not_graded_note",
     "restoration_note",
     "use_course_grader",
 ]
@@ -421,13 +422,27 @@ class FeedbackStyle(NbGraderPreprocessor):
         return nb, resources
 
 
+def not_graded_note(grade_ids) -> str:
+    """The Markdown cell text that opens a feedback page with test cells still without a
+    score: nbgrader's page shows them as 0 points, and the student must not read that as a
+    grade."""
+    cells = ", ".join(f"`{grade_id}`" for grade_id in grade_ids)
+    return (f"**Not graded yet: {len(grade_ids)} of this notebook's test cells ({cells}).** "
+            "The grader failed before it could grade them. That is a fault on the course's "
+            "side, not in your code, and your instructor has been told. This page shows them "
+            "as 0 points only because they have no score yet: nothing was taken off, and they "
+            "will be graded.")
+
+
 class GetCourseGrades(GetGrades):
     """nbgrader's GetGrades, reading a notebook's grades and comments from the gradebook in
     one go instead of one lookup per cell: the same scores, points, comments and totals on
-    the feedback page."""
+    the feedback page. A page with test cells the grader could not grade opens with
+    :func:`not_graded_note`."""
 
     def preprocess(self, nb, resources):
         ids = resources["nbgrader"]
+        without_score = []
         with Gradebook(ids["db_url"]) as gradebook:
             notebook, grades, comments = _submitted_notebook(gradebook, ids)
             for cell in nb.cells:
@@ -439,6 +454,9 @@ class GetCourseGrades(GetGrades):
                     grade = _entry(grades, grade_id, "grade")
                     cell.metadata.nbgrader["score"] = grade.score
                     cell.metadata.nbgrader["points"] = grade.max_score
+                    if (grade.auto_score is None and grade.manual_score is None
+                            and not utils.is_solution(cell) and not utils.is_task(cell)):
+                        without_score.append(grade_id)  # a test nbgrader shows as 0.0
             penalty = notebook.late_submission_penalty
             if penalty is None:
                 penalty = 0
@@ -447,6 +465,8 @@ class GetCourseGrades(GetGrades):
             ids["score"] = notebook.score - penalty
             ids["max_score"] = notebook.max_score
             ids["late_penalty"] = penalty
+        if without_score:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(not_graded_note(without_score)))
         return nb, resources
 
 

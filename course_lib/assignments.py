@@ -35,7 +35,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import LoadedCourse, check_assignment_name, load_course, nbgrader_scripts_on_path
+from .config import (
+    LoadedCourse,
+    check_assignment_name,
+    load_course,
+    nbgrader_scripts_on_path,
+    nearest_config_file,
+)
 from .grading.batteries import BATTERY_SEED_KEY, stored_seed
 
 __all__ = [
@@ -383,13 +389,17 @@ def tidy_notebook(notebook):
 def released_seed(assignment: str) -> int | None:
     """The hidden battery's seed stored in ``assignment``'s master, or None.
 
-    None where no course configuration is found, the master cannot be read or
-    it has no seed yet. Declared in the entry-point group
+    The course is the one the current folder belongs to: the nearest
+    ``nbgrader_config.py`` in it or above it (a kernel running
+    ``solutions/01_convolution/01_convolution.ipynb`` or an autograded copy
+    is inside its course directory), else :func:`~course_lib.config.load_course`'s
+    default. None where no course is found, the master cannot be read or it has
+    no seed yet. Declared in the entry-point group
     :data:`course_lib.grading.batteries.SEED_LOOKUPS`, so that a hidden test cell
     run in a kernel draws the cases ``course grade`` draws.
     """
     try:
-        master = load_course().master(assignment)
+        master = load_course(nearest_config_file(Path.cwd())).master(assignment)
         return stored_seed(json.loads(master.read_text(encoding="utf-8")))
     except (OSError, ValueError):  # a ConfigError is a ValueError
         return None

@@ -49,6 +49,7 @@ __all__ = [
     "find_config_file",
     "load_config",
     "load_course",
+    "nearest_config_file",
     "nbgrader_scripts_on_path",
     "put_nbgrader_scripts_on_path",
 ]
@@ -141,6 +142,19 @@ def find_config_file(explicit: str | os.PathLike | None = None) -> Path | None:
         candidate = folder / CONFIG_FILE_NAME
         if candidate.is_file():
             return candidate.resolve()
+    return None
+
+
+def nearest_config_file(folder: str | os.PathLike) -> Path | None:
+    """The ``nbgrader_config.py`` in ``folder`` or in the nearest folder above it, or None.
+
+    A notebook's kernel runs in the notebook's folder, inside its course directory
+    (``solutions/01_convolution``, ``autograde/autograded/<student>/01_convolution``).
+    """
+    start = Path(folder).absolute()
+    for above in (start, *start.parents):
+        if (above / CONFIG_FILE_NAME).is_file():
+            return (above / CONFIG_FILE_NAME).resolve()
     return None
 
 

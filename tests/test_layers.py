@@ -155,9 +155,22 @@ def test_the_grading_core_does_not_read_the_course_configuration():
     assert readers == []
 
 
+def _kernel_seed(name: str, cwd: Path) -> str:
+    """What a hidden test cell of ``name`` run in a fresh interpreter in ``cwd`` draws with."""
+    script = ("from course_lib.grading import batteries\n"
+              f"print(batteries.released_seed({name!r}))\n"
+              "print(batteries.battery('convolve', hidden=True).seed)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split()
+    assert first == second
+    return first
+
+
 def test_a_hidden_test_run_in_a_kernel_draws_the_seed_released_with_the_assignment(tmp_path):
     """A hidden test cell run by hand gets no seed; the course's declared lookup finds the one
-    stored in the master, in a fresh interpreter as in a kernel: its cases are the graded ones."""
+    stored in the master, in its folder as anywhere else (a kernel of the installed course)."""
     import json
 
     from course_lib.assignments import released_seed
@@ -170,10 +183,25 @@ def test_a_hidden_test_run_in_a_kernel_draws_the_seed_released_with_the_assignme
     stored = stored_seed(json.loads(course.master(name).read_text(encoding="utf-8")))
     assert isinstance(stored, int)
     assert released_seed(name) == stored
-    script = ("from course_lib.grading import batteries\n"
-              f"print(batteries.released_seed({name!r}))\n"
-              f"print(batteries.battery('convolve', hidden=True).seed)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [str(stored), str(stored)]
+    assert _kernel_seed(name, course.master(name).parent) == str(stored)
+    assert _kernel_seed(name, tmp_path) == str(stored)
+
+
+def test_a_kernel_draws_the_seed_of_the_course_its_notebook_is_in(tmp_path):
+    """A master run by hand in another copy of the course draws that copy's seed, not the seed
+    of the checkout course_lib was imported from."""
+    import json
+    import shutil
+
+    from course_lib.config import CONFIG_FILE_NAME, load_course
+    from course_lib.grading import exercises
+
+    course = load_course()
+    name = exercises.get("convolve").assignment
+    master = json.loads(course.master(name).read_text(encoding="utf-8"))
+    master["metadata"].setdefault("course", {})["battery_seed"] = 12345
+    folder = tmp_path / course.source.relative_to(course.root) / name
+    folder.mkdir(parents=True)
+    (folder / f"{name}.ipynb").write_text(json.dumps(master), encoding="utf-8")
+    shutil.copy(course.config_file, tmp_path / CONFIG_FILE_NAME)
+    assert _kernel_seed(name, folder) == "12345"

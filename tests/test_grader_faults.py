@@ -90,7 +90,8 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
     assert len(book) == 8 and set(book.values()) == {(None, True)}
     page = (out / "feedback" / "alice" / f"{ASSIGNMENT}.html").read_text()
     assert "Not graded yet: 4 of this notebook" in page  # nbgrader's 0 points are not a grade
-    assert "nothing was taken off" in page
+    assert "nothing was taken off" in page and 'class="alert alert-danger"' in page
+    assert "bwrap" not in page and "ForkServerError" not in page  # the cause is the instructor's
 
     done, records = course_grade(submitted, out, fixed, [ASSIGNMENT])
     assert done.returncode == 0, done.stderr[-2000:]

@@ -47,6 +47,19 @@ def test_the_one_line_and_the_report():
     ]
 
 
+def test_a_student_reads_that_the_grader_failed_not_how():
+    """An ungraded cell's report says nothing was taken off; the sandbox's error, with its
+    paths and settings, stays in the message for the instructor."""
+    from course_lib.grader.records import FAULT_FOR_STUDENTS
+
+    record = _record(status="ungraded", message="not graded: bwrap at /opt/x failed",
+                     notes=("renamed file",))
+    assert record.report().splitlines() == [record.line(), FAULT_FOR_STUDENTS,
+                                            "note: renamed file"]
+    assert "nothing was taken off" in record.line()
+    assert record.to_json()["message"] == "not graded: bwrap at /opt/x failed"
+
+
 def test_a_manual_grade_replaces_the_automatic_one_and_says_so():
     """The instructor's grade counts, and the text shows both."""
     record = _record(manual_score=3.0)

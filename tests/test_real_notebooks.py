@@ -84,6 +84,13 @@ def nbformat_44(nb):
     nb["nbformat_minor"] = 4
 
 
+def nbformat_44_without_ids(nb):
+    """As an older Jupyter saves it: nbformat 4.4, whose cells have no ids."""
+    nb["nbformat_minor"] = 4
+    for cell in nb["cells"]:
+        del cell["id"]
+
+
 def colab_widgets(nb):
     """As Colab saves a notebook that showed a slider: the widget's view in an output, and
     its state without the schema's nesting (no "state", no version)."""
@@ -107,6 +114,7 @@ ROWS = {
                            "convolve_visible, convolve_hidden were missing"),
     "metadata_stripped": (metadata_stripped, FULL, "nbgrader's cell metadata was missing"),
     "nbformat_44": (nbformat_44, FULL, "says nbformat 4.4 but has cell ids"),
+    "nbformat_44_without_ids": (nbformat_44_without_ids, FULL, None),
     "colab_widgets": (colab_widgets, FULL, "saved widget state"),
 }
 """student (the row) -> (what is done to the notebook, points per test cell, the note the

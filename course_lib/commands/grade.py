@@ -156,7 +156,7 @@ def run(args) -> int:
     submitted_count = result.graded + result.reused
     batteries = "as released" if args.seed is None else f"new batteries, seed {args.seed}"
     # A submission the grader failed on was taken up in this run but has no grade.
-    print(f"graded {len(result.students)} students: {submitted_count} notebooks "
+    print(f"{len(result.students)} students, {submitted_count} notebooks "
           f"({max(result.graded - len(pending), 0)} graded now, {result.reused} reused from "
           f"{out / 'work'}), {result.missing} missing; hidden tests: {batteries}"
           + (f"; NOT GRADED: {len(pending)} (the grader failed, see below)" if pending else ""))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
-import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,16 +94,6 @@ def one_engine_per_gradebook():
         api.create_engine, api.Gradebook.__init__ = create, open_gradebook
         for engine in engines.values():
             engine.dispose()
-
-
-def _normalise(notebook):
-    """Give every cell a unique id (text-editor copies duplicate them; nbgrader rejects that)."""
-    seen = set()
-    for cell in notebook.cells:
-        if not cell.get("id") or cell["id"] in seen:
-            cell["id"] = uuid.uuid4().hex[:12]
-        seen.add(cell["id"])
-    return notebook
 
 
 @dataclass(frozen=True)
@@ -312,7 +301,7 @@ class NbgraderCourse:
         from .restore import restore
 
         data, notes = restore(read_notebook(notebook), released)
-        readable = _normalise(nbformat.from_dict(data))
+        readable = nbformat.from_dict(data)
         if notes:
             readable.cells.insert(0, nbformat.v4.new_markdown_cell(restoration_note(notes)))
         nbformat.validate(readable)

@@ -19,8 +19,8 @@ nbgrader configuration.
 from __future__ import annotations
 
 import functools
+import html
 import traceback
-import uuid
 from pathlib import Path
 
 import jsonschema
@@ -274,11 +274,7 @@ class KeepFirstGradeIds(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         seen = set()
-        ids = set()
-        for cell in nb.cells:
-            if cell.get("id") in ids or not cell.get("id"):
-                cell["id"] = uuid.uuid4().hex[:12]
-            ids.add(cell["id"])
+        for cell in nb.cells:  # RestoreFromRelease, before it, made every cell id unique
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in seen:
                 del cell.metadata["nbgrader"]
@@ -423,15 +419,16 @@ class FeedbackStyle(NbGraderPreprocessor):
 
 
 def not_graded_note(grade_ids) -> str:
-    """The Markdown cell text that opens a feedback page with test cells still without a
-    score: nbgrader's page shows them as 0 points, and the student must not read that as a
-    grade."""
-    cells = ", ".join(f"`{grade_id}`" for grade_id in grade_ids)
-    return (f"**Not graded yet: {len(grade_ids)} of this notebook's test cells ({cells}).** "
-            "The grader failed before it could grade them. That is a fault on the course's "
-            "side, not in your code, and your instructor has been told. This page shows them "
-            "as 0 points only because they have no score yet: nothing was taken off, and they "
-            "will be graded.")
+    """The text of the Markdown cell (an HTML alert box, on nbgrader's Bootstrap page) that
+    opens a feedback page with test cells still without a score: nbgrader's page shows them
+    as 0 points, and the student must not read that as a grade."""
+    cells = ", ".join(f"<code>{html.escape(grade_id)}</code>" for grade_id in grade_ids)
+    return ('<div class="alert alert-danger" role="alert">'
+            f"<strong>Not graded yet: {len(grade_ids)} of this notebook's test cells "
+            f"({cells}).</strong> The grader failed before it could grade them. That is a "
+            "fault on the course's side, not in your code, and your instructor has been told. "
+            "This page shows them as 0 points only because they have no score yet: nothing "
+            "was taken off, and they will be graded.</div>")
 
 
 class GetCourseGrades(GetGrades):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from course_lib.grading.outcome import STATUSES
 
-__all__ = ["FLAGGED_STATUSES", "NOTEBOOK_DIAGNOSES", "GradeRecord", "RecordError"]
+__all__ = ["FAULT_FOR_STUDENTS", "FLAGGED_STATUSES", "NOTEBOOK_DIAGNOSES", "GradeRecord",
+           "RecordError"]
 
 
 class RecordError(ValueError):
@@ -211,12 +212,26 @@ class GradeRecord:
         return text
 
     def report(self) -> str:
-        """The full report a student reads: the line, the explanation and the notes."""
+        """The full report a student reads: the line, the explanation and the notes.
+
+        For a cell the grader could not grade the explanation is :data:`FAULT_FOR_STUDENTS`:
+        what failed (the sandbox, its settings, its paths) is in :attr:`message`, for the
+        instructor's outputs, not on the student's page.
+        """
         lines = [self.line()]
-        lines += [line for line in self.message.splitlines() if line.strip()]
+        if not self.graded:
+            lines.append(FAULT_FOR_STUDENTS)
+        else:
+            lines += [line for line in self.message.splitlines() if line.strip()]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
+
+FAULT_FOR_STUDENTS = (
+    "The grader failed before it could run this test. That is not a mistake in your notebook; "
+    "your instructor has been told, and it is graded again once the grader is fixed."
+)
+"""What a student reads in a test cell the grader could not grade."""
 
 FLAGGED_STATUSES = ("timeout", "crashed", "memory", "rejected", "missing", "error", "wrong-file")
 """Statuses an instructor should look at (see :attr:`GradeRecord.flagged`)."""

@@ -121,6 +121,7 @@ def restore(notebook: dict, released: tuple[ReleasedCell, ...]) -> tuple[dict, l
     """
     notebook = copy.deepcopy(notebook)
     cells = [c for c in notebook.get("cells", []) if isinstance(c, dict)]
+    own_ids = any("id" in cell for cell in cells)
     notes: list[str] = []
     found = _matches(cells, released)
     stripped = []
@@ -160,21 +161,25 @@ def restore(notebook: dict, released: tuple[ReleasedCell, ...]) -> tuple[dict, l
                      f"{', '.join(released[r].grade_id for r in missing)} "
                      f"{'were' if len(missing) > 1 else 'was'} missing: put back as released")
     notebook["cells"] = cells
-    notes += _repair_format(notebook)
+    notes += _repair_format(notebook, own_ids=own_ids)
     return notebook, notes
 
 
-def _repair_format(notebook: dict) -> list[str]:
-    """Make ``notebook`` valid for nbformat and renderable by nbconvert; notes for changes."""
+def _repair_format(notebook: dict, *, own_ids: bool) -> list[str]:
+    """Make ``notebook`` valid for nbformat and renderable by nbconvert; notes for changes.
+
+    It becomes nbformat 4.5 with a unique, valid id in every cell, as nbformat upgrades an
+    older 4.x (saved by an older Jupyter or by Colab) and as nbgrader needs; only a notebook
+    that carried cell ids of its own under an older version number is worth a note.
+    """
     notes = []
-    cells = notebook["cells"]
-    has_ids = any("id" in cell for cell in cells)
-    if has_ids and notebook.get("nbformat") == 4 and int(notebook.get("nbformat_minor", 0)) < 5:
-        notebook["nbformat_minor"] = 5
-        notes.append("the notebook says nbformat 4.4 but has cell ids (4.5): read as 4.5")
-    if notebook.get("nbformat") == 4 and int(notebook.get("nbformat_minor", 0)) >= 5:
+    if notebook.get("nbformat") == 4:
+        if int(notebook.get("nbformat_minor", 0)) < 5:
+            notebook["nbformat_minor"] = 5
+            if own_ids:
+                notes.append("the notebook says nbformat 4.4 but has cell ids (4.5): read as 4.5")
         seen = set()
-        for cell in cells:
+        for cell in notebook["cells"]:
             cell_id = cell.get("id")
             if not isinstance(cell_id, str) or not _CELL_ID.match(cell_id) or cell_id in seen:
                 cell["id"] = uuid.uuid4().hex[:12]

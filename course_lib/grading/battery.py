@@ -216,11 +216,6 @@ class Battery:
         if not self.cases:
             raise BatteryError("a battery needs at least one case")
 
-    @property
-    def name(self) -> str:
-        """The graded function."""
-        return self.info.name
-
     def to_bytes(self) -> bytes:
         """The battery in the safe frame format (see :mod:`.wire`)."""
         header = {"kind": _KIND, "version": _VERSION, "hidden": self.hidden, "seed": self.seed}

@@ -31,10 +31,7 @@ from .assess import assess
 from .batteries import BatteryUnavailable, battery
 from .calling import CALL_SECONDS, TIME_LIMIT_MARKER, call_in_process, not_run
 
-__all__ = ["DEFAULT_TIME_LIMIT", "answer_source", "check"]
-
-DEFAULT_TIME_LIMIT = CALL_SECONDS
-"""Seconds one call may take before it is stopped (None: no limit); the grader's limit too."""
+__all__ = ["answer_source", "check"]
 
 _NOTEBOOK_FILE = re.compile(r"(ipykernel_\d+|<ipython-input-)")
 
@@ -110,7 +107,7 @@ def check(
     hidden: bool = False,
     seed: int | None = None,
     source: str | None = None,
-    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    time_limit: float | None = CALL_SECONDS,
 ) -> float:
     """Check a student's function, print a report, return the points earned.
 

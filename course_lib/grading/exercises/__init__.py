@@ -49,7 +49,7 @@ import pkgutil
 
 from ._base import Exercise
 
-__all__ = ["all_exercises", "for_assignment", "get", "names"]
+__all__ = ["for_assignment", "get", "names"]
 
 
 def _load() -> list[Exercise]:
@@ -67,11 +67,6 @@ def _load() -> list[Exercise]:
 
 
 _REGISTRY: list[Exercise] = _load()
-
-
-def all_exercises() -> list[Exercise]:
-    """Every registered exercise, in course order."""
-    return list(_REGISTRY)
 
 
 def names() -> list[str]:

@@ -42,34 +42,12 @@ __all__ = ["Exercise", "Group", "Mistake", "Pattern", "Rule"]
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """A named mistake and how to recognise it.
+class Mistake(MistakeSpec):
+    """A named mistake and how to recognise it (see :class:`~..battery.MistakeSpec`);
+    ``model``, if given, is a deliberately wrong reference called with the case's
+    arguments: the mistake matches when the student's result equals its result."""
 
-    Parameters
-    ----------
-    code : str
-        Stable code such as ``"flipped-kernel"``.
-    explanation : str
-        What the student probably did and how to fix it, continuing a
-        sentence that starts with the function's name.
-    model : callable, optional
-        A deliberately wrong reference called with the case's arguments;
-        the mistake matches when the student's result equals its result.
-    detector : str, optional
-        The name of a generic detector (:mod:`course_lib.grading.detectors`)
-        for mistakes easier to recognise than to reproduce.
-    flag : str, optional
-        The case flag (see :meth:`Exercise.flags`) the detector needs.
-    requires : str, optional
-        ``"integer-output"``: only results with an integer dtype match.
-    """
-
-    code: str
-    explanation: str
     model: Callable | None = None
-    detector: str | None = None
-    flag: str | None = None
-    requires: str | None = None
 
 
 @dataclass(frozen=True)
@@ -359,10 +337,6 @@ class Exercise:
                 self.result, expectation.value, value)
             yield index, value, right
 
-    def _model_values(self, case: Case, expectation: Expectation) -> tuple:
-        results = self._model_results(case, expectation)
-        return tuple((index, value) for index, value, right in results if not right)
-
     def _case_flags(self, case: Case, exact: set[str]) -> dict:
         flags = dict(self.flags(case))
         if case.group in exact:
@@ -385,7 +359,8 @@ class Exercise:
             cases=cases,
             expected=expected,
             model_values=tuple(
-                self._model_values(case, e) for case, e in zip(cases, expected, strict=True)
+                tuple((i, value) for i, value, right in self._model_results(case, e) if not right)
+                for case, e in zip(cases, expected, strict=True)
             ),
             flags=tuple(self._case_flags(case, exact) for case in cases),
         )

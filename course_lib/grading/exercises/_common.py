@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,9 +13,9 @@ from ._base import Mistake, Pattern
 
 __all__ = [
     "ASYMMETRIC", "CORRELATION", "KERNEL_PATTERNS", "NON_SQUARE", "PAD_MODES", "SIGNED", "TRUSTED",
-    "UINT8_IMAGE", "drawn", "fixed_data", "image_of", "integer_mistakes", "kernel_case",
-    "kernel_draw", "line_kernel", "non_square", "non_square_kernel", "output_mistakes",
-    "random_image", "random_kernel",
+    "UINT8_IMAGE", "drawn", "finished", "fixed_data", "image_of", "integer_mistakes",
+    "kernel_case", "kernel_draw", "line_kernel", "mode_mistakes", "non_square",
+    "non_square_kernel", "output_mistakes", "random_image", "random_kernel",
 ]
 
 
@@ -75,7 +76,7 @@ def fixed_data(seed: int):
     return image, kernel
 
 
-def _finished(model, finish):
+def finished(model, finish):
     """``model`` with ``finish`` applied to its result."""
 
     def wrong(*args, **kwargs):
@@ -92,9 +93,9 @@ def integer_mistakes(model, explanation: str) -> list[Mistake]:
     """
     return [
         Mistake("integer-dtype", explanation, requires="integer-output",
-                model=_finished(model, lambda out: np.mod(np.trunc(out), 256))),
+                model=finished(model, lambda out: np.mod(np.trunc(out), 256))),
         Mistake("integer-dtype", explanation, requires="integer-output",
-                model=_finished(model, np.trunc)),
+                model=finished(model, np.trunc)),
     ]
 
 
@@ -103,10 +104,17 @@ def output_mistakes(model, integer_explanation: str) -> list[Mistake]:
     :func:`integer_mistakes`), or every window read one or two pixels off."""
     return [
         Mistake("clipped", _CLIPPED_EXPLANATION,
-                model=_finished(model, lambda out: np.clip(out, 0, 255))),
+                model=finished(model, lambda out: np.clip(out, 0, 255))),
         *integer_mistakes(model, integer_explanation),
         Mistake("shifted-window", _SHIFTED_EXPLANATION, detector="shifted-window"),
     ]
+
+
+def mode_mistakes(explanation: str, model) -> list[Mistake]:
+    """A ``wrong-padding`` mistake per mode of :data:`PAD_MODES`: ``model(..., mode=mode)``,
+    explained by ``explanation`` with ``{mode}`` filled in."""
+    return [Mistake("wrong-padding", explanation.format(mode=mode),
+                    model=functools.partial(model, mode=mode)) for mode in PAD_MODES]
 
 
 def drawn(rng: np.random.Generator, make, accept, *, tries: int = 500):

@@ -16,10 +16,11 @@ from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern, Rule
 from ._common import (
     CORRELATION,
-    PAD_MODES,
     drawn,
+    finished,
     image_of,
     integer_mistakes,
+    mode_mistakes,
     output_mistakes,
     random_image,
     random_kernel,
@@ -142,7 +143,7 @@ class NormalizeKernel(Exercise):
             Mistake(
                 "integer-division",
                 "divides with //, which rounds each weight down to a whole number: use /.",
-                model=lambda kernel: np.floor(self.reference(kernel)),
+                model=finished(self.reference, np.floor),
             ),
         ]
 
@@ -349,40 +350,33 @@ class SobelMagnitude(Exercise):
         ]
 
     def mistakes(self) -> list[Mistake]:
-        def only(axis):
-            return lambda image: np.abs(_gradients(image)[axis])
-
-        def abs_sum(image):
-            gx, gy = _gradients(image)
-            return np.abs(gx) + np.abs(gy)
-
-        def squared(image):
-            gx, gy = _gradients(image)
-            return gx**2 + gy**2
+        def combined(combine):
+            return lambda image: combine(*_gradients(image))
 
         return [
             Mistake(
                 "one-direction",
                 "uses only one of the two gradients (or the same kernel twice): gx comes "
                 "from sobel_right, gy from sobel_bottom, and the magnitude needs both.",
-                model=only(0),
+                model=combined(lambda gx, gy: np.abs(gx)),
             ),
-            Mistake("one-direction", "uses only gy; the magnitude needs gx too.", model=only(1)),
+            Mistake("one-direction", "uses only gy; the magnitude needs gx too.",
+                    model=combined(lambda gx, gy: np.abs(gy))),
             Mistake(
                 "one-direction",
                 "uses the same kernel twice: gx from sobel_right, gy from sobel_bottom.",
-                model=lambda image: math.sqrt(2) * np.abs(_gradients(image)[0]),
+                model=combined(lambda gx, gy: math.sqrt(2) * np.abs(gx)),
             ),
             Mistake(
                 "abs-sum",
                 "adds |gx| + |gy|, a cheaper approximation; the exercise asks for the length "
                 "of the gradient, sqrt(gx**2 + gy**2).",
-                model=abs_sum,
+                model=combined(lambda gx, gy: np.abs(gx) + np.abs(gy)),
             ),
             Mistake(
                 "missing-sqrt",
                 "returns gx**2 + gy**2: take the square root (np.sqrt) to get the length.",
-                model=squared,
+                model=combined(lambda gx, gy: gx**2 + gy**2),
             ),
             Mistake(
                 "valid-not-same",
@@ -390,14 +384,8 @@ class SobelMagnitude(Exercise):
                 "first so the output keeps the image's shape.",
                 model=lambda image: _magnitude(image, padding="valid"),
             ),
-            *(
-                Mistake(
-                    "wrong-padding",
-                    f"pads with {mode} copies of the border; the exercise asks for zeros.",
-                    model=lambda image, mode=mode: _magnitude(image, mode=mode),
-                )
-                for mode in PAD_MODES
-            ),
+            *mode_mistakes("pads with {mode} copies of the border; the exercise asks for zeros.",
+                           _magnitude),
             *output_mistakes(
                 self.reference,
                 "computes or stores integers: uint8 arithmetic wraps around. Convert the image "

@@ -14,7 +14,6 @@ from ._common import (
     CORRELATION,
     KERNEL_PATTERNS,
     NON_SQUARE,
-    PAD_MODES,
     SIGNED,
     UINT8_IMAGE,
     drawn,
@@ -23,6 +22,7 @@ from ._common import (
     kernel_case,
     kernel_draw,
     line_kernel,
+    mode_mistakes,
     non_square_kernel,
     output_mistakes,
     random_image,
@@ -201,14 +201,8 @@ class ZeroPad(Exercise):
                 detector="empty-result",
                 flag="zero_side",
             ),
-            *(
-                Mistake(
-                    "wrong-padding",
-                    f"fills the border with copies of the image ({mode} padding) instead of zeros.",
-                    model=lambda image, pad, mode=mode: reference.pad(image, pad, mode=mode),
-                )
-                for mode in PAD_MODES
-            ),
+            *mode_mistakes("fills the border with copies of the image ({mode} padding) instead "
+                           "of zeros.", reference.pad),
             Mistake(
                 "wrong-padding",
                 "reads pad as ((top, left), (bottom, right)); it is ((top, bottom), (left, "
@@ -322,14 +316,7 @@ class ConvolveSame(Exercise):
                 "pad_width(kw) columns of zeros first, so the output keeps the image's shape.",
                 model=lambda image, kernel: reference.correlate2d(image, kernel),
             ),
-            *(
-                Mistake(
-                    "wrong-padding",
-                    f"pads with {mode} copies of the border instead of zeros.",
-                    model=lambda image, kernel, mode=mode: _same(image, kernel, mode=mode),
-                )
-                for mode in PAD_MODES
-            ),
+            *mode_mistakes("pads with {mode} copies of the border instead of zeros.", _same),
             *output_mistakes(
                 self.reference,
                 "computes or stores integers (uint8 arithmetic wraps, int arrays truncate); "

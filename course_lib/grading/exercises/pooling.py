@@ -14,7 +14,7 @@ import numpy as np
 from ... import reference
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake, Pattern
-from ._common import drawn, image_of, integer_mistakes, non_square
+from ._common import drawn, finished, image_of, integer_mistakes, non_square
 
 __all__ = ["EXERCISES", "AvgPool", "MaxPool"]
 
@@ -134,7 +134,7 @@ def _shared_mistakes(exercise: _Pool) -> list[Mistake]:
             "transposed",
             "returns the result transposed (rows and columns swapped): index the output as "
             "out[i, j] with i the row and j the column, shape (rows, cols).",
-            model=lambda image, size=2, stride=None: ref(image, size, stride).T,
+            model=finished(ref, np.transpose),
         ),
         Mistake("wrong-shape", "returns the wrong shape. " + _SHAPE_RULE,
                 detector="shape-differs"),
@@ -269,9 +269,7 @@ class MaxPool(_Pool):
                 "max-starts-at-zero",
                 "starts the running maximum at 0, so a window of negative values gives 0. "
                 "Start from the window's first value (or use np.max on the window).",
-                model=lambda image, size=2, stride=None: np.maximum(
-                    self.reference(image, size, stride), 0.0
-                ),
+                model=finished(self.reference, lambda out: np.maximum(out, 0.0)),
             ),
             *_shared_mistakes(self),
         ]
@@ -324,8 +322,7 @@ class AvgPool(_Pool):
             Mistake(
                 "integer-division",
                 "divides with //, which rounds the average down to a whole number: use /.",
-                model=lambda image, size=2, stride=None: np.floor(
-                    self.reference(image, size, stride)),
+                model=finished(self.reference, np.floor),
             ),
             *_shared_mistakes(self),
         ]

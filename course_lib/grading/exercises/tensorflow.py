@@ -14,7 +14,7 @@ import numpy as np
 from ... import reference
 from ..outcome import Case
 from ._base import Exercise, Group, Mistake
-from ._common import drawn, image_of, random_image, random_kernel
+from ._common import drawn, finished, image_of, random_image, random_kernel
 
 __all__ = ["EXERCISES", "TfSamePadding", "ToHwio", "ToNhwc"]
 
@@ -255,7 +255,7 @@ class TfSamePadding(Exercise):
                 "extra-before",
                 "puts the odd extra pixel before (top/left); TensorFlow puts it after: "
                 "before = pad // 2, after = pad - before.",
-                model=lambda n, k, stride: self.reference(n, k, stride)[::-1],
+                model=finished(self.reference, lambda pair: pair[::-1]),
             ),
             Mistake(
                 "ignores-stride",
@@ -280,18 +280,12 @@ class TfSamePadding(Exercise):
                 "wrong-split",
                 "splits an odd total padding evenly by rounding: before = pad // 2 and "
                 "after = pad - before, so the two sides differ by one.",
-                model=lambda n, k, stride: (
-                    sum(self.reference(n, k, stride)) // 2,
-                    sum(self.reference(n, k, stride)) // 2,
-                ),
+                model=finished(self.reference, lambda pair: (sum(pair) // 2,) * 2),
             ),
             Mistake(
                 "wrong-split",
                 "rounds both sides up: before = pad // 2 and after = pad - before.",
-                model=lambda n, k, stride: (
-                    math.ceil(sum(self.reference(n, k, stride)) / 2),
-                    math.ceil(sum(self.reference(n, k, stride)) / 2),
-                ),
+                model=finished(self.reference, lambda pair: (math.ceil(sum(pair) / 2),) * 2),
             ),
         ]
 

@@ -40,9 +40,9 @@ from .outputs import write_outputs
 from .records import GradeRecord
 from .store import fingerprint, read_result, write_result
 from .submission import (
-    NOT_GRADED,
     battery_seed,
     cell_ids,
+    fault_message,
     grade_notebook_bytes,
     records_for_all,
 )
@@ -392,12 +392,9 @@ def _grade(plan: _Plan, *, executor, bookkeeping: _Bookkeeping, interrupt, bar) 
                     break  # stopped on purpose: not a verdict, not a fault
                 log.error("grading %s/%s failed: %s", task.located.student,
                           task.assignment.name, error)
-                records = records_for_all(
-                    task.assignment, task.located, plan.seeds[task.assignment.name],
-                    "ungraded", f"{NOT_GRADED}: the grader itself failed "
-                    f"({type(error).__name__}: {error}). This is not a mistake in the notebook "
-                    "and no points were taken: it is graded again once the grader is fixed.",
-                )
+                records = records_for_all(task.assignment, task.located,
+                                          plan.seeds[task.assignment.name], "ungraded",
+                                          fault_message(error))
             if interrupt.is_set():
                 break  # children were killed on purpose: not a verdict
             write_result(result_file, fingerprint=expected,

@@ -26,6 +26,7 @@ from .runner import BatteryVerdict, run_function
 __all__ = [
     "battery_seed",
     "cell_ids",
+    "fault_message",
     "grade_located",
     "grade_notebook_bytes",
     "records_for_all",
@@ -184,10 +185,7 @@ def grade_located(
                 log.error("grading %s of %s failed: %s", function, located.student, error)
             else:
                 log.exception("grading %s of %s failed", function, located.student)
-            message = (f"{NOT_GRADED}: the grader itself failed ({type(error).__name__}: "
-                       f"{error}), so {function} was not run. This is not a mistake in the "
-                       "notebook and no points were taken: it is graded again once the "
-                       "grader is fixed.")
+            message = fault_message(error, function=function)
             found = [BatteryVerdict(is_hidden, Report(function, 0.0, "ungraded", message=message))
                      for is_hidden in (False, True)]
         for verdict in found:
@@ -202,6 +200,15 @@ def cell_ids(course: LoadedCourse) -> dict:
     """Every assignment's grade ids, to recognise a notebook handed in as the wrong one."""
     return {name: load_assignment(name, course=course).cell_ids
             for name in available_assignments(course)}
+
+
+def fault_message(error: BaseException, *, function: str | None = None) -> str:
+    """What the record of a cell the grader could not grade says: the error, and that no point
+    was taken (for the instructor's outputs; students read ``records.FAULT_FOR_STUDENTS``)."""
+    not_run = f", so {function} was not run" if function else ""
+    return (f"{NOT_GRADED}: the grader itself failed ({type(error).__name__}: {error}){not_run}. "
+            "This is not a mistake in the notebook and no points were taken: it is graded again "
+            "once the grader is fixed.")
 
 
 def battery_seed(assignment: Assignment, override: int | None = None) -> int:

@@ -71,7 +71,7 @@ def test_course_grade_leaves_every_cell_ungraded_and_a_fixed_rerun_grades_them(
 
     done, records = course_grade(submitted, out, broken, [ASSIGNMENT])
     assert done.returncode == 1, done.stderr[-2000:]
-    assert "the grader failed on 2 submissions; none of them lost a point" in done.stderr
+    assert "the grader failed on 2 submissions; no student lost a point" in done.stderr
     assert "(0 graded now, 0 reused" in done.stdout and "NOT GRADED: 2" in done.stdout
     assert records and {r["status"] for r in records.values()} == {"ungraded"}
     assert {(r["score"], r["auto_score"]) for r in records.values()} == {(None, None)}
@@ -170,6 +170,7 @@ def test_a_memory_limit_below_the_grading_process_is_a_fault_not_a_grade(
     assert "memory limit (c.Sandbox.memory_bytes, 48 MiB) leaves the graded code no room" \
         in message and "Set it to at least" in message
     assert "memory" not in {r["status"] for r in records.values()}
+    assert "the grader failed on 1 submission; no student lost a point" in done.stderr
 
     done, records = course_grade(submitted, out, course_config(tmp_path / "fixed.py"),
                                  [ASSIGNMENT])

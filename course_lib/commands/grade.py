@@ -88,6 +88,11 @@ class _StopOnInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def _count(number: int, noun: str) -> str:
+    """``'1 notebook'``, ``'2 notebooks'``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _time_line(timings: dict) -> str:
     """Where the time went, in one line (results.json has every figure)."""
     parts = [f"grading {timings.get('grading', 0):.1f} s"]
@@ -156,7 +161,7 @@ def run(args) -> int:
     submitted_count = result.graded + result.reused
     batteries = "as released" if args.seed is None else f"new batteries, seed {args.seed}"
     # A submission the grader failed on was taken up in this run but has no grade.
-    print(f"{len(result.students)} students, {submitted_count} notebooks "
+    print(f"{_count(len(result.students), 'student')}, {_count(submitted_count, 'notebook')} "
           f"({max(result.graded - len(pending), 0)} graded now, {result.reused} reused from "
           f"{out / 'work'}), {result.missing} missing; hidden tests: {batteries}"
           + (f"; NOT GRADED: {len(pending)} (the grader failed, see below)" if pending else ""))
@@ -170,8 +175,8 @@ def run(args) -> int:
         print(f"  {entry['student']}/{entry['assignment']}: {entry['reason']}",
               file=sys.stderr)
     if pending:
-        print(f"course grade: the grader failed on {len(pending)} submissions; none of them "
-              "lost a point (their cells have no grade yet, listed in "
+        print(f"course grade: the grader failed on {_count(len(pending), 'submission')}; no "
+              "student lost a point (those cells have no grade yet, listed in "
               f"{out / 'report.html'}). Fix the cause and run the same command again.",
               file=sys.stderr)
         return 1

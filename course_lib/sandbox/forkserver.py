@@ -136,7 +136,6 @@ class ForkServer:
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._folder: Path | None = None
-        self._lease = None
         self._runs = 0
         self._closed = False
         self._stopped = False
@@ -213,15 +212,13 @@ class ForkServer:
                     home.mkdir()
                 else:
                     # The zygote's own identity: root keeps root (it switches each child to a
-                    # leased uid); an ordinary caller appears as the configured uid in its
-                    # user namespace.
-                    self._lease = None if self._as_root else lease_uid(
-                        first=sandbox.uid, count=sandbox.uid_pool)
+                    # leased uid, _run_as); an ordinary caller appears as the configured uid in
+                    # its user namespace.
                     ids = self._folder / "ids"
                     ids.mkdir()
                     seccomp_fd = filter_fd()
                     command = sandbox.command(
-                        command, uid=sandbox.uid if self._lease is None else self._lease.uid,
+                        command, uid=sandbox.uid,
                         scratch=home, identity_files=ids, seccomp_fd=seccomp_fd,
                         scratch_on_host=False, fork_server=True,
                     )
@@ -295,9 +292,6 @@ class ForkServer:
         if self._control is not None:
             self._control.close()
             self._control = None
-        if self._lease is not None:
-            self._lease.release()
-            self._lease = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None

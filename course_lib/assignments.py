@@ -60,7 +60,7 @@ __all__ = [
     "layout_of",
     "load_assignment",
     "release",
-    "released_seed",
+    "seed_of_master",
     "test_cell_role",
     "tidy_notebook",
 ]
@@ -386,7 +386,7 @@ def tidy_notebook(notebook):
     return notebook
 
 
-def released_seed(assignment: str) -> int | None:
+def seed_of_master(assignment: str) -> int | None:
     """The hidden battery's seed stored in ``assignment``'s master, or None.
 
     The course is the one the current folder belongs to: the nearest

@@ -173,7 +173,7 @@ def test_a_hidden_test_run_in_a_kernel_draws_the_seed_released_with_the_assignme
     stored in the master, in its folder as anywhere else (a kernel of the installed course)."""
     import json
 
-    from course_lib.assignments import released_seed
+    from course_lib.assignments import seed_of_master
     from course_lib.config import load_course
     from course_lib.grading import exercises
     from course_lib.grading.batteries import stored_seed
@@ -182,7 +182,7 @@ def test_a_hidden_test_run_in_a_kernel_draws_the_seed_released_with_the_assignme
     name = exercises.get("convolve").assignment
     stored = stored_seed(json.loads(course.master(name).read_text(encoding="utf-8")))
     assert isinstance(stored, int)
-    assert released_seed(name) == stored
+    assert seed_of_master(name) == stored
     assert _kernel_seed(name, course.master(name).parent) == str(stored)
     assert _kernel_seed(name, tmp_path) == str(stored)
 

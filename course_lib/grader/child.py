@@ -56,10 +56,10 @@ def main() -> int:
         send({"kind": "end"})
         return 0
 
-    from course_lib.grading.calling import TIME_LIMIT_MARKER, call_in_process
+    from course_lib.grading.calling import CALL_SECONDS, TIME_LIMIT_MARKER, call_in_process
 
     blocked = {str(m): tuple(names) for m, names in dict(request.get("blocked", {})).items()}
-    seconds = float(request.get("call_seconds", 10.0))
+    seconds = float(request.get("call_seconds", CALL_SECONDS))
     for index, case in enumerate(cases):
         outcome = call_in_process(function, case, guard=blocked, time_limit=seconds)
         send(

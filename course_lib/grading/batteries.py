@@ -83,7 +83,7 @@ SEED_LOOKUPS = "course_lib.battery_seeds"
 """Entry-point group of the functions that tell a kernel an assignment's released seed.
 
 The grading core does not read the course's configuration. The package that does
-(:func:`course_lib.assignments.released_seed`) declares itself in this group in
+(:func:`course_lib.assignments.seed_of_master`) declares itself in this group in
 ``pyproject.toml``; each lookup takes an assignment's name and returns its seed,
 or None where it knows none."""
 

@@ -548,6 +548,8 @@ def sobel_magnitude(image):
 wrong("sobel_magnitude", "uint8 arithmetic", "integer-dtype",
       ("return np.sqrt(gx ** 2 + gy ** 2)",
        "return np.sqrt(gx ** 2 + gy ** 2).astype(np.uint8)"))
+wrong("sobel_magnitude", "clamps to 0..255", "clipped",
+      ("return np.sqrt(gx ** 2 + gy ** 2)", "return np.clip(np.sqrt(gx ** 2 + gy ** 2), 0, 255)"))
 
 # -- max_pool ---------------------------------------------------------------------------
 wrong("max_pool", "first pixel of each window (the tutorial's pixels[0])", "first-element",
@@ -584,6 +586,17 @@ wrong("max_pool", "keeps partial windows (rounds up)", "wrong-shape",
        "rows = -(-(image.shape[0] - size) // stride) + 1"),
       ("cols = (image.shape[1] - size) // stride + 1",
        "cols = -(-(image.shape[1] - size) // stride) + 1"))
+wrong("max_pool", "scipy's maximum_filter", "library-call", source='''
+from scipy.ndimage import maximum_filter
+
+def max_pool(image, size=2, stride=None):
+    stride = size if stride is None else stride
+    filtered = maximum_filter(image.astype(float), size=size, origin=-(size // 2))
+    out = []
+    for r in range(0, image.shape[0] - size + 1, stride):
+        out.append(filtered[r, :image.shape[1] - size + 1:stride])
+    return np.array(out)
+''')
 
 # -- avg_pool ---------------------------------------------------------------------------
 wrong("avg_pool", "sum instead of mean", "sum-instead-of-average",
@@ -602,6 +615,15 @@ wrong("avg_pool", "always steps by the size", "ignores-stride",
 wrong("avg_pool", "first pixel of each window", "first-element",
       ("out[i, j] = np.mean(image[i * stride:i * stride + size, j * stride:j * stride + size])",
        "out[i, j] = image[i * stride, j * stride]"))
+wrong("avg_pool", "transposed output", "transposed", ("    return out", "    return out.T"))
+wrong("avg_pool", "keeps the image's dtype", "integer-dtype",
+      ("    image = np.asarray(image, dtype=np.float64)\n", "    image = np.asarray(image)\n"),
+      ("out = np.zeros((rows, cols))", "out = np.zeros((rows, cols), dtype=image.dtype)"))
+wrong("avg_pool", "keeps partial windows (rounds up)", "wrong-shape",
+      ("rows = (image.shape[0] - size) // stride + 1",
+       "rows = -(-(image.shape[0] - size) // stride) + 1"),
+      ("cols = (image.shape[1] - size) // stride + 1",
+       "cols = -(-(image.shape[1] - size) // stride) + 1"))
 
 # -- to_nhwc, to_hwio, tf_same_padding ---------------------------------------------------
 wrong("to_nhwc", "PyTorch's NCHW", "nchw-layout",
@@ -614,10 +636,17 @@ wrong("to_nhwc", "no ValueError for 3-D input", "missing-error",
       ("[np.newaxis, :, :, np.newaxis]", "[np.newaxis, ..., np.newaxis]"))
 wrong("to_nhwc", "transposed", "transposed",
       ("image.astype(np.float32)[np.newaxis", "image.T.astype(np.float32)[np.newaxis"))
+wrong("to_nhwc", "int32", "integer-dtype", ("image.astype(np.float32)", "image.astype(np.int32)"))
+wrong("to_nhwc", "the new axes after the image's", "wrong-layout",
+      ("[np.newaxis, :, :, np.newaxis]", "[:, :, np.newaxis, np.newaxis]"))
 wrong("to_hwio", "flips the kernel", "flipped-kernel",
       ("kernel.astype(np.float32)", "kernel[::-1, ::-1].astype(np.float32)"))
 wrong("to_hwio", "PyTorch's OIHW", "oihw-layout",
       ("[:, :, np.newaxis, np.newaxis]", "[np.newaxis, np.newaxis, :, :]"))
+wrong("to_hwio", "transposed", "transposed",
+      ("kernel.astype(np.float32)", "kernel.T.astype(np.float32)"))
+wrong("to_hwio", "the layout of an image (NHWC)", "wrong-layout",
+      ("[:, :, np.newaxis, np.newaxis]", "[np.newaxis, :, :, np.newaxis]"))
 wrong("to_hwio", "keeps the input's dtype (int stays int, float64 stays float64)",
       ("integer-dtype", "wrong-dtype"), ("kernel.astype(np.float32)", "kernel"))
 wrong("tf_same_padding", "extra pixel before", "extra-before",
@@ -628,6 +657,10 @@ wrong("tf_same_padding", "negative padding", "negative-padding",
       ("pad = max((out - 1) * stride + k - n, 0)", "pad = (out - 1) * stride + k - n"))
 wrong("tf_same_padding", "floor for the output size", "floor-output",
       ("out = -(-n // stride)", "out = n // stride"))
+wrong("tf_same_padding", "the same padding on both sides", "wrong-split",
+      ("return before, pad - before", "return before, before"))
+wrong("tf_same_padding", "the total, not a pair", "wrong-type",
+      ("    before = pad // 2\n    return before, pad - before", "    return pad"))
 
 
 # == The sample class's answers =========================================================

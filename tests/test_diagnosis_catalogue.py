@@ -67,6 +67,31 @@ def test_the_correct_answers_pass_every_battery(name):
         assert report.status == "passed", report.message
 
 
+REFUSED = ("library-call", "course-library", "not-loop-based")
+"""Codes of answers the grader refuses to run (a rule broken): rejected, no points."""
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: f"{a.function}: {a.label}")
+def test_each_wrong_answer_is_named_first_and_loses_points_on_both_batteries(answer, hidden):
+    """What a student's check cell (visible) and the grader (hidden, as released) say of each
+    answer: a bug's first diagnosis is one of its codes, named in the message with an example,
+    and it loses points; an answer that breaks a rule is rejected with no points."""
+    battery = exercises.get(answer.function).battery(hidden=hidden)
+    report = assess(battery, _run(_define(answer.source, answer.function), battery),
+                    source=answer.source)
+    if set(answer.expected) & set(REFUSED):
+        assert (report.status, report.fraction) == ("rejected", 0.0), report.message
+        assert set(answer.expected) <= set(report.diagnoses), report.message
+    elif answer.expected:
+        assert report.status == answer.status, report.message
+        assert report.diagnoses[0] in answer.expected, report.message
+        assert report.diagnoses[0] in report.message and "for example" in report.message
+        assert 0.0 <= report.fraction < 1.0
+    else:
+        assert report.status != "passed" and report.fraction < 1.0, report.message
+
+
 @pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: f"{a.function}: {a.label}")
 def test_each_wrong_answer_gets_its_diagnosis_under_every_seed(answer):
     """Exactly its code(s), never a wrong specific one; the same score whatever the seed; each

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from answers import SAMPLES, edit
+from answers import SAMPLES, edit, named
 
 from course_lib import kernels, reference
 from course_lib.grading import exercises
@@ -127,71 +127,6 @@ def test_correct_avg_pool_styles_get_full_marks(style, hidden):
     assert report.fraction == 1.0
 
 
-BUGGY_MAX_POOL = {
-    "first-element": """
-def max_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            top, left = i * stride, j * stride
-            pixels = [image[top + a, left + b] for a in range(size) for b in range(size)]
-            out[i, j] = pixels[0]
-    return out
-""",
-    "min-instead-of-max": pooling("max_pool", WINDOW, reduce="np.min"),
-    "average-instead-of-max": pooling("max_pool", WINDOW, reduce="np.mean"),
-    "ignores-stride": pooling("max_pool", WINDOW).replace(
-        "    if stride is None:\n", "    if True:\n"
-    ),
-    "wrong-shape": CEIL.replace("avg_pool", "max_pool").replace("np.mean", "np.max"),
-    "transposed": edit("max_pool", ("out = np.zeros((rows, cols))", "out = np.zeros((cols, rows))"),
-                       ("out[i, j] = np.max", "out[j, i] = np.max")),
-    "max-starts-at-zero": SAMPLES["max_pool: running maximum from 0"].source,
-    "integer-dtype": pooling("max_pool", WINDOW).replace(
-        "    out = np.zeros((rows, cols))", "    out = np.zeros((rows, cols), dtype=int)"
-    ),
-}
-
-STATIC_MAX_POOL = {
-    "not-loop-based": SAMPLES["max_pool: a reshape instead of loops"].source,
-    "library-call": """
-from scipy.ndimage import maximum_filter
-
-def max_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    filtered = maximum_filter(image.astype(float), size=size, origin=-(size // 2))
-    out = []
-    for r in range(0, image.shape[0] - size + 1, stride):
-        out.append(filtered[r, :image.shape[1] - size + 1:stride])
-    return np.array(out)
-""",
-}
-
-
-@pytest.mark.parametrize("code", sorted(BUGGY_MAX_POOL))
-@pytest.mark.parametrize("hidden", [False, True])
-def test_buggy_max_pool_is_diagnosed(code, hidden):
-    """Each typical max_pool mistake is named by its own code and loses points."""
-    report = assess("max_pool", BUGGY_MAX_POOL[code], hidden=hidden)
-    assert report.status == "failed", report.message
-    assert report.diagnoses[0] == code, report.message
-    assert report.fraction == pytest.approx(report.passed / report.total)
-    assert report.fraction < 1.0
-    assert code in report.message
-
-
-@pytest.mark.parametrize("code", sorted(STATIC_MAX_POOL))
-def test_max_pool_breaking_the_loop_rule_is_rejected(code):
-    """Reshape tricks and library filters are rejected with zero points."""
-    report = assess("max_pool", STATIC_MAX_POOL[code], hidden=True)
-    assert report.status == "rejected", report.message
-    assert report.fraction == 0.0
-    assert code in report.diagnoses
-
-
 def test_max_pool_calling_the_reference_is_rejected():
     """Calling course_lib.reference.max_pool is refused as the course's own answer."""
     source = """
@@ -235,48 +170,6 @@ def test_unfinished_max_pool_scores_zero():
     assert report.diagnoses == ["not-implemented"]
 
 
-BUGGY_AVG_POOL = {
-    "first-element": pooling(
-        "avg_pool", "            out[i, j] = image[i * stride, j * stride]"
-    ),
-    "max-instead-of-average": pooling("avg_pool", WINDOW, reduce="np.max"),
-    "sum-instead-of-average": pooling("avg_pool", WINDOW, reduce="np.sum"),
-    "wrong-divisor": pooling(
-        "avg_pool",
-        "            out[i, j] = np.sum(image[i*stride:i*stride + size, j*stride:j*stride + size])"
-        " / size",
-    ),
-    "ignores-stride": pooling("avg_pool", WINDOW, reduce="np.mean").replace(
-        "    if stride is None:\n", "    if True:\n"
-    ),
-    "wrong-shape": CEIL,
-    "transposed": edit("avg_pool", ("out = np.zeros((rows, cols))", "out = np.zeros((cols, rows))"),
-                       ("out[i, j] = np.mean", "out[j, i] = np.mean")),
-    "integer-dtype": """
-def avg_pool(image, size=2, stride=None):
-    stride = size if stride is None else stride
-    rows = (image.shape[0] - size) // stride + 1
-    cols = (image.shape[1] - size) // stride + 1
-    out = np.zeros((rows, cols), dtype=image.dtype)
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = np.mean(image[i*stride:i*stride + size, j*stride:j*stride + size])
-    return out
-""",
-}
-
-
-@pytest.mark.parametrize("code", sorted(BUGGY_AVG_POOL))
-@pytest.mark.parametrize("hidden", [False, True])
-def test_buggy_avg_pool_is_diagnosed(code, hidden):
-    """Each typical avg_pool mistake is named by its own code and loses points."""
-    report = assess("avg_pool", BUGGY_AVG_POOL[code], hidden=hidden)
-    assert report.status == "failed", report.message
-    assert report.diagnoses[0] == code, report.message
-    assert report.fraction == pytest.approx(report.passed / report.total)
-    assert report.fraction < 1.0
-
-
 def test_avg_pool_reshape_trick_is_rejected():
     """A loop-free reshape mean is not loop-based and earns nothing."""
     source = """
@@ -306,7 +199,8 @@ def avg_pool(image, size=2, stride=None):
 
 def test_first_element_feedback_shows_a_small_failing_input():
     """The tutorial bug's message explains subsampling and prints an example with numbers."""
-    report = assess("max_pool", BUGGY_MAX_POOL["first-element"])
+    tutorial = named("max_pool: first pixel of each window (the tutorial's pixels[0])")
+    report = assess("max_pool", tutorial.source)
     assert "subsampling" in report.message
     assert "for example, max_pool(image" in report.message
     assert "expected:" in report.message

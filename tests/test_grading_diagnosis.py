@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from answers import CORRECT, SAMPLES
+from answers import CORRECT, SAMPLES, named
 
 from course_lib.grading import exercises
 from course_lib.grading.assess import MUTATION_PENALTY
@@ -114,99 +114,23 @@ def convolve(image, kernel):
 """
 
 
-BUGGY_CONVOLVE = {
-    "flipped-kernel": _loop_answer(
-        "            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel[::-1, ::-1])",
-        prelude="    image = image.astype(float)\n",
-    ),
-    "transposed": _loop_answer(
-        "            for a in range(kh):\n"
-        "                for b in range(kw):\n"
-        "                    out[i, j] += image[i + b, j + a] * kernel[a, b]",
-        prelude="    image = image.astype(float)\n",
-    ),
-    "clipped": _loop_answer(
-        "            out[i, j] = min(max(np.sum(image[i:i + kh, j:j + kw] * kernel), 0), 255)",
-        prelude="    image = image.astype(float)\n",
-    ),
-    "shifted-window": _loop_answer(
-        "            for a in range(kh):\n"
-        "                for b in range(kw):\n"
-        "                    out[i, j] += image[i - 1 + a, j + b] * kernel[a, b]",
-        prelude="    image = image.astype(float)\n",
-    ),
-    "integer-dtype": SAMPLES["convolve: keeps the uint8 dtype"].source,
-    "wrong-shape": """
-def convolve(image, kernel):
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh, image.shape[1] - kw))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-""",
-    "square-only": """
-def convolve(image, kernel):
-    n, k = image.shape[0], kernel.shape[0]
-    out = np.zeros((n - k + 1, n - k + 1))
-    for i in range(n - k + 1):
-        for j in range(n - k + 1):
-            for a in range(k):
-                for b in range(k):
-                    out[i, j] += image[i + a, j + b] * kernel[a, b]
-    return out
-""",
-    "fixed-kernel-size": """
-def convolve(image, kernel):
-    image = image.astype(float)
-    out = np.zeros((image.shape[0] - 2, image.shape[1] - 2))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + 3, j:j + 3] * kernel)
-    return out
-""",
-    "not-an-array": _loop_answer(
-        "            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)\n"
-        "    out = out.tolist()",
-    ),
-}
-
-
-@pytest.mark.parametrize("code", sorted(BUGGY_CONVOLVE))
-def test_convolve_mistakes_are_named(code):
-    """Each classic convolve bug is diagnosed with its own code first, and loses points."""
-    report = assess("convolve", BUGGY_CONVOLVE[code])
-    assert report.diagnoses[0] == code, report.message
-    assert report.status in ("failed", "error")
-    assert report.fraction < 1.0
-    assert code in report.message
-    assert "for example" in report.message
-
-
-@pytest.mark.parametrize("code", sorted(BUGGY_CONVOLVE))
-def test_convolve_mistakes_are_named_by_the_hidden_battery(code):
-    """The larger hidden battery names the same mistakes."""
-    report = assess("convolve", BUGGY_CONVOLVE[code], hidden=True)
-    assert report.diagnoses[0] == code, report.message
-
-
 def test_flipped_kernel_scores_zero_on_asymmetric_battery():
     """Every visible kernel is asymmetric, so a flipped kernel passes nothing."""
-    report = assess("convolve", BUGGY_CONVOLVE["flipped-kernel"])
+    report = assess("convolve", named("convolve: flips the kernel").source)
     assert (report.passed, report.fraction) == (0, 0.0)
 
 
 def test_integer_dtype_fails_only_the_uint8_case():
     """Storing results in the image's dtype fails exactly the uint8 case (6 of 7 pass)."""
-    report = assess("convolve", BUGGY_CONVOLVE["integer-dtype"])
+    report = assess("convolve", SAMPLES["convolve: keeps the uint8 dtype"].source)
     assert (report.passed, report.total) == (6, 7)
     assert report.diagnoses == ["integer-dtype"]
 
 
 def test_square_only_and_fixed_kernel_size_are_told_apart():
     """The two cross-case patterns are reported exclusively."""
-    square = assess("convolve", BUGGY_CONVOLVE["square-only"])
-    fixed = assess("convolve", BUGGY_CONVOLVE["fixed-kernel-size"])
+    square = assess("convolve", named("convolve: square-only (rows for both axes)").source)
+    fixed = assess("convolve", named("convolve: nine products written out (3x3 only)").source)
     assert square.diagnoses == ["square-only"]
     assert fixed.diagnoses == ["fixed-kernel-size"]
     assert (square.groups_passed, fixed.groups_passed) == (3, 4)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from answers import SAMPLES
 
-__all__ = ["BROKEN", "HANDED_IN", "VARIANTS", "answer_released", "generate", "master_answers",
-           "student_notebook"]
+__all__ = ["BROKEN", "HANDED_IN", "UNREADABLE", "VARIANTS", "answer_released", "generate",
+           "master_answers", "student_notebook", "write_unreadable"]
 
 HANDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "01_convolution": {
@@ -101,6 +101,20 @@ BROKEN: dict[str, dict[str, str]] = {
 }
 """Per assignment: student -> how the submission is broken ('invalid-json', 'empty',
 'missing', 'renamed' = graded under a wrong file name)."""
+
+UNREADABLE = ("invalid-json", "empty")
+"""The kinds of :data:`BROKEN` whose file is not notebook JSON. Those files are not
+committed (``.gitignore`` names them), so that every notebook in the repository reads:
+:func:`write_unreadable` makes them wherever the sample class is graded (the test
+suite's start, ``make grade``, the sandbox benchmark)."""
+
+CUT_OFF = (
+    '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "metadata": {},\n'
+    '   "source": [\n    "# '
+)
+"""The 'invalid-json' submission: a save cut off inside its first cell. It is fixed text,
+not a part of the master, so that the error the grader reports (and the records on
+record) stay the same when the master's prose changes."""
 
 _SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
@@ -210,31 +224,87 @@ def generate(*, course=None, out: Path | None = None, assignments=None) -> list[
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            text = json.dumps(student_notebook(master, students.get(student, {})), indent=1)
             kind = broken.get(student)
             target = folder / f"{assignment}.ipynb"
             if kind == "missing":
                 (folder / "README.txt").write_text("forgot to upload the notebook\n")
                 written.append(folder / "README.txt")
                 continue
-            if kind == "invalid-json":
-                text = text[: len(text) // 2]
-            elif kind == "empty":
-                text = ""
-            elif kind == "renamed":
+            if kind == "renamed":
                 target = folder / f"{assignment.title()}(1).ipynb"
-            _write(target, text + ("\n" if text else ""))
+            _write(target, _submission_text(master, students.get(student, {}), kind))
             written.append(target)
     return written
 
 
+def _submission_text(master: dict, answers: dict[str, str], kind: str | None) -> str:
+    """The file a student hands in: the notebook as JSON, or, for an :data:`UNREADABLE`
+    kind, :data:`CUT_OFF` ('invalid-json') or nothing ('empty')."""
+    if kind == "invalid-json":
+        return CUT_OFF + "\n"
+    if kind == "empty":
+        return ""
+    return json.dumps(student_notebook(master, answers), indent=1) + "\n"
+
+
+def write_unreadable(*, course=None, out: Path | None = None) -> list[Path]:
+    """Write the sample class's :data:`UNREADABLE` submissions, the ones not committed.
+
+    Each file is written only when it is missing or differs, and atomically, so that
+    processes starting at once (the test suite's workers) may all call it.
+
+    Parameters
+    ----------
+    course : course_lib.config.LoadedCourse, optional
+        The course (default: the repository's); its masters are the source.
+    out : Path, optional
+        Where the class is (default: ``Course.sample_class``).
+
+    Returns
+    -------
+    list of Path
+        Every unreadable submission of the class, written now or already there.
+    """
+    import os
+    import tempfile
+
+    from course_lib.config import load_course
+
+    course = course or load_course()
+    out = Path(out) if out is not None else course.path("sample_class")
+    paths = []
+    for assignment, students in BROKEN.items():
+        master_path = course.master(assignment)
+        for student, kind in sorted(students.items()):
+            if kind not in UNREADABLE or not master_path.is_file():
+                continue
+            master = json.loads(master_path.read_text(encoding="utf-8"))
+            text = _submission_text(master, VARIANTS.get(assignment, {}).get(student, {}), kind)
+            target = out / student / assignment / f"{assignment}.ipynb"
+            paths.append(target)
+            if target.is_file() and target.read_text(encoding="utf-8") == text:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.replace(temporary, target)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python autograde/sample_class.py [--out DIR] [ASSIGNMENT ...]``."""
+    """Command line: ``python autograde/sample_class.py [--out DIR] [--unreadable] [NAME ...]``."""
     parser = argparse.ArgumentParser(description="Generate the sample class of submissions.")
     parser.add_argument("assignments", nargs="*")
     parser.add_argument("--out", type=Path, default=None,
                         help="where the class goes (default: Course.sample_class)")
+    parser.add_argument("--unreadable", action="store_true",
+                        help="only the unreadable submissions, which are not committed")
     args = parser.parse_args(argv)
+    if args.unreadable:
+        files = write_unreadable(out=args.out)
+        print(f"{len(files)} unreadable submissions in place")
+        return 0
     files = generate(out=args.out, assignments=args.assignments or None)
     print(f"wrote {len(files)} files")
     return 0

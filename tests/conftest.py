@@ -26,6 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # The sample class generator and the corpus of typical answers are instructor tooling
 # outside course_lib (autograde/): tests import them as `sample_class` and `answers`.
 sys.path.insert(0, str(ROOT / "autograde"))
+# The sample class's unreadable submissions are not committed: every test process makes
+# them (atomically, only when missing or different) before any test grades the class.
+from sample_class import write_unreadable  # noqa: E402
+
+write_unreadable()
 # Test helper modules (routes.py) are imported by name.
 sys.path.insert(0, str(ROOT / "tests"))
 # The classroom's provisioner and rehearsal (classroom/) are imported by name.

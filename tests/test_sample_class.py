@@ -92,9 +92,40 @@ def test_the_records_are_the_ones_on_record(records):
         assert mine == stored, (mine["student"], mine["assignment"], mine["grade_id"])
 
 
+def test_committed_sample_notebooks_read_and_the_unreadable_ones_are_made_not_committed():
+    """Every notebook of the sample class that git tracks is JSON; the unreadable
+    submissions (``sample_class.UNREADABLE``) are made by ``write_unreadable``, which the
+    test suite calls at its start, and git ignores them."""
+    from sample_class import BROKEN, UNREADABLE, write_unreadable
+
+    made = write_unreadable()
+    kinds = [kind for students in BROKEN.values() for kind in students.values()]
+    unreadable = sum(kind in UNREADABLE for kind in kinds)
+    assert len(made) == unreadable > 0
+    for path in made:
+        assert path.is_file()
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(path.read_text(encoding="utf-8"))
+    tracked = subprocess.run(["git", "ls-files", "-z", "--", str(SAMPLE_CLASS)], cwd=ROOT,
+                             capture_output=True, check=True).stdout.decode().split("\0")
+    notebooks = [ROOT / name for name in tracked if name.endswith(".ipynb")]
+    assert len(notebooks) > 20
+    for notebook in notebooks:
+        json.loads(notebook.read_text(encoding="utf-8"))
+    relative = [str(path.relative_to(ROOT)) for path in made]
+    assert not set(relative) & set(tracked)
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *relative], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert sorted(ignored.stdout.split()) == sorted(relative)
+
+
 if __name__ == "__main__":
     import tempfile
 
+    sys.path.insert(0, str(ROOT / "autograde"))
+    from sample_class import write_unreadable
+
+    write_unreadable()
     with tempfile.TemporaryDirectory() as scratch:
         graded = comparable(grade_sample_class(Path(scratch) / "out"))
     ON_RECORD.write_text(json.dumps(graded, indent=1, ensure_ascii=False) + "\n",
